@@ -1,0 +1,78 @@
+/**
+ * Shared types of the sync function. Pure data: no I/O lives here.
+ * The decision (decide.ts), the handler, the tests, the benchmark and the dry-run all speak these types.
+ */
+
+/** A target as DescribeTargetHealth reports it. Deregistration must reuse its port and AZ. */
+export interface Target {
+  readonly ip: string;
+  readonly port: number;
+  /** As reported; `all` for targets outside the NLB's VPC. */
+  readonly availabilityZone?: string;
+  /** initial | healthy | unhealthy | unhealthy.draining | unused | draining | unavailable */
+  readonly health?: string;
+}
+
+/** What one run of DNS discovery saw. */
+export interface Discovery {
+  /** Private IPv4 addresses found (the only ones ELBv2 accepts as ip targets), sorted. */
+  readonly ips: readonly string[];
+  /** Addresses answered but not usable as targets (public, IPv6, ...), for the log. */
+  readonly ignored: readonly string[];
+  /** DNS queries sent, including failed ones. */
+  readonly queries: number;
+  /** Queries that failed (timeout, SERVFAIL, REFUSED, malformed answer, empty answer). */
+  readonly failures: number;
+  /** True only when every query was answered and the stopping rule was met: the set is believed complete. */
+  readonly clean: boolean;
+}
+
+/** The sync's memory between runs, stored as JSON in S3. */
+export interface SyncState {
+  readonly version: 1;
+  /** ip -> consecutive clean runs in which a registered (or previously active) IP was absent from DNS. */
+  readonly missing: Readonly<Record<string, number>>;
+  /** IPs seen in the last clean discovery, so an IP can be tracked even before DescribeTargetHealth lists it. */
+  readonly active: readonly string[];
+}
+
+/** The state object as read from S3: its absence (first run) is not the same as a failure to read it. */
+export type StateRead =
+  | { readonly kind: 'found'; readonly state: SyncState; readonly etag: string }
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** The rules' knobs. */
+export interface DecisionSettings {
+  /** Clean runs an IP must be absent before it is deregistered. */
+  readonly invocationsBeforeDeregistration: number;
+  /** At most this percentage of the registered targets is deregistered in one run. */
+  readonly maxDeregistrationPercent: number;
+}
+
+export interface DecisionInput {
+  readonly discovery: Discovery;
+  readonly registered: readonly Target[];
+  readonly state: StateRead;
+  readonly settings: DecisionSettings;
+}
+
+/** Why something that the grace period alone would have removed was kept. */
+export type HoldReason =
+  | { readonly kind: 'discovery-not-clean' }
+  | { readonly kind: 'discovery-empty' }
+  | { readonly kind: 'state-unreadable'; readonly reason: string }
+  | { readonly kind: 'cap'; readonly kept: readonly string[] }
+  | { readonly kind: 'last-target'; readonly kept: string };
+
+/** What one run decided. Pure data: no I/O happened to produce it. */
+export interface Decision {
+  /** IPs to register now, with the ALB listener port. */
+  readonly register: readonly string[];
+  /** Targets to deregister, with the port and AZ DescribeTargetHealth reported. */
+  readonly deregister: readonly Target[];
+  readonly nextState: SyncState;
+  /** True when nextState differs from the state read, i.e. a write is needed. */
+  readonly stateChanged: boolean;
+  readonly heldBack: readonly HoldReason[];
+}
