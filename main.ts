@@ -1,0 +1,29 @@
+import { App } from 'cdktf';
+import type { EnvironmentConfig } from './config/types';
+import { EXAMPLE_ENVIRONMENTS } from './config/environments';
+import { resolveEnvironments } from './config/validate';
+import { StaticIpStack } from './modules/static-ip-stack';
+
+export interface BuildAppOptions {
+  /** Where `synth()` writes the stacks. @default cdktf.out (or what the cdktf CLI asks for) */
+  readonly outdir?: string;
+  /** Folder the sync function is bundled into. @default dist/lambda */
+  readonly bundleOutdir?: string;
+}
+
+/**
+ * The app: one TerraformStack per environment, named after it. Every environment is validated before any
+ * construct exists, so a bad configuration fails with all its problems at once and synthesizes nothing.
+ */
+export function buildApp(environments: readonly EnvironmentConfig[], options: BuildAppOptions = {}): App {
+  resolveEnvironments(environments);
+  const app = new App({ outdir: options.outdir });
+  for (const environment of environments) {
+    new StaticIpStack(app, { environment, bundleOutdir: options.bundleOutdir });
+  }
+  return app;
+}
+
+if (require.main === module) {
+  buildApp(EXAMPLE_ENVIRONMENTS).synth();
+}

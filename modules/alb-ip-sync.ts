@@ -1,0 +1,263 @@
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { SyncTuning } from '../config/types';
+import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS } from '../config/defaults';
+import type { LambdaBundle } from './lambda-bundle';
+import { policyDocument, type PolicyStatement } from './policy-document';
+
+/** Namespace of the function's own metrics (EMF) and of the alarms' names in the README. */
+export const METRIC_NAMESPACE = 'AlbStaticIp';
+
+/** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
+export const SYNC_FUNCTION = {
+  architecture: 'arm64',
+  memorySize: 256,
+  /** Well under the one-minute schedule, so a slow run ends before the next starts. */
+  timeoutSeconds: 30,
+  schedule: 'rate(1 minute)',
+} as const;
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export interface AlbIpSyncProps {
+  /** Name of the function; also names its role, log group, schedule and alarms. At most 64 characters. */
+  readonly functionName: string;
+  /** DNS name of the internal ALB whose node IPs the function tracks. */
+  readonly albDnsName: string;
+  /** ALB listener port: the port the node IPs are registered with. */
+  readonly port: number;
+  /** The target group this function keeps in sync, and the only one it may change. */
+  readonly targetGroup: LbTargetGroup;
+  /** Bucket holding the state, under the prefix `<target group ARN>/`. */
+  readonly stateBucket: S3Bucket;
+  /** The bundled sync function (one bundle serves every port of a stack). */
+  readonly code: LambdaBundle;
+  /** Knobs of the sync. @default 200 lookups, 3 invocations before deregistration, 50 % deregistration cap */
+  readonly tuning?: SyncTuning;
+  /** Lambda runtime. @default nodejs22.x */
+  readonly runtime?: string;
+  /** Days the function's logs are kept. @default 30 */
+  readonly logRetentionDays?: number;
+  /** SNS topic the alarms notify on ALARM and OK. @default none: the alarms only change state */
+  readonly alarmTopicArn?: string;
+}
+
+/**
+ * One port's sync: a function run every minute by EventBridge that registers the ALB's current node IPs into
+ * the port's target group, with a role that may touch only that target group and its own state and logs.
+ */
+export class AlbIpSync extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly schedule: CloudwatchEventRule;
+  /** The function failed in 3 of 5 minutes. */
+  public readonly errorsAlarm: CloudwatchMetricAlarm;
+  /** The function did not run for 5 minutes: schedule disabled, permission lost, or throttled. */
+  public readonly notRunningAlarm: CloudwatchMetricAlarm;
+
+  constructor(scope: Construct, id: string, props: AlbIpSyncProps) {
+    super(scope, id);
+    validate(props);
+    const tuning = { ...SYNC_TUNING_DEFAULTS, ...props.tuning };
+    const { functionName, targetGroup, stateBucket } = props;
+
+    // Created here rather than by Lambda, so it has a retention and the role needs no logs:CreateLogGroup.
+    this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: props.logRetentionDays ?? 30,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name: functionName,
+      description: `Sync of ${props.albDnsName}:${props.port} into one target group`,
+      assumeRolePolicy: policyDocument([
+        {
+          Sid: 'LambdaAssumesRole',
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Resource: '*',
+        },
+      ]),
+    });
+    const policy = new IamRolePolicy(this, 'policy', {
+      name: 'sync-one-target-group',
+      role: this.role.id,
+      policy: policyDocument(syncPermissions(targetGroup.arn, stateBucket.arn, this.logGroup.arn)),
+    });
+
+    this.function = new LambdaFunction(this, 'function', {
+      functionName,
+      description: `Registers the node IPs of ${props.albDnsName} on port ${props.port} into its NLB target group`,
+      role: this.role.arn,
+      runtime: props.runtime ?? ENVIRONMENT_DEFAULTS.lambdaRuntime,
+      architectures: [SYNC_FUNCTION.architecture],
+      handler: props.code.handler,
+      filename: props.code.asset.path,
+      // The zip's SHA-256, as Lambda reports it: a new bundle deploys, an unchanged one plans no change.
+      sourceCodeHash: Fn.filebase64sha256(props.code.asset.path),
+      memorySize: SYNC_FUNCTION.memorySize,
+      timeout: SYNC_FUNCTION.timeoutSeconds,
+      // One run at a time: two overlapping runs would read the same state and race on its write.
+      reservedConcurrentExecutions: 1,
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      environment: {
+        variables: {
+          ALB_DNS_NAME: props.albDnsName,
+          ALB_LISTENER: String(props.port),
+          NLB_TG_ARN: targetGroup.arn,
+          S3_BUCKET: stateBucket.bucket,
+          MAX_LOOKUP_PER_INVOCATION: String(tuning.maxLookupsPerInvocation),
+          INVOCATIONS_BEFORE_DEREGISTRATION: String(tuning.invocationsBeforeDeregistration),
+          MAX_DEREGISTRATION_PERCENT: String(tuning.maxDeregistrationPercent),
+          CW_METRIC_FLAG_IP_COUNT: 'true',
+          SAME_VPC: 'true',
+        },
+      },
+      // The first scheduled run must find its permissions and its log group in place.
+      dependsOn: [policy, this.logGroup],
+    });
+
+    // A failed run is superseded by the next minute's: a retry would only overlap it.
+    new LambdaFunctionEventInvokeConfig(this, 'invoke-config', {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: 0,
+      maximumEventAgeInSeconds: 60,
+    });
+
+    this.schedule = new CloudwatchEventRule(this, 'schedule', {
+      name: functionName,
+      description: `Runs ${functionName} every minute`,
+      scheduleExpression: SYNC_FUNCTION.schedule,
+    });
+    new CloudwatchEventTarget(this, 'schedule-target', {
+      rule: this.schedule.name,
+      targetId: 'sync',
+      arn: this.function.arn,
+    });
+    new LambdaPermission(this, 'schedule-permission', {
+      statementId: 'AllowEventBridgeSchedule',
+      action: 'lambda:InvokeFunction',
+      functionName: this.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: this.schedule.arn,
+    });
+
+    const alarm = (alarmId: string, config: AlarmSettings): CloudwatchMetricAlarm =>
+      new CloudwatchMetricAlarm(this, alarmId, {
+        alarmName: `${functionName}-${alarmId}`,
+        namespace: 'AWS/Lambda',
+        dimensions: { FunctionName: this.function.functionName },
+        statistic: 'Sum',
+        period: 60,
+        alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+        okActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
+        ...config,
+      });
+    // One failed run is retried by the next minute's; three in five minutes mean the sync is broken.
+    // No data means no run, which is not an error: the not-running alarm covers it.
+    this.errorsAlarm = alarm('errors', {
+      alarmDescription: `${functionName} failed in 3 of the last 5 minutes: the target group is not kept in sync`,
+      metricName: 'Errors',
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: 'notBreaching',
+    });
+    // Lambda publishes Invocations only when the function runs, so missing data is the failure itself.
+    this.notRunningAlarm = alarm('not-running', {
+      alarmDescription: `${functionName} has not run for 5 minutes: schedule disabled, permission lost or throttled`,
+      metricName: 'Invocations',
+      comparisonOperator: 'LessThanThreshold',
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      treatMissingData: 'breaching',
+    });
+  }
+}
+
+type AlarmSettings = Required<
+  Pick<
+    CloudwatchMetricAlarmConfig,
+    | 'alarmDescription'
+    | 'metricName'
+    | 'comparisonOperator'
+    | 'threshold'
+    | 'evaluationPeriods'
+    | 'datapointsToAlarm'
+    | 'treatMissingData'
+  >
+>;
+
+/**
+ * What one port's function may do, and nothing more. Exported for the README's IAM section and the tests.
+ * ListBucket has no s3:prefix condition on purpose: S3 answers a GetObject of a missing key with 404 only
+ * when the caller may list the bucket, and a GetObject request carries no s3:prefix, so a conditioned grant
+ * would not count. A first run (no state yet) would then look like an unreadable state and the sync would
+ * never start. The bucket holds only this stack's state, whose key names are target group ARNs.
+ */
+export function syncPermissions(targetGroupArn: string, bucketArn: string, logGroupArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: 'ChangeOwnTargetGroup',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+      Resource: targetGroupArn,
+    },
+    {
+      // ELBv2 Describe* actions support no resource-level permissions.
+      Sid: 'ReadTargetHealth',
+      Effect: 'Allow',
+      Action: 'elasticloadbalancing:DescribeTargetHealth',
+      Resource: '*',
+    },
+    {
+      Sid: 'ReadWriteOwnState',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: `${bucketArn}/${targetGroupArn}/*`,
+    },
+    {
+      Sid: 'TellMissingStateFromDenied',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: bucketArn,
+    },
+    {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `${logGroupArn}:*`,
+    },
+  ];
+}
+
+function validate(props: AlbIpSyncProps): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
+    throw new Error(`AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`);
+  }
+  if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
+    throw new Error(`AlbIpSync: port ${props.port} is outside 1-65535`);
+  }
+  const retention = props.logRetentionDays;
+  if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
+    throw new Error(`AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`);
+  }
+}

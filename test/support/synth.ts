@@ -1,0 +1,77 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EnvironmentConfig } from '../../config/types';
+import { buildApp } from '../../main';
+
+process.env.CHECKPOINT_DISABLE = '1';
+
+/** A synthesized Terraform JSON configuration, as far as the tests read it. */
+export interface TerraformJson {
+  readonly terraform: { required_providers: Record<string, { source: string; version: string }> };
+  readonly provider: Record<string, Record<string, unknown>[]>;
+  readonly resource: Record<string, Record<string, Resource>>;
+  readonly output: Record<string, { value: unknown }>;
+}
+
+/** One resource's arguments; `//` holds cdktf's metadata (construct path). */
+export type Resource = Record<string, any> & { readonly '//': { metadata: { path: string } } };
+
+export interface SynthesizedStack {
+  readonly name: string;
+  /** Folder holding cdk.tf.json and the assets it references. */
+  readonly dir: string;
+  readonly json: TerraformJson;
+}
+
+/** Synthesizes the app for these environments into a fresh temp folder, with its own sync bundle. */
+export function synthesize(environments: readonly EnvironmentConfig[]): Map<string, SynthesizedStack> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-static-ip-synth-'));
+  // A private bundle folder: the shared dist/lambda is what other tests execute.
+  buildApp(environments, { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();
+  return new Map(
+    environments.map(({ name }) => {
+      const dir = path.join(outdir, 'stacks', name);
+      return [name, { name, dir, json: JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) }];
+    }),
+  );
+}
+
+/** Resources of one type, by their Terraform name. */
+export function resourcesOf(json: TerraformJson, type: string): Record<string, Resource> {
+  return json.resource[type] ?? {};
+}
+
+/**
+ * The one resource of a type whose construct path ends with `pathSuffix` (e.g. `alb-ip-sync-443/function`),
+ * with the Terraform address other resources reference it by.
+ */
+export function resourceAt(json: TerraformJson, type: string, pathSuffix: string): Resource & { address: string } {
+  const found = Object.entries(resourcesOf(json, type)).filter(([, r]) => r['//'].metadata.path.endsWith(pathSuffix));
+  if (found.length !== 1) throw new Error(`expected one ${type} at */${pathSuffix}, found ${found.length}`);
+  const [name, resource] = found[0];
+  return { ...resource, address: `${type}.${name}` };
+}
+
+/** A Terraform interpolation of an attribute, as cdktf writes references: `${aws_lb.x.arn}`. */
+export function ref(resource: { address: string }, attribute: string): string {
+  return `\${${resource.address}.${attribute}}`;
+}
+
+/** Number of resources (not data sources) in a configuration. */
+export function countResources(json: TerraformJson): number {
+  return Object.values(json.resource).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+}
+
+/** Names unique per account and region (inline policy names are scoped to their role, so left out). */
+export function awsNames(json: TerraformJson): string[] {
+  const nameArguments = ['name', 'function_name', 'bucket_prefix', 'alarm_name'];
+  const scopedToParent = new Set(['aws_iam_role_policy']);
+  return Object.entries(json.resource)
+    .filter(([type]) => !scopedToParent.has(type))
+    .flatMap(([, byName]) =>
+    Object.values(byName).flatMap((resource) =>
+      nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string'),
+    ),
+  );
+}

@@ -1,0 +1,176 @@
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Real Terraform against the offline provider mirror of this machine image, with no network: reusable for
+ * synthesized stacks (cdk.tf.json) and for HCL exports alike.
+ */
+
+const run = promisify(execFile);
+
+/** A filesystem mirror of hashicorp/aws: the folder holding `registry.terraform.io`, and the version in it. */
+export interface ProviderMirror {
+  readonly dir: string;
+  readonly awsVersion: string;
+}
+
+/** What a terraform check found. */
+export interface TerraformCheckResult {
+  /** Addresses of the resources the plan creates, sorted. */
+  readonly toCreate: readonly string[];
+  /** Resource changes that are not creations (must be none for a fresh configuration). */
+  readonly otherChanges: readonly string[];
+  /** `terraform validate` warnings, as `summary: detail`. */
+  readonly warnings: readonly string[];
+}
+
+export type TerraformAvailability =
+  | { readonly available: true; readonly mirror: ProviderMirror }
+  | { readonly available: false; readonly reason: string };
+
+/** CI (or REQUIRE_TERRAFORM=1) turns a missing terraform or mirror from a skip into a failure. */
+export const terraformRequired = process.env.CI === 'true' || process.env.REQUIRE_TERRAFORM === '1';
+
+/**
+ * The provider mirror: the parent of the `registry.terraform.io` folder found within three levels of `/`,
+ * holding hashicorp/aws in the unpacked layout (`hashicorp/aws/<version>/<os>_<arch>`).
+ */
+export function findProviderMirror(): ProviderMirror | undefined {
+  let found: string;
+  try {
+    found = execFileSync('find', ['/', '-maxdepth', '3', '-type', 'd', '-name', 'registry.terraform.io'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch (error) {
+    // find exits non-zero on unreadable folders yet still prints what it found.
+    found = String((error as { stdout?: string }).stdout ?? '');
+  }
+  for (const registry of found.split('\n').filter(Boolean)) {
+    const awsDir = path.join(registry, 'hashicorp', 'aws');
+    const versions = fs.existsSync(awsDir) ? fs.readdirSync(awsDir).filter((v) => /^\d+\.\d+\.\d+$/.test(v)) : [];
+    if (versions.length > 0) return { dir: path.dirname(registry), awsVersion: versions.sort(compareVersions).at(-1)! };
+  }
+  return undefined;
+}
+
+/** Whether terraform checks can run here, and why not. */
+export function terraformAvailability(): TerraformAvailability {
+  try {
+    execFileSync('terraform', ['version'], { stdio: 'ignore', env: terraformEnv() });
+  } catch {
+    return { available: false, reason: 'terraform is not on PATH' };
+  }
+  const mirror = findProviderMirror();
+  if (!mirror) {
+    return { available: false, reason: 'no hashicorp/aws provider mirror (registry.terraform.io within 3 levels of /)' };
+  }
+  return { available: true, mirror };
+}
+
+/**
+ * Copies a synthesized stack (cdk.tf.json and its assets) into a fresh folder with the default local backend:
+ * the check is about the resources, not about where state would live.
+ */
+export function copyStackForCheck(stackDir: string): string {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `tf-check-${path.basename(stackDir)}-`));
+  fs.cpSync(stackDir, workDir, { recursive: true });
+  const file = path.join(workDir, 'cdk.tf.json');
+  const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  delete config.terraform.backend;
+  delete config.terraform.cloud;
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return workDir;
+}
+
+/**
+ * Writes an override file (Terraform merges `*_override.tf.json` into the configuration) that pins the aws
+ * provider to the mirror's version and gives it fake credentials and no reason to call AWS.
+ */
+export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void {
+  const override = {
+    terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: mirror.awsVersion } } },
+    provider: {
+      aws: {
+        access_key: 'test',
+        secret_key: 'test',
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+      },
+    },
+  };
+  fs.writeFileSync(path.join(dir, 'offline_override.tf.json'), JSON.stringify(override, null, 2));
+}
+
+/**
+ * `terraform init`, `validate` and `plan` in `dir` against the mirror, with no network: throws with
+ * terraform's output when any step fails.
+ */
+export async function terraformCheck(dir: string, mirror: ProviderMirror): Promise<TerraformCheckResult> {
+  writeOfflineOverride(dir, mirror);
+  const cliConfig = path.join(dir, '.terraformrc');
+  fs.writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
+  );
+  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
+  const terraform = async (...args: string[]): Promise<string> => {
+    try {
+      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+    }
+  };
+
+  await terraform('init', '-input=false', '-no-color');
+  const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
+    valid: boolean;
+    diagnostics: { severity: string; summary: string; detail?: string }[];
+  };
+  await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', '-out=check.tfplan');
+  const plan = JSON.parse(await terraform('show', '-json', 'check.tfplan')) as {
+    resource_changes?: { address: string; mode: string; change: { actions: string[] } }[];
+  };
+  const changes = (plan.resource_changes ?? []).filter((change) => change.mode === 'managed');
+  const isCreate = (actions: string[]): boolean => actions.length === 1 && actions[0] === 'create';
+  return {
+    toCreate: changes.filter((c) => isCreate(c.change.actions)).map((c) => c.address).sort(),
+    otherChanges: changes.filter((c) => !isCreate(c.change.actions)).map((c) => `${c.address}: ${c.change.actions}`),
+    warnings: validation.diagnostics
+      .filter((d) => d.severity === 'warning')
+      .map((d) => `${d.summary}: ${d.detail ?? ''}`),
+  };
+}
+
+/**
+ * The environment of every terraform run: no telemetry, automation output, fake AWS credentials, and a proxy
+ * on a closed local port so that any attempt to reach a network fails at once instead of leaving the machine.
+ */
+function terraformEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: os.tmpdir(),
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    NO_PROXY: '',
+    ...extra,
+  };
+}
+
+function compareVersions(a: string, b: string): number {
+  const [pa, pb] = [a, b].map((v) => v.split('.').map(Number));
+  return pa.reduce((order, part, i) => order || part - pb[i], 0);
+}
