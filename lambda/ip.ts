@@ -1,0 +1,34 @@
+/** IPv4 helpers. ELBv2 accepts only private IPv4 addresses as `ip` targets. */
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The ranges ELBv2 accepts for ip targets: RFC 1918 and RFC 6598 (shared address space). */
+const TARGET_RANGES = [
+  { base: '10.0.0.0', bits: 8 },
+  { base: '172.16.0.0', bits: 12 },
+  { base: '192.168.0.0', bits: 16 },
+  { base: '100.64.0.0', bits: 10 },
+] as const;
+
+export function isIpv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+/** The address as an unsigned 32-bit number; the caller has checked `isIpv4`. */
+function toNumber(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+export function isTargetableIpv4(text: string): boolean {
+  if (!isIpv4(text)) return false;
+  const n = toNumber(text);
+  return TARGET_RANGES.some(({ base, bits }) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(toNumber(base) / 2 ** (32 - bits)));
+}
+
+/** Numeric order, so logs and state list 10.0.0.9 before 10.0.0.10. Non-IPv4 text sorts after, by text. */
+export function compareIps(a: string, b: string): number {
+  const [ia, ib] = [isIpv4(a), isIpv4(b)];
+  if (ia && ib) return toNumber(a) - toNumber(b);
+  if (ia !== ib) return ia ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

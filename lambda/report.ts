@@ -1,0 +1,65 @@
+import type { Settings } from './settings';
+import type { SyncOutcome } from './sync';
+
+/** The project's own CloudWatch namespace (custom metrics may not use `AWS/`). */
+export const METRIC_NAMESPACE = 'AlbStaticIp';
+
+export const METRIC_NAMES = {
+  ipCount: 'IPCount',
+  registered: 'Registered',
+  deregistered: 'Deregistered',
+  dnsFailures: 'DnsFailures',
+} as const;
+
+/**
+ * The run's one log line: a structured summary that is also a CloudWatch embedded-metric-format record, so the
+ * metrics and the story behind them arrive together. Dimension `TargetGroup` has the value AWS's own NLB metrics
+ * use (`targetgroup/<name>/<id>`).
+ */
+export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs: number, timestamp: number): Record<string, unknown> {
+  const { discovery, plan, errors } = outcome;
+  const metrics = [
+    ...(settings.publishIpCount ? [[METRIC_NAMES.ipCount, discovery.ips.length] as const] : []),
+    [METRIC_NAMES.registered, outcome.registered.length] as const,
+    [METRIC_NAMES.deregistered, outcome.deregistered.length] as const,
+    [METRIC_NAMES.dnsFailures, discovery.failures] as const,
+  ];
+  const heldBack = plan?.decision.heldBack ?? [];
+  return {
+    level: errors.length > 0 ? 'ERROR' : 'INFO',
+    message: errors.length > 0 ? `sync failed: ${errors.join('; ')}` : 'sync done',
+    albDnsName: settings.albDnsName,
+    targetGroupArn: settings.targetGroupArn,
+    ipsFound: discovery.ips,
+    ignored: discovery.ignored,
+    queries: discovery.queries,
+    dnsFailures: discovery.failures,
+    discoveryClean: discovery.clean,
+    registeredBefore: plan?.registered.length,
+    registered: outcome.registered,
+    deregistered: outcome.deregistered.map(({ ip, port, availabilityZone }) => ({ ip, port, availabilityZone })),
+    pending: plan?.decision.nextState.missing ?? {},
+    capHits: heldBack.flatMap((hold) => (hold.kind === 'cap' ? hold.kept : hold.kind === 'last-target' ? [hold.kept] : [])).length,
+    heldBack,
+    stateWritten: outcome.stateWritten,
+    writeConflicts: outcome.writeConflicts,
+    errors,
+    durationMs,
+    TargetGroup: settings.targetGroupArn.slice(settings.targetGroupArn.indexOf('targetgroup/')),
+    ...Object.fromEntries(metrics),
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        { Namespace: METRIC_NAMESPACE, Dimensions: [['TargetGroup']], Metrics: metrics.map(([Name]) => ({ Name, Unit: 'Count' })) },
+      ],
+    },
+  };
+}
+
+/**
+ * Straight to stdout: with the function's JSON log format, Lambda wraps console output in its own envelope,
+ * which CloudWatch would no longer read as embedded metrics.
+ */
+export function emitReport(report: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}

@@ -1,0 +1,134 @@
+import type { AwsClients } from './clients';
+import { decide } from './decide';
+import { authoritativeServers, discover, udpQuery, type DnsServer, type QueryFn } from './discovery';
+import type { Settings } from './settings';
+import { describeError, readState, stateKey, writeState, type StateLocation } from './state';
+import { deregisterTargets, describeTargets, registerTargets } from './targets';
+import type { Decision, Discovery, StateRead, Target } from './types';
+
+/** Both bounded well inside a one-minute run: at most maxLookups / concurrency rounds of one query timeout. */
+export const DNS_TIMEOUTS = { queryMs: 1_000, authoritativeLookupMs: 2_000 } as const;
+
+/** Conditional state writes lost to other runs before this run gives up (and reports an error). */
+export const MAX_WRITE_ATTEMPTS = 3;
+
+/** What a sync talks to. The handler passes the real ones; tests and the dry-run may pass their own. */
+export interface SyncDeps extends AwsClients {
+  readonly query: QueryFn;
+  /** The servers to ask when DNS_SERVERS is not set. */
+  readonly findServers: (name: string) => Promise<DnsServer[]>;
+  /** Aborts AWS calls still running when the run is out of time. */
+  readonly abortSignal?: AbortSignal;
+}
+
+export function defaultDeps(clients: AwsClients, abortSignal?: AbortSignal): SyncDeps {
+  return {
+    ...clients,
+    query: udpQuery({ timeoutMs: DNS_TIMEOUTS.queryMs }),
+    findServers: (name) => authoritativeServers(name, { timeoutMs: DNS_TIMEOUTS.authoritativeLookupMs }),
+    abortSignal,
+  };
+}
+
+export interface DiscoveryRun {
+  readonly discovery: Discovery;
+  /** Set when discovery failed: no server to ask, or no usable address found. */
+  readonly error?: string;
+}
+
+const NOTHING_DISCOVERED: Discovery = { ips: [], ignored: [], queries: 0, failures: 0, clean: false };
+
+export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<DiscoveryRun> {
+  const name = settings.albDnsName;
+  try {
+    const servers = settings.dnsServers ?? (await deps.findServers(name));
+    const discovery = await discover(name, servers, deps.query, { maxLookups: settings.maxLookups });
+    if (discovery.ips.length > 0) return { discovery };
+    const error = `DNS discovery of ${name} found no usable address (${discovery.failures} of ${discovery.queries} queries failed, ignored: ${discovery.ignored.join(', ') || 'none'})`;
+    return { discovery, error };
+  } catch (error) {
+    return { discovery: NOTHING_DISCOVERED, error: `DNS discovery of ${name} failed: ${(error as Error).message}` };
+  }
+}
+
+/** One read of the world and what the rules make of it. */
+export interface Plan {
+  readonly registered: readonly Target[];
+  readonly state: StateRead;
+  readonly decision: Decision;
+}
+
+export function stateLocation(settings: Settings): StateLocation {
+  return { bucket: settings.bucket, key: stateKey(settings.targetGroupArn, settings.albDnsName) };
+}
+
+/** Reads the target group and the state in parallel and decides. Changes nothing: the dry-run stops here. */
+export async function plan(settings: Settings, discovery: Discovery, deps: SyncDeps): Promise<Plan> {
+  const [registered, state] = await Promise.all([
+    awsStep('DescribeTargetHealth', () => describeTargets(deps.elb, settings.targetGroupArn, deps.abortSignal)),
+    readState(deps.s3, stateLocation(settings), deps.abortSignal),
+  ]);
+  return { registered, state, decision: decide({ discovery, registered, state, settings }) };
+}
+
+/** What one run did. */
+export interface SyncOutcome {
+  readonly discovery: Discovery;
+  /** The plan the run acted on last; absent when the target group could not be read. */
+  readonly plan?: Plan;
+  readonly registered: readonly string[];
+  readonly deregistered: readonly Target[];
+  readonly stateWritten: boolean;
+  /** Conditional writes lost to another run. */
+  readonly writeConflicts: number;
+  /** Why the run must end with an error. Empty for a run that did everything it set out to do. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * One run: discover, then read, decide, register, write the state and deregister, repeating the read and the
+ * decision when another run wrote the state first. Registration comes first (it is always safe); removal comes
+ * only after this run's state write won, so a run that raced another never acts on stale counts. Failures are
+ * collected, not thrown: the caller reports them and then fails the run.
+ */
+export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutcome> {
+  const { discovery, error } = await discoverAlb(settings, deps);
+  const errors = error ? [error] : [];
+  const registration = { targetGroupArn: settings.targetGroupArn, port: settings.albListener, sameVpc: settings.sameVpc };
+  const registered = new Set<string>();
+  let last: Plan | undefined;
+  let deregistered: readonly Target[] = [];
+  let stateWritten = false;
+  let writeConflicts = 0;
+  try {
+    while (writeConflicts < MAX_WRITE_ATTEMPTS) {
+      last = await plan(settings, discovery, deps);
+      const { decision, state } = last;
+      await awsStep('RegisterTargets', () => registerTargets(deps.elb, registration, decision.register, deps.abortSignal));
+      decision.register.forEach((ip) => registered.add(ip));
+      if (!decision.stateChanged) break;
+      const condition = state.kind === 'found' ? { kind: 'found' as const, etag: state.etag } : { kind: 'absent' as const };
+      if ((await writeState(deps.s3, stateLocation(settings), decision.nextState, condition, deps.abortSignal)) === 'conflict') {
+        writeConflicts += 1;
+        continue;
+      }
+      stateWritten = true;
+      await awsStep('DeregisterTargets', () => deregisterTargets(deps.elb, settings.targetGroupArn, decision.deregister, deps.abortSignal));
+      deregistered = decision.deregister;
+      break;
+    }
+    if (writeConflicts === MAX_WRITE_ATTEMPTS) errors.push(`the state write lost to another run ${writeConflicts} times; nothing was deregistered`);
+  } catch (failure) {
+    errors.push((failure as Error).message);
+  }
+  if (last?.state.kind === 'unreadable') errors.push(`state unreadable, nothing deregistered: ${last.state.reason}`);
+  return { discovery, plan: last, registered: [...registered], deregistered, stateWritten, writeConflicts, errors };
+}
+
+async function awsStep<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new Error(`${operation} failed: ${describeError(error)}`);
+  }
+}
