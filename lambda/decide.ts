@@ -45,7 +45,8 @@ export function decide(input: DecisionInput): Decision {
   const nextState = normalizeState({ version: EMPTY_STATE.version, missing, active: discovery.ips });
   return {
     register,
-    deregister: live.filter((target) => removed.has(target.ip)),
+    // Longest-missing first, every port and zone the IP is registered with.
+    deregister: [...removed].flatMap((ip) => live.filter((target) => target.ip === ip)),
     nextState,
     // A first clean run writes its state even when empty, so the next run has an ETag to write against.
     stateChanged: state.kind !== 'found' || !sameState(nextState, state.state),
