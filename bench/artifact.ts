@@ -1,0 +1,115 @@
+/**
+ * What the project costs to ship and to work on: the deployed bundle's size (raw and zipped as cdktf zips it),
+ * its cold import time in a fresh node process, `cdktf synth` of the example environments, and the test suite.
+ * A step that cannot run here is reported unavailable with its reason; the benchmark goes on.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundleSyncFunction, SYNC_BUNDLE } from '../modules/lambda-bundle';
+import { median } from './stats';
+import type { ArtifactFigures, Measured, TimedCommand } from './types';
+
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(PROJECT_ROOT, 'node_modules', '.bin');
+
+/** Environment of every child process: no AWS endpoint or credential of the caller leaks in. */
+const CHILD_ENV = {
+  PATH: process.env.PATH ?? '',
+  HOME: process.env.HOME ?? '',
+  CHECKPOINT_DISABLE: '1',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_EC2_METADATA_DISABLED: 'true',
+} as const;
+
+const SYNTH_TIMEOUT_MS = 180_000;
+const TEST_SUITE_TIMEOUT_MS = 240_000;
+
+function timed(command: string, args: readonly string[], timeoutMs: number): { run: SpawnSyncReturns<string>; wallMs: number } {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(command, args, { cwd: PROJECT_ROOT, env: CHILD_ENV, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  return { run, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+/** Why a child process did not succeed, in one line: its first error line, or else the tail of its output. */
+function failure(run: SpawnSyncReturns<string>): string {
+  if (run.error) return run.error.message;
+  const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errorLine = lines.find((line) => /^\w*Error\b/.test(line));
+  return `exit ${run.status ?? run.signal}: ${errorLine ?? lines.slice(-3).join(' | ')}`;
+}
+
+/** Builds the bundle exactly as `npm run build` does, into `workDir`, and zips it as TerraformAsset does. */
+export function measureBundle(workDir: string): ArtifactFigures['bundle'] {
+  const outdir = path.join(workDir, 'bundle');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  let file: string;
+  try {
+    file = bundleSyncFunction(outdir);
+  } catch (error) {
+    return { available: false, reason: `bundling failed: ${(error as Error).message}` };
+  }
+  const zip = path.join(workDir, 'archive.zip');
+  fs.rmSync(zip, { force: true });
+  // cdktf's own archiving entry point: the same archiver call and level as the deployed asset.
+  const { run } = timed(process.execPath, [require.resolve('cdktf/lib/private/fs.js'), outdir, zip], 60_000);
+  if (run.status !== 0) return { available: false, reason: `zipping failed: ${failure(run)}` };
+  return {
+    available: true,
+    file: path.relative(PROJECT_ROOT, path.join(SYNC_BUNDLE.outdir, SYNC_BUNDLE.file)),
+    rawBytes: fs.statSync(file).size,
+    zippedBytes: fs.statSync(zip).size,
+  };
+}
+
+/** Prints the milliseconds require() took; the parent times the whole process around it. */
+const IMPORT_PROBE = `
+const start = process.hrtime.bigint();
+const bundle = require(process.argv[1]);
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+if (typeof bundle.handler !== 'function') throw new Error('the bundle exports no handler function');
+process.stdout.write(JSON.stringify({ ms }));
+`;
+
+export function measureColdImport(bundleFile: string, runs: number): ArtifactFigures['coldImport'] {
+  const requireMs: number[] = [];
+  const processMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { run, wallMs } = timed(process.execPath, ['-e', IMPORT_PROBE, bundleFile], 30_000);
+    if (run.status !== 0) return { available: false, reason: `importing ${bundleFile} failed: ${failure(run)}` };
+    requireMs.push((JSON.parse(run.stdout) as { ms: number }).ms);
+    processMs.push(wallMs);
+  }
+  return { available: true, runs, medianRequireMs: median(requireMs), medianProcessMs: median(processMs) };
+}
+
+export function measureSynth(workDir: string): Measured<TimedCommand & { stacks: readonly string[] }> {
+  const outdir = path.join(workDir, 'cdktf.out');
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const args = ['synth', '--output', outdir];
+  const { run, wallMs } = timed(path.join(BIN, 'cdktf'), args, SYNTH_TIMEOUT_MS);
+  if (run.status !== 0) return { available: false, reason: `cdktf synth failed: ${failure(run)}` };
+  const manifest = path.join(outdir, 'manifest.json');
+  if (!fs.existsSync(manifest)) return { available: false, reason: `cdktf synth wrote no ${manifest}` };
+  const stacks = Object.keys((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { stacks: object }).stacks);
+  return { available: true, command: `CHECKPOINT_DISABLE=1 cdktf ${args.join(' ')}`, wallMs, stacks };
+}
+
+/** The whole jest suite except this benchmark's own test (which would run parts of the benchmark again). */
+export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] {
+  const report = path.join(workDir, 'jest.json');
+  fs.rmSync(report, { force: true });
+  const args = ['--testPathIgnorePatterns', 'test/bench\\.test\\.ts$', '--json', '--outputFile', report];
+  const { run, wallMs } = timed(path.join(BIN, 'jest'), args, TEST_SUITE_TIMEOUT_MS);
+  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report: ${failure(run)}` };
+  const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+  return {
+    available: true,
+    command: `jest ${args.slice(0, 2).join(' ')}`,
+    wallMs,
+    passed: summary.numPassedTests,
+    failed: summary.numFailedTests,
+  };
+}

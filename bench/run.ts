@@ -1,0 +1,143 @@
+/**
+ * `npm run bench [-- options]`: measures this project's sync side by side with AWS's reference rules and writes
+ * bench/RESULTS.md and bench/results.json. Nothing leaves 127.0.0.1. A measurement, not a test: it exits 0
+ * whatever the figures are, and non-zero only when the harness itself breaks.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureBundle, measureColdImport, measureSynth, measureTestSuite } from './artifact';
+import { CONTENDERS } from './contenders';
+import { discoveryTrials } from './discovery-trials';
+import { checkGoals } from './goals';
+import { measureLoopback } from './loopback';
+import { renderResults } from './report';
+import { buildTimeline, FULL_DAY, simulateDay, summarizeDays } from './simulate-day';
+import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, DayTotals, MachineInfo } from './types';
+
+const BENCH_DIR = __dirname;
+const WORK_DIR = path.join(BENCH_DIR, '.work');
+
+const DEFAULTS = {
+  seed: 20261121,
+  trials: 10_000,
+  albSizes: [3, 8, 16, 40, 100],
+  days: 3,
+  loopbackRuns: 15,
+  loopbackDelayMs: 5,
+  coldImportRuns: 7,
+} as const;
+
+const USAGE = `usage: npm run bench -- [--seed N] [--trials N] [--days N] [--loopback-runs N] [--loopback-delay-ms N]
+                         [--cold-import-runs N] [--skip-synth] [--skip-test-suite]`;
+
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new Error(`--${flag} must be a positive integer, got "${value}"\n${USAGE}`);
+  }
+  return parsed;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const numeric = ['seed', 'trials', 'days', 'loopback-runs', 'loopback-delay-ms', 'cold-import-runs'] as const;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        ...Object.fromEntries(numeric.map((flag) => [flag, { type: 'string' as const }])),
+        'skip-synth': { type: 'boolean' },
+        'skip-test-suite': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`);
+  }
+  const int = (flag: (typeof numeric)[number], fallback: number): number => positiveInteger(flag, values[flag] as string | undefined, fallback);
+  return {
+    seed: int('seed', DEFAULTS.seed),
+    trials: int('trials', DEFAULTS.trials),
+    albSizes: DEFAULTS.albSizes,
+    days: int('days', DEFAULTS.days),
+    loopbackRuns: int('loopback-runs', DEFAULTS.loopbackRuns),
+    loopbackDelayMs: int('loopback-delay-ms', DEFAULTS.loopbackDelayMs),
+    coldImportRuns: int('cold-import-runs', DEFAULTS.coldImportRuns),
+    skipSynth: values['skip-synth'] === true,
+    skipTestSuite: values['skip-test-suite'] === true,
+  };
+}
+
+function machineInfo(): MachineInfo {
+  return {
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+/** Runs `step`, logging how long it took to stderr (stdout stays free for the summary). */
+async function step<T>(label: string, work: () => T | Promise<T>): Promise<T> {
+  const start = Date.now();
+  process.stderr.write(`bench: ${label} ...\n`);
+  const result = await work();
+  process.stderr.write(`bench: ${label} done in ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
+  return result;
+}
+
+async function simulatedDays(options: BenchOptions): Promise<DayFigures[]> {
+  const seeds = Array.from({ length: options.days }, (_, i) => options.seed + i);
+  const totals = new Map<string, DayTotals[]>(CONTENDERS.map((c) => [c.label, []]));
+  for (const seed of seeds) {
+    const timeline = buildTimeline(FULL_DAY, seed);
+    for (const contender of CONTENDERS) totals.get(contender.label)?.push(await simulateDay(contender, timeline, seed));
+  }
+  return CONTENDERS.map((c) => summarizeDays(c.label, seeds, totals.get(c.label) ?? []));
+}
+
+async function artifact(options: BenchOptions): Promise<ArtifactFigures> {
+  const skipped = (flag: string) => ({ available: false as const, reason: `skipped (${flag})` });
+  const bundle = await step('bundle size', () => measureBundle(WORK_DIR));
+  const coldImport = bundle.available
+    ? await step('cold import', () => measureColdImport(path.join(WORK_DIR, 'bundle', 'index.js'), options.coldImportRuns))
+    : { available: false as const, reason: 'no bundle to import' };
+  const synth = options.skipSynth ? skipped('--skip-synth') : await step('cdktf synth', () => measureSynth(WORK_DIR));
+  const testSuite = options.skipTestSuite ? skipped('--skip-test-suite') : await step('test suite', () => measureTestSuite(WORK_DIR));
+  return { bundle, coldImport, synth, testSuite };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const started = Date.now();
+  const machine = machineInfo();
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+
+  const discovery = await step(`discovery model (${options.trials} trials per size)`, async () => {
+    const figures = [];
+    for (const albSize of options.albSizes) for (const c of CONTENDERS) figures.push(await discoveryTrials(c, albSize, options.trials, options.seed));
+    return figures;
+  });
+  const loopback = await step('discovery over loopback UDP', () => measureLoopback(options));
+  const day = await step(`simulated day x${options.days}`, () => simulatedDays(options));
+  const artifactFigures = await artifact(options);
+
+  const figures = { machine, options, discovery, loopback, day, artifact: artifactFigures };
+  const results: BenchResults = { ...figures, durationMs: Date.now() - started, goals: checkGoals(figures) };
+  fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
+  for (const goal of results.goals) process.stdout.write(`${goal.met === undefined ? '?' : goal.met ? 'met' : 'NOT met'}: ${goal.goal} (${goal.measured})\n`);
+  process.stdout.write(`wrote bench/RESULTS.md and bench/results.json in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
