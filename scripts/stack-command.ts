@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { EnvironmentConfig } from '../config/types';
+import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
+import { BACKEND_DEFAULTS } from '../modules/backend';
+
+/**
+ * The per-stack commands: `npm run diff -- <stack>`, `npm run deploy -- <stack> [cdktf flags]` and
+ * `npm run stacks [-- --json] [--remote-state]` (what the workflows build their matrix from).
+ * The stacks are the environments main.ts synthesizes, so the list cannot drift from the app.
+ */
+
+const USAGE = [
+  'usage: stack-command.ts diff <stack> [cdktf flags]',
+  '       stack-command.ts deploy <stack> [cdktf flags]',
+  '       stack-command.ts list [--json] [--remote-state]',
+].join('\n');
+
+/** The cdktf commands this wrapper runs against exactly one stack. */
+const CDKTF_COMMANDS = ['diff', 'deploy'] as const;
+
+/** One stack as the workflows see it. */
+export interface StackEntry {
+  readonly stack: string;
+  /** Where its state lives: a `local` file cannot be planned or applied from a CI runner. */
+  readonly backend: string;
+}
+
+/** Runs a program with inherited stdio and resolves to its exit code. */
+export type Runner = (command: string, args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
+
+export interface StackCommandIo {
+  readonly environments: readonly EnvironmentConfig[];
+  readonly run: Runner;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export function stackEntries(environments: readonly EnvironmentConfig[]): StackEntry[] {
+  return environments.map(({ name, backend }) => ({ stack: name, backend: backend?.type ?? BACKEND_DEFAULTS.type }));
+}
+
+/** Parses the arguments, refuses what is not a known stack, runs cdktf; resolves to the exit code. */
+export async function stackCommand(argv: readonly string[], io: StackCommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'list') return list(rest, io);
+  if (!isCdktfCommand(command)) {
+    io.err(`unknown command ${JSON.stringify(command ?? '')}\n${USAGE}`);
+    return 2;
+  }
+  const [stack, ...flags] = rest;
+  const known = io.environments.map(({ name }) => name);
+  if (stack === undefined || stack.startsWith('-')) {
+    io.err(`${command} needs a stack name: one of ${known.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  if (!known.includes(stack)) {
+    io.err(`unknown stack ${JSON.stringify(stack)}: known stacks are ${known.join(', ')}`);
+    return 2;
+  }
+  // One stack per run: a second name would make cdktf act on a stack this check never saw.
+  const extraStack = flags.find((flag) => known.includes(flag));
+  if (extraStack !== undefined) {
+    io.err(`${command} takes one stack at a time; run it again for ${JSON.stringify(extraStack)}`);
+    return 2;
+  }
+  return io.run('cdktf', [command, stack, ...flags], { ...io.env, CHECKPOINT_DISABLE: '1' });
+}
+
+function list(flags: readonly string[], io: StackCommandIo): number {
+  const unknown = flags.filter((flag) => flag !== '--json' && flag !== '--remote-state');
+  if (unknown.length > 0) {
+    io.err(`unknown list flag ${unknown.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const entries = stackEntries(io.environments).filter(
+    ({ backend }) => !flags.includes('--remote-state') || backend !== 'local',
+  );
+  if (flags.includes('--json')) io.out(JSON.stringify(entries));
+  else entries.forEach(({ stack, backend }) => io.out(`${stack}\t${backend}`));
+  return 0;
+}
+
+function isCdktfCommand(command: string | undefined): command is (typeof CDKTF_COMMANDS)[number] {
+  return (CDKTF_COMMANDS as readonly (string | undefined)[]).includes(command);
+}
+
+const spawnRunner: Runner = (command, args, env) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(`${command} is not on PATH: run this through npm (npm run deploy -- <stack>) or npx`)
+          : error,
+      ),
+    );
+    // A shell reports death by signal N as exit code 128 + N.
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  });
+
+if (require.main === module) {
+  stackCommand(process.argv.slice(2), {
+    environments: EXAMPLE_ENVIRONMENTS,
+    run: spawnRunner,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    env: process.env,
+  }).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}
