@@ -1,4 +1,5 @@
 import type { EnvironmentConfig, SyncTuning } from './types';
+import { backendProblems } from '../modules/backend';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS, type ResolvedEnvironment } from './defaults';
 
 /**
@@ -120,6 +121,7 @@ function environmentProblems(config: EnvironmentConfig): string[] {
   });
   problems.push(...tagProblems(config.tags));
   problems.push(...tuningProblems(config.sync));
+  problems.push(...backendProblems(config.backend));
   if (config.alarmTopicArn !== undefined) matches('alarmTopicArn', config.alarmTopicArn, 'snsTopicArn');
   if (config.lambdaRuntime !== undefined) {
     const major = PATTERNS.nodeRuntime.exec(config.lambdaRuntime)?.[1];
@@ -141,7 +143,8 @@ function albProblems(
   const { dnsName, securityGroupId } = config.alb;
   matches('alb.dnsName', dnsName, 'internalAlbDnsName');
   const albRegion = typeof dnsName === 'string' ? PATTERNS.internalAlbDnsName.exec(dnsName)?.[1] : undefined;
-  if (albRegion !== undefined && albRegion !== config.region) {
+  // Compared only with a well-formed region: a malformed one is reported on its own.
+  if (albRegion !== undefined && PATTERNS.region.test(config.region) && albRegion !== config.region) {
     problems.push(
       `alb.dnsName ${JSON.stringify(dnsName)} is in region ${albRegion}, not the environment's region ${config.region}`,
     );

@@ -99,7 +99,7 @@ export class StaticIpNlb extends Construct {
       (subnetId, i) => new Eip(this, `eip-${i}`, { domain: 'vpc', tags: { Name: `${props.name}-${subnetId}` } }),
     );
 
-    this.loadBalancer = new Lb(this, 'nlb', {
+    this.loadBalancer = new Lb(this, 'load-balancer', {
       name: props.name,
       loadBalancerType: 'network',
       internal: false,

@@ -5,6 +5,7 @@ import type { EnvironmentConfig } from '../config/types';
 import type { ResolvedEnvironment } from '../config/defaults';
 import { resolveEnvironment } from '../config/validate';
 import { AlbIpSync } from './alb-ip-sync';
+import { applyBackend } from './backend';
 import { LambdaBundle } from './lambda-bundle';
 import { StaticIpNlb } from './static-ip-nlb';
 import { SyncStateBucket } from './sync-state-bucket';
@@ -48,6 +49,8 @@ export class StaticIpStack extends TerraformStack {
       region: environment.region,
       defaultTags: hasTags ? [{ tags: { ...environment.tags } }] : undefined,
     });
+
+    applyBackend(this, environment);
 
     this.nlb = new StaticIpNlb(this, 'static-ip-nlb', {
       name: names.loadBalancer,

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Testing } from 'cdktf';
+import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/types';
 import { buildApp } from '../../main';
 
@@ -14,14 +16,19 @@ export interface TerraformJson {
   readonly output: Record<string, { value: unknown }>;
 }
 
-/** One resource's arguments; `//` holds cdktf's metadata (construct path). */
-export type Resource = Record<string, any> & { readonly '//': { metadata: { path: string } } };
+/** One resource's arguments. */
+export type Resource = Record<string, any>;
 
 export interface SynthesizedStack {
   readonly name: string;
   /** Folder holding cdk.tf.json and the assets it references. */
   readonly dir: string;
   readonly json: TerraformJson;
+}
+
+/** Synthesizes what `build` adds to an empty stack, as the JSON Terraform would read (no cdktf metadata). */
+export function synthScope(build: (scope: Construct) => void): TerraformJson {
+  return JSON.parse(Testing.synthScope(build));
 }
 
 /** Synthesizes the app for these environments into a fresh temp folder, with its own sync bundle. */
@@ -44,10 +51,15 @@ export function resourcesOf(json: TerraformJson, type: string): Record<string, R
 
 /**
  * The one resource of a type whose construct path ends with `pathSuffix` (e.g. `alb-ip-sync-443/function`),
- * with the Terraform address other resources reference it by.
+ * with the Terraform address other resources reference it by. cdktf names a resource after its construct
+ * path below the stack, joined by `_`, plus a hash.
  */
 export function resourceAt(json: TerraformJson, type: string, pathSuffix: string): Resource & { address: string } {
-  const found = Object.entries(resourcesOf(json, type)).filter(([, r]) => r['//'].metadata.path.endsWith(pathSuffix));
+  const suffix = pathSuffix.split('/').join('_');
+  const found = Object.entries(resourcesOf(json, type)).filter(([name]) => {
+    const constructPath = name.replace(/_[0-9A-F]{8}$/, '');
+    return constructPath === suffix || constructPath.endsWith(`_${suffix}`);
+  });
   if (found.length !== 1) throw new Error(`expected one ${type} at */${pathSuffix}, found ${found.length}`);
   const [name, resource] = found[0];
   return { ...resource, address: `${type}.${name}` };
@@ -63,7 +75,10 @@ export function countResources(json: TerraformJson): number {
   return Object.values(json.resource).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
 }
 
-/** Names unique per account and region (inline policy names are scoped to their role, so left out). */
+/**
+ * Names unique per account and region, as literals (references to another resource's name are left out, and
+ * inline policy names, scoped to their role).
+ */
 export function awsNames(json: TerraformJson): string[] {
   const nameArguments = ['name', 'function_name', 'bucket_prefix', 'alarm_name'];
   const scopedToParent = new Set(['aws_iam_role_policy']);
@@ -71,7 +86,7 @@ export function awsNames(json: TerraformJson): string[] {
     .filter(([type]) => !scopedToParent.has(type))
     .flatMap(([, byName]) =>
     Object.values(byName).flatMap((resource) =>
-      nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string'),
+      nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string' && !v.includes('${')),
     ),
   );
 }

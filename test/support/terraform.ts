@@ -132,15 +132,15 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
     valid: boolean;
     diagnostics: { severity: string; summary: string; detail?: string }[];
   };
-  await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', '-out=check.tfplan');
-  const plan = JSON.parse(await terraform('show', '-json', 'check.tfplan')) as {
-    resource_changes?: { address: string; mode: string; change: { actions: string[] } }[];
-  };
-  const changes = (plan.resource_changes ?? []).filter((change) => change.mode === 'managed');
-  const isCreate = (actions: string[]): boolean => actions.length === 1 && actions[0] === 'create';
+  // Machine-readable plan output: one JSON message per line, no second provider start for `terraform show`.
+  const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; change?: { resource: { addr: string }; action: string } });
+  const changes = messages.flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []));
   return {
-    toCreate: changes.filter((c) => isCreate(c.change.actions)).map((c) => c.address).sort(),
-    otherChanges: changes.filter((c) => !isCreate(c.change.actions)).map((c) => `${c.address}: ${c.change.actions}`),
+    toCreate: changes.filter((c) => c.action === 'create').map((c) => c.resource.addr).sort(),
+    otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
     warnings: validation.diagnostics
       .filter((d) => d.severity === 'warning')
       .map((d) => `${d.summary}: ${d.detail ?? ''}`),

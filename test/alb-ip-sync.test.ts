@@ -1,0 +1,224 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Construct } from 'constructs';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { AlbIpSync, type AlbIpSyncProps } from '../modules/alb-ip-sync';
+import { LambdaBundle } from '../modules/lambda-bundle';
+import type { PolicyStatement } from '../modules/policy-document';
+import { ref, resourceAt, synthScope, type TerraformJson } from './support/synth';
+
+const ALB = 'internal-app-1234567890.eu-west-1.elb.amazonaws.com';
+const bundleOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-ip-sync-test-'));
+afterAll(() => fs.rmSync(bundleOutdir, { recursive: true, force: true }));
+
+/** One sync on port 443 next to a stand-in target group and bucket (and, optionally, one on port 80). */
+function synth(change: Partial<AlbIpSyncProps> = {}, alsoPort80 = false): TerraformJson {
+  return synthScope((scope: Construct) => {
+    const stateBucket = new S3Bucket(scope, 'bucket', { bucketPrefix: 'state-' });
+    const code = new LambdaBundle(scope, 'code', { outdir: bundleOutdir });
+    for (const port of alsoPort80 ? [443, 80] : [443]) {
+      const targetGroup = new LbTargetGroup(scope, `tg-${port}`, { name: `tg-${port}`, port, protocol: 'TCP' });
+      new AlbIpSync(scope, `sync-${port}`, {
+        functionName: `prod-alb-ip-sync-${port}`,
+        albDnsName: ALB,
+        port,
+        targetGroup,
+        stateBucket,
+        code,
+        ...change,
+      });
+    }
+  });
+}
+
+const statementsOf = (json: TerraformJson, port: number): PolicyStatement[] =>
+  JSON.parse(resourceAt(json, 'aws_iam_role_policy', `sync-${port}/policy`).policy).Statement;
+
+describe('AlbIpSync', () => {
+  const json = synth({}, true);
+  const fn = resourceAt(json, 'aws_lambda_function', 'sync-443/function');
+  const logGroup = resourceAt(json, 'aws_cloudwatch_log_group', 'sync-443/log-group');
+  const role = resourceAt(json, 'aws_iam_role', 'sync-443/role');
+  const targetGroup = resourceAt(json, 'aws_lb_target_group', 'tg-443');
+  const bucket = resourceAt(json, 'aws_s3_bucket', 'bucket');
+
+  test('runs the bundled handler on arm64 with a 30 s timeout, one run at a time', () => {
+    expect(fn).toMatchObject({
+      function_name: 'prod-alb-ip-sync-443',
+      handler: 'index.handler',
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      memory_size: 256,
+      timeout: 30,
+      reserved_concurrent_executions: 1,
+      role: ref(role, 'arn'),
+    });
+    expect(fn.filename).toMatch(/^assets\/.+\.zip$/);
+    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${fn.filename}")}`);
+  });
+
+  test('uses the configured runtime', () => {
+    const json24 = synth({ runtime: 'nodejs24.x' });
+    expect(resourceAt(json24, 'aws_lambda_function', 'sync-443/function').runtime).toBe('nodejs24.x');
+  });
+
+  test("sets the sync contract's environment: this port's target group, the bucket, the tuning", () => {
+    expect(fn.environment.variables).toEqual({
+      ALB_DNS_NAME: ALB,
+      ALB_LISTENER: '443',
+      NLB_TG_ARN: ref(targetGroup, 'arn'),
+      S3_BUCKET: ref(bucket, 'bucket'),
+      MAX_LOOKUP_PER_INVOCATION: '200',
+      INVOCATIONS_BEFORE_DEREGISTRATION: '3',
+      MAX_DEREGISTRATION_PERCENT: '50',
+      CW_METRIC_FLAG_IP_COUNT: 'true',
+      SAME_VPC: 'true',
+    });
+    const tuned = synth({ tuning: { maxLookupsPerInvocation: 40, maxDeregistrationPercent: 25 } });
+    expect(resourceAt(tuned, 'aws_lambda_function', 'sync-443/function').environment.variables).toMatchObject({
+      MAX_LOOKUP_PER_INVOCATION: '40',
+      INVOCATIONS_BEFORE_DEREGISTRATION: '3',
+      MAX_DEREGISTRATION_PERCENT: '25',
+    });
+  });
+
+  test('logs JSON into its own log group with a retention, created before the function', () => {
+    expect(logGroup).toMatchObject({ name: '/aws/lambda/prod-alb-ip-sync-443', retention_in_days: 30 });
+    expect(fn.logging_config).toEqual({ log_format: 'JSON', log_group: ref(logGroup, 'name') });
+    expect(fn.depends_on).toEqual(
+      expect.arrayContaining([logGroup.address, resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').address]),
+    );
+    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(90);
+  });
+
+  test('has a role only Lambda can assume', () => {
+    expect(role.name).toBe('prod-alb-ip-sync-443');
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Sid: 'LambdaAssumesRole',
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Resource: '*',
+      },
+    ]);
+    expect(resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').role).toBe(ref(role, 'id'));
+  });
+
+  test('may change only its own target group, its own state and its own logs', () => {
+    const tgArn = ref(targetGroup, 'arn');
+    expect(statementsOf(json, 443)).toEqual([
+      {
+        Sid: 'ChangeOwnTargetGroup',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+        Resource: tgArn,
+      },
+      { Sid: 'ReadTargetHealth', Effect: 'Allow', Action: 'elasticloadbalancing:DescribeTargetHealth', Resource: '*' },
+      {
+        Sid: 'ReadWriteOwnState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `${ref(bucket, 'arn')}/${tgArn}/*`,
+      },
+      { Sid: 'TellMissingStateFromDenied', Effect: 'Allow', Action: 's3:ListBucket', Resource: ref(bucket, 'arn') },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `${ref(logGroup, 'arn')}:*`,
+      },
+    ]);
+  });
+
+  test('grants "*" only to DescribeTargetHealth (no resource-level permissions) and no wildcard actions', () => {
+    for (const port of [80, 443]) {
+      const statements = statementsOf(json, port);
+      const onEverything = statements.filter((s) => [s.Resource].flat().includes('*'));
+      expect(onEverything.map((s) => s.Action)).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
+      const targetChanges = statements.find((s) => [s.Action].flat().includes('elasticloadbalancing:RegisterTargets'));
+      expect(targetChanges!.Resource).not.toContain('*');
+      const objectAccess = statements.find((s) => [s.Action].flat().includes('s3:PutObject'));
+      expect(objectAccess!.Resource).toMatch(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/\$\{aws_lb_target_group\.[^}]+\.arn\}\/\*$/);
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((action) => action.includes('*'))).toEqual([]);
+      expect(statements.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
+    }
+  });
+
+  test("the port-80 function's role reaches port 80's target group and state, never port 443's", () => {
+    const tg80 = ref(resourceAt(json, 'aws_lb_target_group', 'tg-80'), 'arn');
+    const tg443 = ref(targetGroup, 'arn');
+    const policy80 = JSON.stringify(statementsOf(json, 80));
+    expect(policy80).toContain(tg80);
+    expect(policy80).not.toContain(tg443);
+    expect(policy80).toContain(ref(resourceAt(json, 'aws_cloudwatch_log_group', 'sync-80/log-group'), 'arn'));
+    expect(policy80).not.toContain(logGroup.address);
+  });
+
+  test('runs every minute from EventBridge, which alone may invoke it', () => {
+    const rule = resourceAt(json, 'aws_cloudwatch_event_rule', 'sync-443/schedule');
+    expect(rule).toMatchObject({ name: 'prod-alb-ip-sync-443', schedule_expression: 'rate(1 minute)' });
+    expect(resourceAt(json, 'aws_cloudwatch_event_target', 'sync-443/schedule-target')).toMatchObject({
+      rule: ref(rule, 'name'),
+      arn: ref(fn, 'arn'),
+    });
+    expect(resourceAt(json, 'aws_lambda_permission', 'sync-443/schedule-permission')).toMatchObject({
+      action: 'lambda:InvokeFunction',
+      function_name: ref(fn, 'function_name'),
+      principal: 'events.amazonaws.com',
+      source_arn: ref(rule, 'arn'),
+    });
+  });
+
+  test('does not retry a failed run: the next minute supersedes it', () => {
+    expect(resourceAt(json, 'aws_lambda_function_event_invoke_config', 'sync-443/invoke-config')).toMatchObject({
+      function_name: ref(fn, 'function_name'),
+      maximum_retry_attempts: 0,
+    });
+  });
+
+  test('alarms on errors in 3 of 5 minutes and on 5 minutes without a run', () => {
+    const metric = { namespace: 'AWS/Lambda', dimensions: { FunctionName: ref(fn, 'function_name') }, period: 60, statistic: 'Sum' };
+    expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/errors')).toMatchObject({
+      ...metric,
+      alarm_name: 'prod-alb-ip-sync-443-errors',
+      metric_name: 'Errors',
+      comparison_operator: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
+      treat_missing_data: 'notBreaching',
+    });
+    expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/not-running')).toMatchObject({
+      ...metric,
+      metric_name: 'Invocations',
+      comparison_operator: 'LessThanThreshold',
+      threshold: 1,
+      evaluation_periods: 5,
+      treat_missing_data: 'breaching',
+    });
+  });
+
+  test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:alerts';
+    const notified = synth({ alarmTopicArn: topic });
+    for (const alarm of ['errors', 'not-running']) {
+      expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', alarm)).toMatchObject({
+        alarm_actions: [topic],
+        ok_actions: [topic],
+      });
+      expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', `sync-443/${alarm}`).alarm_actions).toBeUndefined();
+    }
+  });
+
+  test.each<[string, Partial<AlbIpSyncProps>, string]>([
+    ['a function name over 64 characters', { functionName: 'f'.repeat(65) }, 'must be 1-64 letters, digits'],
+    ['a function name with a slash', { functionName: 'a/b' }, 'functionName "a/b" must be 1-64'],
+    ['port 0', { port: 0 }, 'AlbIpSync: port 0 is outside 1-65535'],
+    ['a retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays 10 is not one CloudWatch accepts'],
+  ])('rejects %s', (_, change, message) => {
+    expect(() => synth(change)).toThrow(message);
+  });
+});
