@@ -11,6 +11,9 @@ export const ENVIRONMENT_NAME_MAX_LENGTH = 22;
 /** Load balancer names cannot start with `internal`, security group names not with `sg-`. */
 const RESERVED_NAME_PREFIXES = ['internal', 'sg-'] as const;
 
+/** AWS's default quota of inbound rules per security group: the NLB's has one per port and CIDR. */
+const SECURITY_GROUP_INBOUND_RULES_MAX = 60;
+
 /** The oldest Node.js major the bundle targets (esbuild `node20`). */
 const OLDEST_NODE_MAJOR = 20;
 
@@ -119,6 +122,13 @@ function environmentProblems(config: EnvironmentConfig): string[] {
     const problem = ipv4CidrProblem(cidr);
     if (problem) problems.push(`${at} ${JSON.stringify(cidr)} ${problem}`);
   });
+  const inboundRules = (config.ports ?? ENVIRONMENT_DEFAULTS.ports).length * (config.ingressCidrs ?? []).length;
+  if (inboundRules > SECURITY_GROUP_INBOUND_RULES_MAX) {
+    problems.push(
+      `ingressCidrs: ${inboundRules} rules (ports x CIDRs) exceed the default quota of ` +
+        `${SECURITY_GROUP_INBOUND_RULES_MAX} inbound rules per security group; summarize the CIDRs`,
+    );
+  }
   problems.push(...tagProblems(config.tags));
   problems.push(...tuningProblems(config.sync));
   problems.push(...backendProblems(config.backend));

@@ -91,7 +91,6 @@ export class AlbIpSync extends Construct {
           Effect: 'Allow',
           Principal: { Service: 'lambda.amazonaws.com' },
           Action: 'sts:AssumeRole',
-          Resource: '*',
         },
       ]),
     });

@@ -4,7 +4,8 @@ export interface PolicyStatement {
   readonly Effect: 'Allow' | 'Deny';
   readonly Principal?: '*' | { readonly Service: string };
   readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
+  /** Left out in trust policies, where IAM rejects it. */
+  readonly Resource?: string | readonly string[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 

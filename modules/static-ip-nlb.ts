@@ -104,6 +104,7 @@ export class StaticIpNlb extends Construct {
       loadBalancerType: 'network',
       internal: false,
       ipAddressType: 'ipv4',
+      // An NLB created without a security group can never get one: attach it from the start.
       securityGroups: [this.securityGroup.id],
       subnetMapping: props.subnetIds.map((subnetId, i) => ({ subnetId, allocationId: this.elasticIps[i].allocationId })),
       // An AZ whose ALB nodes are all draining would otherwise black-hole the static IP of that AZ.

@@ -146,6 +146,11 @@ describe('configuration errors name the environment and the field', () => {
       { lambdaRuntime: 'nodejs18.x' },
       'lambdaRuntime "nodejs18.x" is not a Node.js runtime (nodejs<major>.x, 20 or later)',
     ],
+    [
+      'more CIDRs than the security group may hold rules for',
+      { ports: [80, 443], ingressCidrs: Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`) },
+      'ingressCidrs: 62 rules (ports x CIDRs) exceed the default quota of 60 inbound rules per security group; summarize the CIDRs',
+    ],
     ['a reserved tag key', { tags: { 'aws:owner': 'x' } }, 'tags["aws:owner"] key must not start with "aws:" (reserved by AWS)'],
     [
       'a tag value over 256 characters',
