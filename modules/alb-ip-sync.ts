@@ -13,11 +13,9 @@ import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { SyncTuning } from '../config/types';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS } from '../config/defaults';
+import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
 import type { LambdaBundle } from './lambda-bundle';
 import { policyDocument, type PolicyStatement } from './policy-document';
-
-/** Namespace of the function's own metrics (EMF) and of the alarms' names in the README. */
-export const METRIC_NAMESPACE = 'AlbStaticIp';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
 export const SYNC_FUNCTION = {
@@ -69,6 +67,8 @@ export class AlbIpSync extends Construct {
   public readonly errorsAlarm: CloudwatchMetricAlarm;
   /** The function did not run for 5 minutes: schedule disabled, permission lost, or throttled. */
   public readonly notRunningAlarm: CloudwatchMetricAlarm;
+  /** The function found no ALB node IP for 5 minutes: ALB gone, renamed, or its DNS unreachable. */
+  public readonly noAlbIpsAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: AlbIpSyncProps) {
     super(scope, id);
@@ -189,21 +189,38 @@ export class AlbIpSync extends Construct {
       datapointsToAlarm: 5,
       treatMissingData: 'breaching',
     });
+    // The function's own metric (EMF, dimension as AWS's NLB metrics name the target group). The sync keeps
+    // the registered targets when DNS answers nothing, so this is the only sign of a vanished ALB.
+    this.noAlbIpsAlarm = alarm('no-alb-ips', {
+      alarmDescription: `${functionName} found no IP of ${props.albDnsName} for 5 minutes`,
+      namespace: METRIC_NAMESPACE,
+      metricName: METRIC_NAMES.ipCount,
+      dimensions: { TargetGroup: targetGroup.arnSuffix },
+      statistic: 'Maximum',
+      comparisonOperator: 'LessThanThreshold',
+      threshold: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+      // No data means no run: the not-running alarm covers it.
+      treatMissingData: 'notBreaching',
+    });
   }
 }
 
-type AlarmSettings = Required<
-  Pick<
-    CloudwatchMetricAlarmConfig,
-    | 'alarmDescription'
-    | 'metricName'
-    | 'comparisonOperator'
-    | 'threshold'
-    | 'evaluationPeriods'
-    | 'datapointsToAlarm'
-    | 'treatMissingData'
-  >
->;
+/** What differs between the alarms; namespace, dimensions and statistic default to the function's Lambda metrics. */
+type AlarmSettings = Partial<Pick<CloudwatchMetricAlarmConfig, 'namespace' | 'dimensions' | 'statistic'>> &
+  Required<
+    Pick<
+      CloudwatchMetricAlarmConfig,
+      | 'alarmDescription'
+      | 'metricName'
+      | 'comparisonOperator'
+      | 'threshold'
+      | 'evaluationPeriods'
+      | 'datapointsToAlarm'
+      | 'treatMissingData'
+    >
+  >;
 
 /**
  * What one port's function may do, and nothing more. Exported for the README's IAM section and the tests.

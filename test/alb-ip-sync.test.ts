@@ -200,10 +200,25 @@ describe('AlbIpSync', () => {
     });
   });
 
+  test("alarms when its own IPCount metric for this target group stays below 1 for 5 minutes", () => {
+    expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/no-alb-ips')).toMatchObject({
+      namespace: 'AlbStaticIp',
+      metric_name: 'IPCount',
+      // The dimension value the function writes: `targetgroup/<name>/<id>`, the target group's ARN suffix.
+      dimensions: { TargetGroup: ref(targetGroup, 'arn_suffix') },
+      statistic: 'Maximum',
+      comparison_operator: 'LessThanThreshold',
+      threshold: 1,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 5,
+      treat_missing_data: 'notBreaching',
+    });
+  });
+
   test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:alerts';
     const notified = synth({ alarmTopicArn: topic });
-    for (const alarm of ['errors', 'not-running']) {
+    for (const alarm of ['errors', 'not-running', 'no-alb-ips']) {
       expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', alarm)).toMatchObject({
         alarm_actions: [topic],
         ok_actions: [topic],
