@@ -185,8 +185,8 @@ function tagProblems(tags: EnvironmentConfig['tags']): string[] {
     const at = `tags[${JSON.stringify(key)}]`;
     if (key.length < 1 || key.length > 128) return [`${at} key must be 1-128 characters`];
     if (key.toLowerCase().startsWith('aws:')) return [`${at} key must not start with "aws:" (reserved by AWS)`];
-    if (typeof value !== 'string' || value.length > 256) return [`${at} value must be a string of at most 256 characters`];
-    return [];
+    const valueFits = typeof value === 'string' && value.length <= 256;
+    return valueFits ? [] : [`${at} value must be a string of at most 256 characters`];
   });
 }
 

@@ -3,7 +3,10 @@ import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -267,13 +270,17 @@ export function syncPermissions(targetGroupArn: string, bucketArn: string, logGr
 
 function validate(props: AlbIpSyncProps): void {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
-    throw new Error(`AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`);
+    throw new Error(
+      `AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`,
+    );
   }
   if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
     throw new Error(`AlbIpSync: port ${props.port} is outside 1-65535`);
   }
   const retention = props.logRetentionDays;
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
-    throw new Error(`AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`);
+    throw new Error(
+      `AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`,
+    );
   }
 }

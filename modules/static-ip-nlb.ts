@@ -95,8 +95,10 @@ export class StaticIpNlb extends Construct {
       this.allowToAlb(port, props.albSecurityGroupId);
     }
 
+    // Keyed by subnet, not by position: reordering or removing a subnet must not move or release another
+    // AZ's address, which partners have allowlisted.
     this.elasticIps = props.subnetIds.map(
-      (subnetId, i) => new Eip(this, `eip-${i}`, { domain: 'vpc', tags: { Name: `${props.name}-${subnetId}` } }),
+      (subnetId) => new Eip(this, `eip-${subnetId}`, { domain: 'vpc', tags: { Name: `${props.name}-${subnetId}` } }),
     );
 
     this.loadBalancer = new Lb(this, 'load-balancer', {
@@ -106,7 +108,10 @@ export class StaticIpNlb extends Construct {
       ipAddressType: 'ipv4',
       // An NLB created without a security group can never get one: attach it from the start.
       securityGroups: [this.securityGroup.id],
-      subnetMapping: props.subnetIds.map((subnetId, i) => ({ subnetId, allocationId: this.elasticIps[i].allocationId })),
+      subnetMapping: props.subnetIds.map((subnetId, i) => ({
+        subnetId,
+        allocationId: this.elasticIps[i].allocationId,
+      })),
       // An AZ whose ALB nodes are all draining would otherwise black-hole the static IP of that AZ.
       enableCrossZoneLoadBalancing: true,
     });
@@ -179,6 +184,8 @@ function validate(props: StaticIpNlbProps): void {
   const names = [props.name, ...props.ports.map(({ targetGroupName }) => targetGroupName)];
   const tooLong = names.filter((name) => name.length > LOAD_BALANCER_NAME_MAX_LENGTH);
   if (tooLong.length > 0) {
-    throw new Error(`StaticIpNlb: names longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters: ${tooLong.join(', ')}`);
+    throw new Error(
+      `StaticIpNlb: names longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters: ${tooLong.join(', ')}`,
+    );
   }
 }

@@ -90,7 +90,9 @@ describe('AlbIpSync', () => {
     expect(fn.depends_on).toEqual(
       expect.arrayContaining([logGroup.address, resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').address]),
     );
-    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(90);
+    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(
+      90,
+    );
   });
 
   test('has a role only Lambda can assume; its trust policy names no Resource (IAM rejects one there)', () => {
@@ -140,7 +142,9 @@ describe('AlbIpSync', () => {
       const targetChanges = statements.find((s) => [s.Action].flat().includes('elasticloadbalancing:RegisterTargets'));
       expect(targetChanges!.Resource).not.toContain('*');
       const objectAccess = statements.find((s) => [s.Action].flat().includes('s3:PutObject'));
-      expect(objectAccess!.Resource).toMatch(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/\$\{aws_lb_target_group\.[^}]+\.arn\}\/\*$/);
+      expect(objectAccess!.Resource).toMatch(
+        /^\$\{aws_s3_bucket\.[^}]+\.arn\}\/\$\{aws_lb_target_group\.[^}]+\.arn\}\/\*$/,
+      );
       expect(statements.flatMap((s) => [s.Action].flat()).filter((action) => action.includes('*'))).toEqual([]);
       expect(statements.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
     }
@@ -179,7 +183,12 @@ describe('AlbIpSync', () => {
   });
 
   test('alarms on errors in 3 of 5 minutes and on 5 minutes without a run', () => {
-    const metric = { namespace: 'AWS/Lambda', dimensions: { FunctionName: ref(fn, 'function_name') }, period: 60, statistic: 'Sum' };
+    const metric = {
+      namespace: 'AWS/Lambda',
+      dimensions: { FunctionName: ref(fn, 'function_name') },
+      period: 60,
+      statistic: 'Sum',
+    };
     expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/errors')).toMatchObject({
       ...metric,
       alarm_name: 'prod-alb-ip-sync-443-errors',
@@ -200,7 +209,7 @@ describe('AlbIpSync', () => {
     });
   });
 
-  test("alarms when its own IPCount metric for this target group stays below 1 for 5 minutes", () => {
+  test('alarms when its own IPCount metric for this target group stays below 1 for 5 minutes', () => {
     expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/no-alb-ips')).toMatchObject({
       namespace: 'AlbStaticIp',
       metric_name: 'IPCount',
@@ -231,7 +240,11 @@ describe('AlbIpSync', () => {
     ['a function name over 64 characters', { functionName: 'f'.repeat(65) }, 'must be 1-64 letters, digits'],
     ['a function name with a slash', { functionName: 'a/b' }, 'functionName "a/b" must be 1-64'],
     ['port 0', { port: 0 }, 'AlbIpSync: port 0 is outside 1-65535'],
-    ['a retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays 10 is not one CloudWatch accepts'],
+    [
+      'a retention CloudWatch does not offer',
+      { logRetentionDays: 10 },
+      'logRetentionDays 10 is not one CloudWatch accepts',
+    ],
   ])('rejects %s', (_, change, message) => {
     expect(() => synth(change)).toThrow(message);
   });

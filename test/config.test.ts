@@ -26,7 +26,7 @@ function problemsOf(configs: readonly EnvironmentConfig[]): readonly string[] {
 }
 
 const withChange = (change: Partial<EnvironmentConfig> | Record<string, unknown>): EnvironmentConfig =>
-  ({ ...VALID, ...change }) as EnvironmentConfig;
+  ({ ...VALID, ...change } as EnvironmentConfig);
 
 describe('resolveEnvironment', () => {
   test('fills in every default of the sync contract and the README', () => {
@@ -81,9 +81,21 @@ describe('configuration errors name the environment and the field', () => {
     ['port 65536', { ports: [80, 65536] }, 'ports[1] 65536 is outside 1-65535'],
     ['a fractional port', { ports: [80.5] }, 'ports[0] 80.5 is outside 1-65535'],
     ['no ingress CIDRs', { ingressCidrs: [] }, 'ingressCidrs must list at least one entry'],
-    ['a CIDR without length', { ingressCidrs: ['10.0.0.0'] }, 'ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR (a.b.c.d/n)'],
-    ['a CIDR octet over 255', { ingressCidrs: ['10.0.0.256/32'] }, 'ingressCidrs[0] "10.0.0.256/32" is not an IPv4 CIDR (a.b.c.d/n)'],
-    ['a CIDR length over 32', { ingressCidrs: ['10.0.0.0/33'] }, 'ingressCidrs[0] "10.0.0.0/33" is not an IPv4 CIDR (a.b.c.d/n)'],
+    [
+      'a CIDR without length',
+      { ingressCidrs: ['10.0.0.0'] },
+      'ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR (a.b.c.d/n)',
+    ],
+    [
+      'a CIDR octet over 255',
+      { ingressCidrs: ['10.0.0.256/32'] },
+      'ingressCidrs[0] "10.0.0.256/32" is not an IPv4 CIDR (a.b.c.d/n)',
+    ],
+    [
+      'a CIDR length over 32',
+      { ingressCidrs: ['10.0.0.0/33'] },
+      'ingressCidrs[0] "10.0.0.0/33" is not an IPv4 CIDR (a.b.c.d/n)',
+    ],
     [
       'a CIDR with host bits',
       { ingressCidrs: ['198.51.100.7/24'] },
@@ -115,7 +127,11 @@ describe('configuration errors name the environment and the field', () => {
       { alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:alerts' },
       'alarmTopicArn "arn:aws:sqs:eu-west-1:123456789012:alerts" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)',
     ],
-    ['zero lookups', { sync: { maxLookupsPerInvocation: 0 } }, 'sync.maxLookupsPerInvocation 0 must be a positive integer'],
+    [
+      'zero lookups',
+      { sync: { maxLookupsPerInvocation: 0 } },
+      'sync.maxLookupsPerInvocation 0 must be a positive integer',
+    ],
     [
       'negative invocations before deregistration',
       { sync: { invocationsBeforeDeregistration: -1 } },
@@ -151,7 +167,11 @@ describe('configuration errors name the environment and the field', () => {
       { ports: [80, 443], ingressCidrs: Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`) },
       'ingressCidrs: 62 rules (ports x CIDRs) exceed the default quota of 60 inbound rules per security group; summarize the CIDRs',
     ],
-    ['a reserved tag key', { tags: { 'aws:owner': 'x' } }, 'tags["aws:owner"] key must not start with "aws:" (reserved by AWS)'],
+    [
+      'a reserved tag key',
+      { tags: { 'aws:owner': 'x' } },
+      'tags["aws:owner"] key must not start with "aws:" (reserved by AWS)',
+    ],
     [
       'a tag value over 256 characters',
       { tags: { Owner: 'x'.repeat(257) } },

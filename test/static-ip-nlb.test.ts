@@ -35,18 +35,42 @@ describe('StaticIpNlb', () => {
       enable_cross_zone_load_balancing: true,
     });
     expect(lb.subnet_mapping).toEqual(
-      PROPS.subnetIds.map((subnetId, i) => ({
+      PROPS.subnetIds.map((subnetId) => ({
         subnet_id: subnetId,
-        allocation_id: ref(resourceAt(json, 'aws_eip', `eip-${i}`), 'allocation_id'),
+        allocation_id: ref(resourceAt(json, 'aws_eip', `eip-${subnetId}`), 'allocation_id'),
       })),
     );
   });
 
+  test('keeps each subnet’s Elastic IP when subnets are reordered or one is removed', () => {
+    const eipOfSubnet = (subnetIds: string[]) => {
+      const changed = synth({ ...PROPS, subnetIds });
+      const mapping = resourceAt(changed, 'aws_lb', 'load-balancer').subnet_mapping as {
+        subnet_id: string;
+        allocation_id: string;
+      }[];
+      return Object.fromEntries(mapping.map(({ subnet_id, allocation_id }) => [subnet_id, allocation_id]));
+    };
+    const before = eipOfSubnet(['subnet-0000000a', 'subnet-0000000b', 'subnet-0000000c']);
+    const after = eipOfSubnet(['subnet-0000000c', 'subnet-0000000a']);
+    // Same Terraform address, so Terraform keeps the allocated address.
+    expect(after).toEqual({
+      'subnet-0000000c': before['subnet-0000000c'],
+      'subnet-0000000a': before['subnet-0000000a'],
+    });
+  });
+
   test('admits only the forwarded ports, from the allowed CIDRs only', () => {
     const ingress = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
-    expect(ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({
-      cidr_ipv4, from_port, to_port, ip_protocol, security_group_id,
-    }))).toEqual(
+    expect(
+      ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({
+        cidr_ipv4,
+        from_port,
+        to_port,
+        ip_protocol,
+        security_group_id,
+      })),
+    ).toEqual(
       expect.arrayContaining(
         [80, 443].flatMap((port) =>
           PROPS.ingressCidrs!.map((cidr) => ({
@@ -74,9 +98,9 @@ describe('StaticIpNlb', () => {
 
   test('without the ALB security group, egress reaches the private target ranges on the forwarded ports only', () => {
     const egress = Object.values(resourcesOf(json, 'aws_vpc_security_group_egress_rule'));
-    expect(egress.map((rule) => `${rule.cidr_ipv4}:${rule.from_port}-${rule.to_port}/${rule.ip_protocol}`).sort()).toEqual(
-      [80, 443].flatMap((port) => PRIVATE_TARGET_RANGES.map((cidr) => `${cidr}:${port}-${port}/tcp`)).sort(),
-    );
+    expect(
+      egress.map((rule) => `${rule.cidr_ipv4}:${rule.from_port}-${rule.to_port}/${rule.ip_protocol}`).sort(),
+    ).toEqual([80, 443].flatMap((port) => PRIVATE_TARGET_RANGES.map((cidr) => `${cidr}:${port}-${port}/tcp`)).sort());
     for (const rule of egress) expect(rule.security_group_id).toBe(ref(securityGroup, 'id'));
   });
 
@@ -152,7 +176,12 @@ describe('StaticIpNlb', () => {
     ['no ports', { ports: [] }, 'StaticIpNlb: ports must list at least one port'],
     [
       'a duplicate port',
-      { ports: [{ port: 80, targetGroupName: 'a' }, { port: 80, targetGroupName: 'b' }] },
+      {
+        ports: [
+          { port: 80, targetGroupName: 'a' },
+          { port: 80, targetGroupName: 'b' },
+        ],
+      },
       'StaticIpNlb: ports has duplicates: 80, 80',
     ],
     [

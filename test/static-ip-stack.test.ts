@@ -24,9 +24,9 @@ describe('StaticIpStack', () => {
     const lb = resourceAt(prod, 'aws_lb', 'static-ip-nlb/load-balancer');
     expect(lb.name).toBe('production-static-ip');
     expect(lb.subnet_mapping).toEqual(
-      production.publicSubnetIds.map((subnetId, i) => ({
+      production.publicSubnetIds.map((subnetId) => ({
         subnet_id: subnetId,
-        allocation_id: ref(resourceAt(prod, 'aws_eip', `eip-${i}`), 'allocation_id'),
+        allocation_id: ref(resourceAt(prod, 'aws_eip', `eip-${subnetId}`), 'allocation_id'),
       })),
     );
   });
@@ -47,10 +47,14 @@ describe('StaticIpStack', () => {
     });
     expect(fn.role).toBe(ref(resourceAt(prod, 'aws_iam_role', `alb-ip-sync-${port}/role`), 'arn'));
 
-    const statements = JSON.parse(resourceAt(prod, 'aws_iam_role_policy', `alb-ip-sync-${port}/policy`).policy).Statement;
+    const statements = JSON.parse(
+      resourceAt(prod, 'aws_iam_role_policy', `alb-ip-sync-${port}/policy`).policy,
+    ).Statement;
     const bucketArn = ref(resourceAt(prod, 'aws_s3_bucket', 'sync-state/bucket'), 'arn');
     expect(statements.find((s: { Sid: string }) => s.Sid === 'ChangeOwnTargetGroup').Resource).toBe(tgArn);
-    expect(statements.find((s: { Sid: string }) => s.Sid === 'ReadWriteOwnState').Resource).toBe(`${bucketArn}/${tgArn}/*`);
+    expect(statements.find((s: { Sid: string }) => s.Sid === 'ReadWriteOwnState').Resource).toBe(
+      `${bucketArn}/${tgArn}/*`,
+    );
   });
 
   test('ships the sync bundle inside the stack: the function zip exists where the function points', () => {
@@ -68,7 +72,11 @@ describe('StaticIpStack', () => {
       Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule')).filter(
         (rule) => rule.security_group_id === production.alb.securityGroupId,
       );
-    expect(albRules(prod).map((rule) => rule.from_port).sort()).toEqual([443, 80]);
+    expect(
+      albRules(prod)
+        .map((rule) => rule.from_port)
+        .sort(),
+    ).toEqual([443, 80]);
     expect(albRules(stacks.get('staging')!.json)).toEqual([]);
     expect(staging.alb.securityGroupId).toBeUndefined();
   });
@@ -80,7 +88,7 @@ describe('StaticIpStack', () => {
   });
 
   test('outputs the static IPs partners allowlist, the NLB and what operators look up', () => {
-    const eips = production.publicSubnetIds.map((_, i) => resourceAt(prod, 'aws_eip', `eip-${i}`));
+    const eips = production.publicSubnetIds.map((subnetId) => resourceAt(prod, 'aws_eip', `eip-${subnetId}`));
     expect(prod.output).toEqual({
       static_ips: expect.objectContaining({ value: eips.map((eip) => ref(eip, 'public_ip')) }),
       nlb_dns_name: expect.objectContaining({ value: ref(resourceAt(prod, 'aws_lb', 'load-balancer'), 'dns_name') }),

@@ -85,8 +85,10 @@ export function awsNames(json: TerraformJson): string[] {
   return Object.entries(json.resource)
     .filter(([type]) => !scopedToParent.has(type))
     .flatMap(([, byName]) =>
-    Object.values(byName).flatMap((resource) =>
-      nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string' && !v.includes('${')),
-    ),
-  );
+      Object.values(byName).flatMap((resource) =>
+        nameArguments
+          .map((argument) => resource[argument])
+          .filter((v): v is string => typeof v === 'string' && !v.includes('${')),
+      ),
+    );
 }

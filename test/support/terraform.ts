@@ -66,7 +66,10 @@ export function terraformAvailability(): TerraformAvailability {
   }
   const mirror = findProviderMirror();
   if (!mirror) {
-    return { available: false, reason: 'no hashicorp/aws provider mirror (registry.terraform.io within 3 levels of /)' };
+    return {
+      available: false,
+      reason: 'no hashicorp/aws provider mirror (registry.terraform.io within 3 levels of /)',
+    };
   }
   return { available: true, mirror };
 }
@@ -139,7 +142,10 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
     .map((line) => JSON.parse(line) as { type: string; change?: { resource: { addr: string }; action: string } });
   const changes = messages.flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []));
   return {
-    toCreate: changes.filter((c) => c.action === 'create').map((c) => c.resource.addr).sort(),
+    toCreate: changes
+      .filter((c) => c.action === 'create')
+      .map((c) => c.resource.addr)
+      .sort(),
     otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
     warnings: validation.diagnostics
       .filter((d) => d.severity === 'warning')
