@@ -1,0 +1,167 @@
+/**
+ * An S3-compatible server on 127.0.0.1, path-style (`/<bucket>/<key>`, as the SDK addresses an IP endpoint):
+ * GetObject, HeadObject and PutObject with conditional writes (If-Match, If-None-Match: *), objects in memory.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createRng } from '../../bench/rng';
+import { FaultPlan, listenHttp, xmlText, type FaultOptions, type HttpReply, type HttpRequest } from './stand-in';
+
+/** Errors S3 answers with, by code. */
+export const S3_ERRORS = {
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
+  NoSuchBucket: { status: 404, message: 'The specified bucket does not exist' },
+  PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
+  ConditionalRequestConflict: { status: 409, message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.' },
+  AccessDenied: { status: 403, message: 'Access Denied' },
+  InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
+  NotImplemented: { status: 501, message: 'A header or operation you provided implies functionality that is not implemented' },
+} as const;
+
+export type S3ErrorCode = keyof typeof S3_ERRORS;
+/** Faults to inject (`operation`: GetObject, HeadObject or PutObject). */
+export type S3Fault = Extract<S3ErrorCode, 'InternalError' | 'AccessDenied' | 'PreconditionFailed' | 'ConditionalRequestConflict'>;
+
+export interface S3ServerOptions {
+  /** Buckets that exist; any other answers NoSuchBucket. */
+  readonly buckets: readonly string[];
+  /** Every reply waits this long. @default 0 */
+  readonly latencyMs?: number;
+  /** Seeds fractional faults. @default 1 */
+  readonly seed?: number;
+}
+
+export interface S3Object {
+  readonly body: string;
+  /** Quoted MD5 of the body, as S3 reports a single-part object's ETag. */
+  readonly etag: string;
+}
+
+/** One request as the server saw it. */
+export interface S3RequestRecord {
+  readonly operation: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly status: number;
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+}
+
+export interface S3StandIn {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly requests: readonly S3RequestRecord[];
+  fail(fault: S3Fault, options?: FaultOptions): void;
+  clearFaults(): void;
+  /** Runs `write` just before the next PutObject is judged, as another writer racing it would. */
+  beforeNextPut(write: () => void): void;
+  /** Writes an object directly (no request recorded); returns its ETag. */
+  putObject(bucket: string, key: string, body: string): string;
+  getObject(bucket: string, key: string): S3Object | undefined;
+  /** Keys in `bucket`, sorted. */
+  keys(bucket: string): string[];
+  stop(): Promise<void>;
+}
+
+const etagOf = (body: string): string => `"${createHash('md5').update(body).digest('hex')}"`;
+
+/** The object operations served, by HTTP method. */
+const OPERATIONS: Readonly<Record<string, string>> = { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject' };
+const OPERATIONS_BY_NAME = new Set(Object.values(OPERATIONS));
+
+export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn> {
+  const faults = new FaultPlan<S3Fault>(createRng(options.seed ?? 1));
+  const buckets = new Map(options.buckets.map((bucket) => [bucket, new Map<string, S3Object>()]));
+  const requests: S3RequestRecord[] = [];
+  let racingWrite: (() => void) | undefined;
+
+  const store = (bucket: string, key: string, body: string): S3Object => {
+    const object = { body, etag: etagOf(body) };
+    buckets.get(bucket)!.set(key, object);
+    return object;
+  };
+
+  const handle = (request: HttpRequest): HttpReply => {
+    const [bucket = '', ...keyParts] = request.url.pathname.slice(1).split('/').map(decodeURIComponent);
+    const key = keyParts.join('/');
+    const operation = OPERATIONS[request.method] ?? request.method;
+    const ifMatch = header(request, 'if-match');
+    const ifNoneMatch = header(request, 'if-none-match');
+    const reply = OPERATIONS_BY_NAME.has(operation) && key !== ''
+      ? respond(operation, bucket, key, request, ifMatch, ifNoneMatch)
+      : s3Error('NotImplemented', `${request.method} ${request.url.pathname}`);
+    requests.push({ operation, bucket, key, status: reply.status, ifMatch, ifNoneMatch });
+    return reply;
+  };
+
+  const respond = (operation: string, bucket: string, key: string, request: HttpRequest, ifMatch?: string, ifNoneMatch?: string): HttpReply => {
+    const objects = buckets.get(bucket);
+    if (!objects) return s3Error('NoSuchBucket', bucket);
+    const fault = faults.draw(operation);
+    if (fault) return s3Error(fault, key);
+    if (operation !== 'PutObject') {
+      const object = objects.get(key);
+      if (!object) return s3Error('NoSuchKey', key);
+      const headers = { etag: object.etag, 'content-type': 'application/json', 'last-modified': new Date().toUTCString() };
+      return { status: 200, headers, body: operation === 'GetObject' ? object.body : undefined };
+    }
+    const race = racingWrite;
+    racingWrite = undefined;
+    race?.();
+    const current = objects.get(key);
+    const conditionHolds =
+      (ifMatch === undefined || (current !== undefined && current.etag === ifMatch)) && (ifNoneMatch !== '*' || current === undefined);
+    if (!conditionHolds) return s3Error('PreconditionFailed', key);
+    const { etag } = store(bucket, key, payload(request).toString('utf-8'));
+    return { status: 200, headers: { etag } };
+  };
+
+  const listener = await listenHttp(handle, () => options.latencyMs ?? 0);
+  return {
+    endpoint: listener.endpoint,
+    port: listener.port,
+    requests,
+    fail: (fault, faultOptions) => faults.add(fault, faultOptions),
+    clearFaults: () => faults.clear(),
+    beforeNextPut: (write) => {
+      racingWrite = write;
+    },
+    putObject: (bucket, key, body) => store(bucket, key, body).etag,
+    getObject: (bucket, key) => buckets.get(bucket)?.get(key),
+    keys: (bucket) => [...(buckets.get(bucket)?.keys() ?? [])].sort(),
+    stop: () => listener.close(),
+  };
+}
+
+
+function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/**
+ * The object's bytes. The SDK may send a body as `aws-chunked` (hex size, CRLF, data, CRLF ..., a zero-size
+ * chunk, then trailing checksum headers), so that framing is undone here.
+ */
+function payload(request: HttpRequest): Buffer {
+  if (!/aws-chunked/.test(header(request, 'content-encoding') ?? '')) return request.body;
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (;;) {
+    const lineEnd = request.body.indexOf('\r\n', offset);
+    const size = parseInt(request.body.subarray(offset, lineEnd).toString('ascii').split(';')[0], 16);
+    if (lineEnd < 0 || Number.isNaN(size)) throw new Error(`malformed aws-chunked body at byte ${offset}`);
+    if (size === 0) return Buffer.concat(chunks);
+    chunks.push(request.body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    offset = lineEnd + 2 + size + 2;
+  }
+}
+
+function s3Error(code: S3ErrorCode, resource: string): HttpReply {
+  const { status, message } = S3_ERRORS[code];
+  const requestId = randomUUID();
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${code}</Code><Message>${xmlText(message)}</Message><Resource>${xmlText(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`;
+  return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
+}
