@@ -22,6 +22,8 @@ const CDKTF_COMMANDS = ['diff', 'deploy'] as const;
 /** One stack as the workflows see it. */
 export interface StackEntry {
   readonly stack: string;
+  /** Its AWS region, where CI assumes the deployment role. */
+  readonly region: string;
   /** Where its state lives: a `local` file cannot be planned or applied from a CI runner. */
   readonly backend: string;
 }
@@ -38,7 +40,11 @@ export interface StackCommandIo {
 }
 
 export function stackEntries(environments: readonly EnvironmentConfig[]): StackEntry[] {
-  return environments.map(({ name, backend }) => ({ stack: name, backend: backend?.type ?? BACKEND_DEFAULTS.type }));
+  return environments.map(({ name, region, backend }) => ({
+    stack: name,
+    region,
+    backend: backend?.type ?? BACKEND_DEFAULTS.type,
+  }));
 }
 
 /** Parses the arguments, refuses what is not a known stack, runs cdktf; resolves to the exit code. */
@@ -78,7 +84,7 @@ function list(flags: readonly string[], io: StackCommandIo): number {
     ({ backend }) => !flags.includes('--remote-state') || backend !== 'local',
   );
   if (flags.includes('--json')) io.out(JSON.stringify(entries));
-  else entries.forEach(({ stack, backend }) => io.out(`${stack}\t${backend}`));
+  else entries.forEach(({ stack, region, backend }) => io.out(`${stack}\t${region}\t${backend}`));
   return 0;
 }
 

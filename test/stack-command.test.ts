@@ -71,13 +71,13 @@ describe('list', () => {
     { ...EXAMPLE_ENVIRONMENTS[0], name: 'prod', backend: { type: 'cloud', organization: 'acme', workspace: 'prod' } },
   ];
 
-  it('prints every stack with its backend, as JSON for the workflow matrix', async () => {
+  it('prints every stack with its region and backend, as JSON for the workflow matrix', async () => {
     const { io, out } = recordingIo(environments);
     await expect(stackCommand(['list', '--json'], io)).resolves.toBe(0);
     expect(JSON.parse(out.join(''))).toEqual([
-      { stack: 'dev', backend: 'local' },
-      { stack: 'stage', backend: 's3' },
-      { stack: 'prod', backend: 'cloud' },
+      { stack: 'dev', region: 'eu-west-1', backend: 'local' },
+      { stack: 'stage', region: 'eu-west-1', backend: 's3' },
+      { stack: 'prod', region: 'eu-west-1', backend: 'cloud' },
     ]);
   });
 
