@@ -7,6 +7,10 @@ import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmConfig,
 } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -18,7 +22,6 @@ import type { SyncTuning } from '../config/types';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS } from '../config/defaults';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
 import type { LambdaBundle } from './lambda-bundle';
-import { policyDocument, type PolicyStatement } from './policy-document';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
 export const SYNC_FUNCTION = {
@@ -85,22 +88,28 @@ export class AlbIpSync extends Construct {
       retentionInDays: props.logRetentionDays ?? 30,
     });
 
+    const trust = new DataAwsIamPolicyDocument(this, 'trust', {
+      statement: [
+        {
+          sid: 'LambdaAssumesRole',
+          effect: 'Allow',
+          principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
+          actions: ['sts:AssumeRole'],
+        },
+      ],
+    });
     this.role = new IamRole(this, 'role', {
       name: functionName,
       description: `Sync of ${props.albDnsName}:${props.port} into one target group`,
-      assumeRolePolicy: policyDocument([
-        {
-          Sid: 'LambdaAssumesRole',
-          Effect: 'Allow',
-          Principal: { Service: 'lambda.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-        },
-      ]),
+      assumeRolePolicy: trust.json,
+    });
+    const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
+      statement: syncPermissions(targetGroup.arn, stateBucket.arn, this.logGroup.arn),
     });
     const policy = new IamRolePolicy(this, 'policy', {
       name: 'sync-one-target-group',
       role: this.role.id,
-      policy: policyDocument(syncPermissions(targetGroup.arn, stateBucket.arn, this.logGroup.arn)),
+      policy: permissions.json,
     });
 
     this.function = new LambdaFunction(this, 'function', {
@@ -226,44 +235,48 @@ type AlarmSettings = Partial<Pick<CloudwatchMetricAlarmConfig, 'namespace' | 'di
   >;
 
 /**
- * What one port's function may do, and nothing more. Exported for the README's IAM section and the tests.
+ * What one port's function may do, and nothing more.
  * ListBucket has no s3:prefix condition on purpose: S3 answers a GetObject of a missing key with 404 only
  * when the caller may list the bucket, and a GetObject request carries no s3:prefix, so a conditioned grant
  * would not count. A first run (no state yet) would then look like an unreadable state and the sync would
  * never start. The bucket holds only this stack's state, whose key names are target group ARNs.
  */
-export function syncPermissions(targetGroupArn: string, bucketArn: string, logGroupArn: string): PolicyStatement[] {
+function syncPermissions(
+  targetGroupArn: string,
+  bucketArn: string,
+  logGroupArn: string,
+): DataAwsIamPolicyDocumentStatement[] {
   return [
     {
-      Sid: 'ChangeOwnTargetGroup',
-      Effect: 'Allow',
-      Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      Resource: targetGroupArn,
+      sid: 'ChangeOwnTargetGroup',
+      effect: 'Allow',
+      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+      resources: [targetGroupArn],
     },
     {
       // ELBv2 Describe* actions support no resource-level permissions.
-      Sid: 'ReadTargetHealth',
-      Effect: 'Allow',
-      Action: 'elasticloadbalancing:DescribeTargetHealth',
-      Resource: '*',
+      sid: 'ReadTargetHealth',
+      effect: 'Allow',
+      actions: ['elasticloadbalancing:DescribeTargetHealth'],
+      resources: ['*'],
     },
     {
-      Sid: 'ReadWriteOwnState',
-      Effect: 'Allow',
-      Action: ['s3:GetObject', 's3:PutObject'],
-      Resource: `${bucketArn}/${targetGroupArn}/*`,
+      sid: 'ReadWriteOwnState',
+      effect: 'Allow',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: [`${bucketArn}/${targetGroupArn}/*`],
     },
     {
-      Sid: 'TellMissingStateFromDenied',
-      Effect: 'Allow',
-      Action: 's3:ListBucket',
-      Resource: bucketArn,
+      sid: 'TellMissingStateFromDenied',
+      effect: 'Allow',
+      actions: ['s3:ListBucket'],
+      resources: [bucketArn],
     },
     {
-      Sid: 'WriteOwnLogs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: `${logGroupArn}:*`,
+      sid: 'WriteOwnLogs',
+      effect: 'Allow',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`${logGroupArn}:*`],
     },
   ];
 }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
@@ -6,7 +7,6 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
-import { policyDocument } from './policy-document';
 
 /** S3 allows at most 37 characters before the suffix it appends to a bucket prefix. */
 export const BUCKET_PREFIX_MAX_LENGTH = 37;
@@ -75,18 +75,18 @@ export class SyncStateBucket extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, 'policy', {
-      bucket,
-      policy: policyDocument([
+    const tlsOnly = new DataAwsIamPolicyDocument(this, 'tls-only', {
+      statement: [
         {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:*'],
+          resources: [this.bucket.arn, `${this.bucket.arn}/*`],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
         },
-      ]),
+      ],
     });
+    new S3BucketPolicy(this, 'policy', { bucket, policy: tlsOnly.json });
   }
 }

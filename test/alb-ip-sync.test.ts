@@ -6,8 +6,7 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { AlbIpSync, type AlbIpSyncProps } from '../modules/alb-ip-sync';
 import { LambdaBundle } from '../modules/lambda-bundle';
-import type { PolicyStatement } from '../modules/policy-document';
-import { ref, resourceAt, synthScope, type TerraformJson } from './support/synth';
+import { policyStatements, ref, resourceAt, synthScope, type Resource, type TerraformJson } from './support/synth';
 
 const ALB = 'internal-app-1234567890.eu-west-1.elb.amazonaws.com';
 const bundleOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-ip-sync-test-'));
@@ -33,8 +32,8 @@ function synth(change: Partial<AlbIpSyncProps> = {}, alsoPort80 = false): Terraf
   });
 }
 
-const statementsOf = (json: TerraformJson, port: number): PolicyStatement[] =>
-  JSON.parse(resourceAt(json, 'aws_iam_role_policy', `sync-${port}/policy`).policy).Statement;
+const statementsOf = (json: TerraformJson, port: number): Resource[] =>
+  policyStatements(json, resourceAt(json, 'aws_iam_role_policy', `sync-${port}/policy`).policy);
 
 describe('AlbIpSync', () => {
   const json = synth({}, true);
@@ -95,14 +94,14 @@ describe('AlbIpSync', () => {
     );
   });
 
-  test('has a role only Lambda can assume; its trust policy names no Resource (IAM rejects one there)', () => {
+  test('has a role only Lambda can assume', () => {
     expect(role.name).toBe('prod-alb-ip-sync-443');
-    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+    expect(policyStatements(json, role.assume_role_policy)).toEqual([
       {
-        Sid: 'LambdaAssumesRole',
-        Effect: 'Allow',
-        Principal: { Service: 'lambda.amazonaws.com' },
-        Action: 'sts:AssumeRole',
+        sid: 'LambdaAssumesRole',
+        effect: 'Allow',
+        principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
+        actions: ['sts:AssumeRole'],
       },
     ]);
     expect(resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').role).toBe(ref(role, 'id'));
@@ -112,24 +111,34 @@ describe('AlbIpSync', () => {
     const tgArn = ref(targetGroup, 'arn');
     expect(statementsOf(json, 443)).toEqual([
       {
-        Sid: 'ChangeOwnTargetGroup',
-        Effect: 'Allow',
-        Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-        Resource: tgArn,
+        sid: 'ChangeOwnTargetGroup',
+        effect: 'Allow',
+        actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+        resources: [tgArn],
       },
-      { Sid: 'ReadTargetHealth', Effect: 'Allow', Action: 'elasticloadbalancing:DescribeTargetHealth', Resource: '*' },
       {
-        Sid: 'ReadWriteOwnState',
-        Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject'],
-        Resource: `${ref(bucket, 'arn')}/${tgArn}/*`,
+        sid: 'ReadTargetHealth',
+        effect: 'Allow',
+        actions: ['elasticloadbalancing:DescribeTargetHealth'],
+        resources: ['*'],
       },
-      { Sid: 'TellMissingStateFromDenied', Effect: 'Allow', Action: 's3:ListBucket', Resource: ref(bucket, 'arn') },
       {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: `${ref(logGroup, 'arn')}:*`,
+        sid: 'ReadWriteOwnState',
+        effect: 'Allow',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [`${ref(bucket, 'arn')}/${tgArn}/*`],
+      },
+      {
+        sid: 'TellMissingStateFromDenied',
+        effect: 'Allow',
+        actions: ['s3:ListBucket'],
+        resources: [ref(bucket, 'arn')],
+      },
+      {
+        sid: 'WriteOwnLogs',
+        effect: 'Allow',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${ref(logGroup, 'arn')}:*`],
       },
     ]);
   });
@@ -137,16 +146,16 @@ describe('AlbIpSync', () => {
   test('grants "*" only to DescribeTargetHealth (no resource-level permissions) and no wildcard actions', () => {
     for (const port of [80, 443]) {
       const statements = statementsOf(json, port);
-      const onEverything = statements.filter((s) => [s.Resource].flat().includes('*'));
-      expect(onEverything.map((s) => s.Action)).toEqual(['elasticloadbalancing:DescribeTargetHealth']);
-      const targetChanges = statements.find((s) => [s.Action].flat().includes('elasticloadbalancing:RegisterTargets'));
-      expect(targetChanges!.Resource).not.toContain('*');
-      const objectAccess = statements.find((s) => [s.Action].flat().includes('s3:PutObject'));
-      expect(objectAccess!.Resource).toMatch(
-        /^\$\{aws_s3_bucket\.[^}]+\.arn\}\/\$\{aws_lb_target_group\.[^}]+\.arn\}\/\*$/,
-      );
-      expect(statements.flatMap((s) => [s.Action].flat()).filter((action) => action.includes('*'))).toEqual([]);
-      expect(statements.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
+      const onEverything = statements.filter((s) => s.resources.includes('*'));
+      expect(onEverything.map((s) => s.actions)).toEqual([['elasticloadbalancing:DescribeTargetHealth']]);
+      const targetChanges = statements.find((s) => s.actions.includes('elasticloadbalancing:RegisterTargets'));
+      expect(targetChanges!.resources.join()).not.toContain('*');
+      const objectAccess = statements.find((s) => s.actions.includes('s3:PutObject'));
+      expect(objectAccess!.resources).toEqual([
+        expect.stringMatching(/^\$\{aws_s3_bucket\.[^}]+\.arn\}\/\$\{aws_lb_target_group\.[^}]+\.arn\}\/\*$/),
+      ]);
+      expect(statements.flatMap((s) => s.actions).filter((action: string) => action.includes('*'))).toEqual([]);
+      expect(statements.every((s) => s.effect === 'Allow' && s.condition === undefined)).toBe(true);
     }
   });
 

@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
 import { resourceNames } from '../modules/static-ip-stack';
-import { awsNames, ref, resourceAt, resourcesOf, synthesize, type TerraformJson } from './support/synth';
+import {
+  awsNames,
+  policyStatements,
+  ref,
+  resourceAt,
+  resourcesOf,
+  synthesize,
+  type TerraformJson,
+} from './support/synth';
 
 const stacks = synthesize(EXAMPLE_ENVIRONMENTS);
 const production = EXAMPLE_ENVIRONMENTS.find(({ name }) => name === 'production')!;
@@ -47,14 +55,14 @@ describe('StaticIpStack', () => {
     });
     expect(fn.role).toBe(ref(resourceAt(prod, 'aws_iam_role', `alb-ip-sync-${port}/role`), 'arn'));
 
-    const statements = JSON.parse(
+    const statements = policyStatements(
+      prod,
       resourceAt(prod, 'aws_iam_role_policy', `alb-ip-sync-${port}/policy`).policy,
-    ).Statement;
-    const bucketArn = ref(resourceAt(prod, 'aws_s3_bucket', 'sync-state/bucket'), 'arn');
-    expect(statements.find((s: { Sid: string }) => s.Sid === 'ChangeOwnTargetGroup').Resource).toBe(tgArn);
-    expect(statements.find((s: { Sid: string }) => s.Sid === 'ReadWriteOwnState').Resource).toBe(
-      `${bucketArn}/${tgArn}/*`,
     );
+    const bucketArn = ref(resourceAt(prod, 'aws_s3_bucket', 'sync-state/bucket'), 'arn');
+    const grantedOn = (sid: string) => statements.find((statement) => statement.sid === sid)!.resources;
+    expect(grantedOn('ChangeOwnTargetGroup')).toEqual([tgArn]);
+    expect(grantedOn('ReadWriteOwnState')).toEqual([`${bucketArn}/${tgArn}/*`]);
   });
 
   test('ships the sync bundle inside the stack: the function zip exists where the function points', () => {

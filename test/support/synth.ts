@@ -13,6 +13,7 @@ export interface TerraformJson {
   readonly terraform: { required_providers: Record<string, { source: string; version: string }> };
   readonly provider: Record<string, Record<string, unknown>[]>;
   readonly resource: Record<string, Record<string, Resource>>;
+  readonly data?: Record<string, Record<string, Resource>>;
   readonly output: Record<string, { value: unknown }>;
 }
 
@@ -63,6 +64,17 @@ export function resourceAt(json: TerraformJson, type: string, pathSuffix: string
   if (found.length !== 1) throw new Error(`expected one ${type} at */${pathSuffix}, found ${found.length}`);
   const [name, resource] = found[0];
   return { ...resource, address: `${type}.${name}` };
+}
+
+/**
+ * The statements of the policy document a policy argument references (`${data.aws_iam_policy_document.x.json}`):
+ * proves the wiring and returns what the policy allows.
+ */
+export function policyStatements(json: TerraformJson, policy: string): Resource[] {
+  const name = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(policy)?.[1];
+  const document = name === undefined ? undefined : json.data?.aws_iam_policy_document?.[name];
+  if (!document) throw new Error(`${policy} does not reference a policy document of this stack`);
+  return document.statement;
 }
 
 /** A Terraform interpolation of an attribute, as cdktf writes references: `${aws_lb.x.arn}`. */

@@ -140,7 +140,10 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { type: string; change?: { resource: { addr: string }; action: string } });
-  const changes = messages.flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []));
+  // Data sources whose inputs are unknown until apply (policy documents naming new ARNs) plan a `read`.
+  const changes = messages
+    .flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []))
+    .filter((change) => !/(^|\.)data\./.test(change.resource.addr));
   return {
     toCreate: changes
       .filter((c) => c.action === 'create')
