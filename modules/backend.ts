@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformBackend } from 'cdktf';
 import type { TerraformStack } from 'cdktf';
+import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
 import type { BackendConfig } from '../config/types';
 
 /** Relative local state paths resolve against the project root, not against cdktf.out, which synth rewrites. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export const BACKEND_DEFAULTS = {
-  type: 'local',
   /** Unlike DynamoDB locking, S3's own lockfile needs no table and no extra permissions beyond the bucket. */
   useLockfile: true,
   cloudHostname: 'app.terraform.io',
@@ -101,7 +101,7 @@ export function applyBackend(
   stack: TerraformStack,
   environment: { readonly name: string; readonly backend?: BackendConfig },
 ): TerraformBackend {
-  const backend = environment.backend ?? { type: BACKEND_DEFAULTS.type };
+  const backend: BackendConfig = environment.backend ?? ENVIRONMENT_DEFAULTS.backend;
   const problems = backendProblems(backend);
   if (problems.length > 0) throw new BackendConfigError(environment.name, problems);
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { EnvironmentConfig } from '../config/types';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
-import { BACKEND_DEFAULTS } from '../modules/backend';
+import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
 
 /**
  * The per-stack commands: `npm run diff -- <stack>`, `npm run deploy -- <stack> [cdktf flags]` and
@@ -43,7 +43,7 @@ export function stackEntries(environments: readonly EnvironmentConfig[]): StackE
   return environments.map(({ name, region, backend }) => ({
     stack: name,
     region,
-    backend: backend?.type ?? BACKEND_DEFAULTS.type,
+    backend: (backend ?? ENVIRONMENT_DEFAULTS.backend).type,
   }));
 }
 
