@@ -1,6 +1,12 @@
 import * as path from 'node:path';
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformBackend } from 'cdktf';
-import type { TerraformStack } from 'cdktf';
+import {
+  CloudBackend,
+  LocalBackend,
+  NamedCloudWorkspace,
+  S3Backend,
+  type TerraformBackend,
+  type TerraformStack,
+} from 'cdktf';
 import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
 import type { BackendConfig } from '../config/types';
 
@@ -8,7 +14,7 @@ import type { BackendConfig } from '../config/types';
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export const BACKEND_DEFAULTS = {
-  /** Unlike DynamoDB locking, S3's own lockfile needs no table and no extra permissions beyond the bucket. */
+  /** S3's own lockfile (`<key>.tflock`, Terraform 1.10+) replaces the DynamoDB lock table. */
   useLockfile: true,
   cloudHostname: 'app.terraform.io',
 } as const;
