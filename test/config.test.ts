@@ -234,5 +234,6 @@ describe('configuration errors name the environment and the field', () => {
     );
     // Building the good environment's stack would have bundled the sync function.
     expect(fs.existsSync(bundleOutdir)).toBe(false);
+    fs.rmSync(path.dirname(bundleOutdir), { recursive: true });
   });
 });

@@ -32,9 +32,17 @@ export function synthScope(build: (scope: Construct) => void): TerraformJson {
   return JSON.parse(Testing.synthScope(build));
 }
 
+const synthesisOutdirs: string[] = [];
+
+/** Removes what `synthesize` wrote in this test file: call it from `afterAll`. */
+export function removeSyntheses(): void {
+  for (const outdir of synthesisOutdirs.splice(0)) fs.rmSync(outdir, { recursive: true, force: true });
+}
+
 /** Synthesizes the app for these environments into a fresh temp folder, with its own sync bundle. */
 export function synthesize(environments: readonly EnvironmentConfig[]): Map<string, SynthesizedStack> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-static-ip-synth-'));
+  synthesisOutdirs.push(outdir);
   // A private bundle folder: the shared dist/lambda is what other tests execute.
   buildApp(environments, { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();
   return new Map(
