@@ -190,9 +190,10 @@ function tagProblems(tags: EnvironmentConfig['tags']): string[] {
   });
 }
 
-const TUNING_LIMITS: Readonly<Record<keyof SyncTuning, number>> = {
-  maxLookupsPerInvocation: Number.MAX_SAFE_INTEGER,
-  invocationsBeforeDeregistration: Number.MAX_SAFE_INTEGER,
+/** The sync function's own limits (lambda/settings.ts): a value it would refuse must fail synth, not every run. */
+export const TUNING_LIMITS: Readonly<Record<keyof SyncTuning, number>> = {
+  maxLookupsPerInvocation: 1000,
+  invocationsBeforeDeregistration: 1000,
   maxDeregistrationPercent: 100,
 };
 

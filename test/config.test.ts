@@ -143,6 +143,11 @@ describe('configuration errors name the environment and the field', () => {
       'sync.maxDeregistrationPercent 2.5 must be a positive integer',
     ],
     [
+      'more lookups than the function accepts',
+      { sync: { maxLookupsPerInvocation: 1001 } },
+      'sync.maxLookupsPerInvocation 1001 must be at most 1000',
+    ],
+    [
       'a deregistration cap over 100 %',
       { sync: { maxDeregistrationPercent: 101 } },
       'sync.maxDeregistrationPercent 101 must be at most 100',

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import type { EnvironmentConfig } from '../config/types';
+import { TUNING_LIMITS } from '../config/validate';
 import { resourceNames } from '../modules/static-ip-stack';
+import { parseSettings } from '../lambda/settings';
 import {
   awsNames,
   policyStatements,
@@ -65,6 +67,37 @@ describe('StaticIpStack', () => {
     const grantedOn = (sid: string) => statements.find((statement) => statement.sid === sid)!.resources;
     expect(grantedOn('ChangeOwnTargetGroup')).toEqual([tgArn]);
     expect(grantedOn('ReadWriteOwnState')).toEqual([`${bucketArn}/${tgArn}/*`]);
+  });
+
+  test.each([
+    ['the smallest', { maxLookupsPerInvocation: 1, invocationsBeforeDeregistration: 1, maxDeregistrationPercent: 1 }],
+    ['the largest', TUNING_LIMITS],
+  ])('the function accepts the environment the stack gives it, with %s tuning the config allows', (_, sync) => {
+    const json = synthesize([{ ...production, name: 'contract', sync }]).get('contract')!.json;
+    const fn = resourceAt(json, 'aws_lambda_function', 'alb-ip-sync-443/function');
+    const targetGroupName = resourceAt(json, 'aws_lb_target_group', 'target-group-443').name;
+    // What Terraform fills in at apply time, in the shapes AWS gives them.
+    const targetGroupArn = `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${targetGroupName}/0123456789abcdef`;
+    const applied = Object.fromEntries(
+      Object.entries<string>(fn.environment.variables).map(([name, value]) => [
+        name,
+        value
+          .replace(/^\$\{aws_lb_target_group\.[^}]+\.arn\}$/, targetGroupArn)
+          .replace(/^\$\{aws_s3_bucket\.[^}]+\.bucket\}$/, 'contract-alb-ip-state-20261121000000000000000001'),
+      ]),
+    );
+    expect(parseSettings(applied)).toMatchObject({
+      albDnsName: production.alb.dnsName,
+      albListener: 443,
+      targetGroupArn,
+      region: 'eu-west-1',
+      bucket: 'contract-alb-ip-state-20261121000000000000000001',
+      maxLookups: sync.maxLookupsPerInvocation,
+      invocationsBeforeDeregistration: sync.invocationsBeforeDeregistration,
+      maxDeregistrationPercent: sync.maxDeregistrationPercent,
+      publishIpCount: true,
+      sameVpc: true,
+    });
   });
 
   test('ships the sync bundle inside the stack: the function zip exists where the function points', () => {
