@@ -1,0 +1,257 @@
+/**
+ * The deployed bundle when things go wrong: DNS outages, empty and partial answers, most of the ALB vanishing
+ * at once, ELBv2 throttling, S3 read failures, lost conditional writes and overlapping runs.
+ * The rule under test everywhere: a sync that is unsure registers what it saw and removes nothing.
+ */
+import { nodeAddresses } from '../bench/dns-model';
+import { runSync, SCENARIO, startStandIns, stateKeyOf, summaryOf, type StandIns, type SyncRun } from './support/run-sync';
+
+const TG = SCENARIO.targetGroupArn;
+const KEY = stateKeyOf(TG);
+const NODES = nodeAddresses(40);
+
+async function syncOk(world: StandIns, overrides?: Record<string, string>): Promise<SyncRun> {
+  const run = await runSync(world.env(overrides));
+  if (!run.ok) throw new Error(`sync failed: ${run.error}\n${run.stdout}\n${run.stderr}`);
+  return run;
+}
+
+const registeredIps = (world: StandIns): string[] => world.elb.targets(TG).map((target) => target.ip);
+const stateObject = (world: StandIns) => world.s3.getObject(SCENARIO.bucket, KEY);
+const stateOf = (world: StandIns) => JSON.parse(stateObject(world)?.body ?? 'null');
+const succeeded = (world: StandIns, action: string) => world.elb.requests.filter((request) => request.action === action && request.status === 200);
+const deregisteredIds = (world: StandIns): string[] => succeeded(world, 'DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
+
+/** 40 registered IPs, of which `gone` vanished from DNS `runs` clean runs ago: their counters stand at `runs`. */
+async function withPendingRemovals(world: StandIns, gone: readonly string[], runs: number): Promise<void> {
+  await syncOk(world);
+  world.dns.setAddresses(NODES.filter((ip) => !gone.includes(ip)));
+  for (let run = 0; run < runs; run++) await syncOk(world);
+  expect(stateOf(world).missing).toEqual(Object.fromEntries(gone.map((ip) => [ip, runs])));
+}
+
+describe('the sync bundle under faults', () => {
+  let world: StandIns;
+  beforeEach(async () => {
+    world = await startStandIns({ addresses: NODES });
+  });
+  afterEach(() => world.stop());
+
+  it('DNS outage (SERVFAIL): every run ends in error, nothing is deregistered and no counter advances', async () => {
+    const gone = NODES.slice(0, 2);
+    await withPendingRemovals(world, gone, 2);
+    const before = stateObject(world);
+    world.dns.fail('servfail');
+
+    // More outage runs than the grace period: an outage must never count as absence.
+    for (let run = 0; run < 3; run++) {
+      const outage = await runSync(world.env());
+      expect(outage.ok).toBe(false);
+      expect(outage.error).toMatch(/DNS/);
+      expect(summaryOf(outage)).toMatchObject({ discoveryClean: false, deregistered: [] });
+    }
+    expect(registeredIps(world)).toEqual(NODES);
+    expect(deregisteredIds(world)).toEqual([]);
+    expect(stateObject(world)).toEqual(before);
+  });
+
+  it('DNS timeouts: the run ends in error within its time, changing nothing', async () => {
+    const gone = NODES.slice(0, 1);
+    await withPendingRemovals(world, gone, 2);
+    const before = stateObject(world);
+    world.dns.fail('drop');
+
+    const outage = await runSync(world.env());
+    expect(outage.ok).toBe(false);
+    expect(world.dns.queries.at(-1)?.fault).toBe('drop');
+    expect(registeredIps(world)).toEqual(NODES);
+    expect(stateObject(world)).toEqual(before);
+  });
+
+  it('empty DNS answers: nothing is deregistered and the state is kept', async () => {
+    const gone = NODES.slice(0, 3);
+    await withPendingRemovals(world, gone, 2);
+    const before = stateObject(world);
+    world.dns.fail('empty');
+
+    const run = await runSync(world.env());
+    expect(summaryOf(run)).toMatchObject({ discoveryClean: false, deregistered: [] });
+    expect(registeredIps(world)).toEqual(NODES);
+    expect(stateObject(world)).toEqual(before);
+  });
+
+  it('partial discovery (some queries fail): registers the new IPs it saw, deregisters nothing, advances no counter', async () => {
+    const gone = NODES.slice(0, 2);
+    await withPendingRemovals(world, gone, 2);
+    const added = nodeAddresses(41).slice(40);
+    world.dns.setAddresses([...NODES.slice(2), ...added]);
+    world.dns.fail('servfail', { fraction: 0.2 });
+
+    const run = await runSync(world.env());
+    const summary = summaryOf(run);
+    expect(summary.discoveryClean).toBe(false);
+    expect(summary.dnsFailures).toBeGreaterThan(0);
+    expect(deregisteredIds(world)).toEqual([]);
+    expect(registeredIps(world)).toEqual(expect.arrayContaining([...NODES, ...added]));
+    expect(stateOf(world).missing).toEqual({ [gone[0]]: 2, [gone[1]]: 2 });
+  });
+
+  it('80% of the IPs vanish at once: at most MAX_DEREGISTRATION_PERCENT go per run, never a live one, never the last', async () => {
+    const alive = NODES.slice(32);
+    await syncOk(world);
+    world.dns.setAddresses(alive);
+    await syncOk(world);
+    await syncOk(world);
+    expect(deregisteredIds(world)).toEqual([]);
+
+    const removedPerRun: number[] = [];
+    for (let run = 0; run < 4; run++) {
+      const before = registeredIps(world).length;
+      const summary = summaryOf(await syncOk(world));
+      const removed = before - registeredIps(world).length;
+      expect(removed).toBeLessThanOrEqual(Math.floor(before / 2));
+      expect(summary.deregistered).toHaveLength(removed);
+      removedPerRun.push(removed);
+    }
+    // 40 registered: 20 go (the cap), then 10 of the 20 left, then the last 2 vanished ones.
+    expect(removedPerRun).toEqual([20, 10, 2, 0]);
+    expect(registeredIps(world)).toEqual(alive);
+    expect(deregisteredIds(world).filter((ip) => alive.includes(ip))).toEqual([]);
+    expect(new Set(deregisteredIds(world)).size).toBe(32);
+  });
+
+  it('the cap removes the longest-missing IPs first', async () => {
+    const env = { MAX_DEREGISTRATION_PERCENT: '25' };
+    const [early, late] = [NODES.slice(0, 16), NODES.slice(16, 32)];
+    await syncOk(world, env);
+    world.dns.setAddresses(NODES.slice(16));
+    await syncOk(world, env);
+    world.dns.setAddresses(NODES.slice(32));
+    await syncOk(world, env);
+
+    await syncOk(world, env); // early at 3, late at 2: 10 of the 16 early ones go (25% of 40)
+    expect(deregisteredIds(world)).toHaveLength(10);
+    expect(early).toEqual(expect.arrayContaining(deregisteredIds(world)));
+
+    const run = await syncOk(world, env); // 30 left, cap 7: the 6 early ones first, then one late one
+    const removed = summaryOf(run).deregistered.map((target: { ip: string }) => target.ip);
+    expect(removed).toHaveLength(7);
+    expect(removed.filter((ip: string) => early.includes(ip))).toHaveLength(6);
+    expect(removed.filter((ip: string) => late.includes(ip))).toHaveLength(1);
+    expect(summaryOf(run).capHits).toBeGreaterThan(0);
+  });
+
+  it('never deregisters the last target, even when every registered IP is due', async () => {
+    const env = { MAX_DEREGISTRATION_PERCENT: '100', INVOCATIONS_BEFORE_DEREGISTRATION: '1' };
+    const old = NODES.slice(0, 4);
+    world.dns.setAddresses(old);
+    await syncOk(world, env);
+    world.dns.setAddresses(nodeAddresses(8).slice(4));
+
+    await syncOk(world, env);
+    expect(deregisteredIds(world).length).toBeLessThan(old.length);
+    expect(registeredIps(world).filter((ip) => old.includes(ip)).length).toBeGreaterThan(0);
+  });
+
+  it('ELBv2 throttling: adaptive retries get the run through', async () => {
+    world.elb.fail('Throttling', { times: 2 });
+    await syncOk(world);
+    expect(world.elb.requests.slice(0, 2).map((request) => request.errorCode)).toEqual(['Throttling', 'Throttling']);
+    expect(registeredIps(world)).toEqual(NODES);
+  });
+
+  it('persistent ELBv2 throttling: the run ends in error and the state is left as it was', async () => {
+    await withPendingRemovals(world, NODES.slice(0, 2), 2);
+    const before = stateObject(world);
+    world.dns.setAddresses([...NODES.slice(2), ...nodeAddresses(42).slice(40)]);
+    world.elb.fail('Throttling');
+
+    const run = await runSync(world.env());
+    expect(run.ok).toBe(false);
+    expect(run.error).toMatch(/Throttling/);
+    expect(registeredIps(world)).toEqual(NODES);
+    expect(stateObject(world)).toEqual(before);
+  });
+
+  it('a deregistration lost to throttling is retried by the next run, not made to wait out a new grace period', async () => {
+    const gone = NODES[0];
+    await withPendingRemovals(world, [gone], 2);
+    world.elb.fail('Throttling', { operation: 'DeregisterTargets' });
+    const throttled = await runSync(world.env());
+    expect(throttled.ok).toBe(false);
+    expect(registeredIps(world)).toContain(gone);
+
+    world.elb.clearFaults();
+    await syncOk(world);
+    expect(registeredIps(world)).not.toContain(gone);
+  });
+
+  it.each([
+    ['S3 500 InternalError', (world: StandIns) => world.s3.fail('InternalError', { operation: 'GetObject' })],
+    ['S3 403 AccessDenied', (world: StandIns) => world.s3.fail('AccessDenied', { operation: 'GetObject' })],
+    ['a state object that does not parse', (world: StandIns) => world.s3.putObject(SCENARIO.bucket, KEY, '{"version":1,"missing":')],
+  ])('%s on read: nothing deregistered, the state not overwritten, the run ends in error', async (_, breakRead) => {
+    const gone = NODES.slice(0, 2);
+    await withPendingRemovals(world, gone, 2);
+    breakRead(world);
+    const before = stateObject(world);
+    const writes = world.s3.requests.filter((request) => request.operation === 'PutObject').length;
+
+    const run = await runSync(world.env());
+    expect(run.ok).toBe(false);
+    expect(summaryOf(run).deregistered).toEqual([]);
+    expect(registeredIps(world)).toEqual(NODES);
+    expect(stateObject(world)).toEqual(before);
+    expect(world.s3.requests.filter((request) => request.operation === 'PutObject')).toHaveLength(writes);
+  });
+
+  it('S3 read failure then recovery: the counters survive, and removal happens on time', async () => {
+    const gone = NODES.slice(0, 2);
+    await withPendingRemovals(world, gone, 2);
+    world.s3.fail('InternalError', { operation: 'GetObject' });
+    expect((await runSync(world.env())).ok).toBe(false);
+
+    world.s3.clearFaults();
+    await syncOk(world);
+    expect(registeredIps(world)).toEqual(NODES.slice(2));
+  });
+
+  it('a 412 on write (another run wrote first): re-reads and recomputes, keeping the other run\'s counters', async () => {
+    const gone = NODES[0];
+    await syncOk(world);
+    world.dns.setAddresses(NODES.slice(1));
+    // The other run saw the same absence and counted it, between this run's read and its write.
+    world.s3.beforeNextPut(() => world.s3.putObject(SCENARIO.bucket, KEY, JSON.stringify({ version: 1, missing: { [gone]: 1 }, active: NODES.slice(1) })));
+    const writesBefore = world.s3.requests.length;
+
+    const run = await syncOk(world);
+    const writes = world.s3.requests.slice(writesBefore).filter((request) => request.operation === 'PutObject');
+    expect(writes.map((request) => request.status)).toEqual([412, 200]);
+    expect(stateOf(world).missing).toEqual({ [gone]: 2 });
+    expect(summaryOf(run).writeConflicts).toBe(1);
+    expect(registeredIps(world)).toEqual(NODES);
+  });
+
+  it('a 409 ConditionalRequestConflict on write: re-reads and writes once the race is over', async () => {
+    await syncOk(world);
+    world.dns.setAddresses(NODES.slice(1));
+    world.s3.fail('ConditionalRequestConflict', { operation: 'PutObject', times: 1 });
+
+    await syncOk(world);
+    expect(stateOf(world).missing).toEqual({ [NODES[0]]: 1 });
+  });
+
+  it('two overlapping runs started together: both end consistent, no counter update lost, no double deregistration', async () => {
+    const [due, fresh] = [NODES[0], NODES[1]];
+    await withPendingRemovals(world, [due], 2);
+    world.dns.setAddresses(NODES.slice(2));
+
+    const runs = await Promise.all([runSync(world.env()), runSync(world.env())]);
+    expect(runs.map((run) => run.error)).toEqual([undefined, undefined]);
+    expect(deregisteredIds(world)).toEqual([due]);
+    expect(registeredIps(world)).toEqual(NODES.slice(1));
+    // Both runs saw the fresh absence, so both counts stand.
+    expect(stateOf(world).missing[fresh]).toBe(2);
+    expect(world.s3.keys(SCENARIO.bucket)).toEqual([KEY]);
+  });
+});
