@@ -4,30 +4,20 @@
  * The rule under test everywhere: a sync that is unsure registers what it saw and removes nothing.
  */
 import { nodeAddresses } from '../bench/dns-model';
-import { runSync, SCENARIO, startStandIns, stateKeyOf, summaryOf, type StandIns, type SyncRun } from './support/run-sync';
+import { runSync, SCENARIO, startStandIns, stateKeyOf, summaryOf, syncOk, type StandIns } from './support/run-sync';
 
 const TG = SCENARIO.targetGroupArn;
 const KEY = stateKeyOf(TG);
 const NODES = nodeAddresses(40);
 
-async function syncOk(world: StandIns, overrides?: Record<string, string>): Promise<SyncRun> {
-  const run = await runSync(world.env(overrides));
-  if (!run.ok) throw new Error(`sync failed: ${run.error}\n${run.stdout}\n${run.stderr}`);
-  return run;
-}
-
-const registeredIps = (world: StandIns): string[] => world.elb.targets(TG).map((target) => target.ip);
-const stateObject = (world: StandIns) => world.s3.getObject(SCENARIO.bucket, KEY);
-const stateOf = (world: StandIns) => JSON.parse(stateObject(world)?.body ?? 'null');
-const succeeded = (world: StandIns, action: string) => world.elb.requests.filter((request) => request.action === action && request.status === 200);
-const deregisteredIds = (world: StandIns): string[] => succeeded(world, 'DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
+const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 
 /** 40 registered IPs, of which `gone` vanished from DNS `runs` clean runs ago: their counters stand at `runs`. */
 async function withPendingRemovals(world: StandIns, gone: readonly string[], runs: number): Promise<void> {
   await syncOk(world);
   world.dns.setAddresses(NODES.filter((ip) => !gone.includes(ip)));
   for (let run = 0; run < runs; run++) await syncOk(world);
-  expect(stateOf(world).missing).toEqual(Object.fromEntries(gone.map((ip) => [ip, runs])));
+  expect(world.state().missing).toEqual(Object.fromEntries(gone.map((ip) => [ip, runs])));
 }
 
 describe('the sync bundle under faults', () => {
@@ -40,7 +30,7 @@ describe('the sync bundle under faults', () => {
   it('DNS outage (SERVFAIL): every run ends in error, nothing is deregistered and no counter advances', async () => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
-    const before = stateObject(world);
+    const before = world.stateObject();
     world.dns.fail('servfail');
 
     // More outage runs than the grace period: an outage must never count as absence.
@@ -50,34 +40,25 @@ describe('the sync bundle under faults', () => {
       expect(outage.error).toMatch(/DNS/);
       expect(summaryOf(outage)).toMatchObject({ discoveryClean: false, deregistered: [] });
     }
-    expect(registeredIps(world)).toEqual(NODES);
+    expect(world.registeredIps()).toEqual(NODES);
     expect(deregisteredIds(world)).toEqual([]);
-    expect(stateObject(world)).toEqual(before);
+    expect(world.stateObject()).toEqual(before);
   });
 
-  it('DNS timeouts: the run ends in error within its time, changing nothing', async () => {
-    const gone = NODES.slice(0, 1);
-    await withPendingRemovals(world, gone, 2);
-    const before = stateObject(world);
-    world.dns.fail('drop');
-
-    const outage = await runSync(world.env());
-    expect(outage.ok).toBe(false);
-    expect(world.dns.queries.at(-1)?.fault).toBe('drop');
-    expect(registeredIps(world)).toEqual(NODES);
-    expect(stateObject(world)).toEqual(before);
-  });
-
-  it('empty DNS answers: nothing is deregistered and the state is kept', async () => {
-    const gone = NODES.slice(0, 3);
-    await withPendingRemovals(world, gone, 2);
-    const before = stateObject(world);
-    world.dns.fail('empty');
+  it.each([
+    ['timeouts (no answer at all)', 'drop'],
+    ['empty NOERROR answers', 'empty'],
+  ] as const)('DNS %s: the run ends in error, nothing is deregistered and the state is kept', async (_, fault) => {
+    await withPendingRemovals(world, NODES.slice(0, 2), 2);
+    const before = world.stateObject();
+    world.dns.fail(fault);
 
     const run = await runSync(world.env());
+    expect(run.ok).toBe(false);
     expect(summaryOf(run)).toMatchObject({ discoveryClean: false, deregistered: [] });
-    expect(registeredIps(world)).toEqual(NODES);
-    expect(stateObject(world)).toEqual(before);
+    expect(world.dns.queries.at(-1)?.fault).toBe(fault);
+    expect(world.registeredIps()).toEqual(NODES);
+    expect(world.stateObject()).toEqual(before);
   });
 
   it('partial discovery (some queries fail): registers the new IPs it saw, deregisters nothing, advances no counter', async () => {
@@ -92,8 +73,8 @@ describe('the sync bundle under faults', () => {
     expect(summary.discoveryClean).toBe(false);
     expect(summary.dnsFailures).toBeGreaterThan(0);
     expect(deregisteredIds(world)).toEqual([]);
-    expect(registeredIps(world)).toEqual(expect.arrayContaining([...NODES, ...added]));
-    expect(stateOf(world).missing).toEqual({ [gone[0]]: 2, [gone[1]]: 2 });
+    expect(world.registeredIps()).toEqual(expect.arrayContaining([...NODES, ...added]));
+    expect(world.state().missing).toEqual({ [gone[0]]: 2, [gone[1]]: 2 });
   });
 
   it('80% of the IPs vanish at once: at most MAX_DEREGISTRATION_PERCENT go per run, never a live one, never the last', async () => {
@@ -106,16 +87,16 @@ describe('the sync bundle under faults', () => {
 
     const removedPerRun: number[] = [];
     for (let run = 0; run < 4; run++) {
-      const before = registeredIps(world).length;
+      const before = world.registeredIps().length;
       const summary = summaryOf(await syncOk(world));
-      const removed = before - registeredIps(world).length;
+      const removed = before - world.registeredIps().length;
       expect(removed).toBeLessThanOrEqual(Math.floor(before / 2));
       expect(summary.deregistered).toHaveLength(removed);
       removedPerRun.push(removed);
     }
     // 40 registered: 20 go (the cap), then 10 of the 20 left, then the last 2 vanished ones.
     expect(removedPerRun).toEqual([20, 10, 2, 0]);
-    expect(registeredIps(world)).toEqual(alive);
+    expect(world.registeredIps()).toEqual(alive);
     expect(deregisteredIds(world).filter((ip) => alive.includes(ip))).toEqual([]);
     expect(new Set(deregisteredIds(world)).size).toBe(32);
   });
@@ -150,27 +131,27 @@ describe('the sync bundle under faults', () => {
 
     await syncOk(world, env);
     expect(deregisteredIds(world).length).toBeLessThan(old.length);
-    expect(registeredIps(world).filter((ip) => old.includes(ip)).length).toBeGreaterThan(0);
+    expect(world.registeredIps().filter((ip) => old.includes(ip)).length).toBeGreaterThan(0);
   });
 
   it('ELBv2 throttling: adaptive retries get the run through', async () => {
     world.elb.fail('Throttling', { times: 2 });
     await syncOk(world);
     expect(world.elb.requests.slice(0, 2).map((request) => request.errorCode)).toEqual(['Throttling', 'Throttling']);
-    expect(registeredIps(world)).toEqual(NODES);
+    expect(world.registeredIps()).toEqual(NODES);
   });
 
   it('persistent ELBv2 throttling: the run ends in error and the state is left as it was', async () => {
     await withPendingRemovals(world, NODES.slice(0, 2), 2);
-    const before = stateObject(world);
+    const before = world.stateObject();
     world.dns.setAddresses([...NODES.slice(2), ...nodeAddresses(42).slice(40)]);
     world.elb.fail('Throttling');
 
     const run = await runSync(world.env());
     expect(run.ok).toBe(false);
     expect(run.error).toMatch(/Throttling/);
-    expect(registeredIps(world)).toEqual(NODES);
-    expect(stateObject(world)).toEqual(before);
+    expect(world.registeredIps()).toEqual(NODES);
+    expect(world.stateObject()).toEqual(before);
   });
 
   it('a deregistration lost to throttling is retried by the next run, not made to wait out a new grace period', async () => {
@@ -179,11 +160,11 @@ describe('the sync bundle under faults', () => {
     world.elb.fail('Throttling', { operation: 'DeregisterTargets' });
     const throttled = await runSync(world.env());
     expect(throttled.ok).toBe(false);
-    expect(registeredIps(world)).toContain(gone);
+    expect(world.registeredIps()).toContain(gone);
 
     world.elb.clearFaults();
     await syncOk(world);
-    expect(registeredIps(world)).not.toContain(gone);
+    expect(world.registeredIps()).not.toContain(gone);
   });
 
   it.each([
@@ -194,14 +175,14 @@ describe('the sync bundle under faults', () => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
     breakRead(world);
-    const before = stateObject(world);
+    const before = world.stateObject();
     const writes = world.s3.requests.filter((request) => request.operation === 'PutObject').length;
 
     const run = await runSync(world.env());
     expect(run.ok).toBe(false);
     expect(summaryOf(run).deregistered).toEqual([]);
-    expect(registeredIps(world)).toEqual(NODES);
-    expect(stateObject(world)).toEqual(before);
+    expect(world.registeredIps()).toEqual(NODES);
+    expect(world.stateObject()).toEqual(before);
     expect(world.s3.requests.filter((request) => request.operation === 'PutObject')).toHaveLength(writes);
   });
 
@@ -213,7 +194,7 @@ describe('the sync bundle under faults', () => {
 
     world.s3.clearFaults();
     await syncOk(world);
-    expect(registeredIps(world)).toEqual(NODES.slice(2));
+    expect(world.registeredIps()).toEqual(NODES.slice(2));
   });
 
   it('a 412 on write (another run wrote first): re-reads and recomputes, keeping the other run\'s counters', async () => {
@@ -227,9 +208,9 @@ describe('the sync bundle under faults', () => {
     const run = await syncOk(world);
     const writes = world.s3.requests.slice(writesBefore).filter((request) => request.operation === 'PutObject');
     expect(writes.map((request) => request.status)).toEqual([412, 200]);
-    expect(stateOf(world).missing).toEqual({ [gone]: 2 });
+    expect(world.state().missing).toEqual({ [gone]: 2 });
     expect(summaryOf(run).writeConflicts).toBe(1);
-    expect(registeredIps(world)).toEqual(NODES);
+    expect(world.registeredIps()).toEqual(NODES);
   });
 
   it('a 409 ConditionalRequestConflict on write: re-reads and writes once the race is over', async () => {
@@ -238,7 +219,7 @@ describe('the sync bundle under faults', () => {
     world.s3.fail('ConditionalRequestConflict', { operation: 'PutObject', times: 1 });
 
     await syncOk(world);
-    expect(stateOf(world).missing).toEqual({ [NODES[0]]: 1 });
+    expect(world.state().missing).toEqual({ [NODES[0]]: 1 });
   });
 
   it('two overlapping runs started together: both end consistent, no counter update lost, no double deregistration', async () => {
@@ -249,9 +230,9 @@ describe('the sync bundle under faults', () => {
     const runs = await Promise.all([runSync(world.env()), runSync(world.env())]);
     expect(runs.map((run) => run.error)).toEqual([undefined, undefined]);
     expect(deregisteredIds(world)).toEqual([due]);
-    expect(registeredIps(world)).toEqual(NODES.slice(1));
+    expect(world.registeredIps()).toEqual(NODES.slice(1));
     // Both runs saw the fresh absence, so both counts stand.
-    expect(stateOf(world).missing[fresh]).toBe(2);
+    expect(world.state().missing[fresh]).toBe(2);
     expect(world.s3.keys(SCENARIO.bucket)).toEqual([KEY]);
   });
 });

@@ -5,22 +5,12 @@
  */
 import { nodeAddresses } from '../bench/dns-model';
 import { compareIps } from '../lambda/ip';
-import { runSync, SCENARIO, startStandIns, stateKeyOf, summaryOf, type StandIns, type SyncRun } from './support/run-sync';
+import { SCENARIO, startStandIns, stateKeyOf, summaryOf, syncOk, type StandIns } from './support/run-sync';
 
 const TG = SCENARIO.targetGroupArn;
 const KEY = stateKeyOf(TG);
 const NODES = nodeAddresses(40);
 
-/** Runs the bundle and fails the test, with its output, unless the handler succeeded. */
-async function syncOk(world: StandIns, overrides?: Record<string, string>): Promise<SyncRun> {
-  const run = await runSync(world.env(overrides));
-  if (!run.ok) throw new Error(`sync failed: ${run.error}\n${run.stdout}\n${run.stderr}`);
-  return run;
-}
-
-const registeredIps = (world: StandIns, arn: string = TG): string[] => world.elb.targets(arn).map((target) => target.ip);
-const stateOf = (world: StandIns, key: string = KEY) => JSON.parse(world.s3.getObject(SCENARIO.bucket, key)?.body ?? 'null');
-const requestsOf = (world: StandIns, action: string) => world.elb.requests.filter((request) => request.action === action && request.status === 200);
 const sortedIps = (ips: readonly string[]): string[] => [...ips].sort(compareIps);
 
 describe('the sync bundle over an ALB lifecycle', () => {
@@ -34,14 +24,14 @@ describe('the sync bundle over an ALB lifecycle', () => {
     const run = await syncOk(world);
 
     expect(world.elb.targets(TG)).toEqual(NODES.map((ip) => expect.objectContaining({ ip, port: SCENARIO.listenerPort })));
-    const [registration, ...more] = requestsOf(world, 'RegisterTargets');
+    const [registration, ...more] = world.elbCalls('RegisterTargets');
     expect(more).toEqual([]);
     expect(registration.targets).toEqual(NODES.map((id) => ({ id, port: SCENARIO.listenerPort })));
-    expect(requestsOf(world, 'DeregisterTargets')).toEqual([]);
+    expect(world.elbCalls('DeregisterTargets')).toEqual([]);
 
     const puts = world.s3.requests.filter((request) => request.operation === 'PutObject');
     expect(puts).toEqual([expect.objectContaining({ key: KEY, status: 200, ifNoneMatch: '*', ifMatch: undefined })]);
-    expect(stateOf(world)).toEqual({ version: 1, missing: {}, active: NODES });
+    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES });
 
     const summary = summaryOf(run);
     expect(summary).toMatchObject({ discoveryClean: true, queries: world.dns.queries.length, deregistered: [], pending: {} });
@@ -57,8 +47,8 @@ describe('the sync bundle over an ALB lifecycle', () => {
 
     const run = await syncOk(world);
 
-    expect(requestsOf(world, 'RegisterTargets')[1].targets.map((target) => target.id)).toEqual(added);
-    expect(registeredIps(world)).toEqual([...NODES, ...added]);
+    expect(world.elbCalls('RegisterTargets')[1].targets.map((target) => target.id)).toEqual(added);
+    expect(world.registeredIps()).toEqual([...NODES, ...added]);
     expect(world.s3.requests.at(-1)).toMatchObject({ operation: 'PutObject', ifMatch: etag, status: 200 });
     expect(sortedIps(summaryOf(run).registered)).toEqual(added);
   });
@@ -73,21 +63,21 @@ describe('the sync bundle over an ALB lifecycle', () => {
 
     for (const count of [1, 2]) {
       const run = await syncOk(world);
-      expect(registeredIps(world)).toEqual(NODES);
-      expect(stateOf(world).missing).toEqual({ [gone[0]]: count, [gone[1]]: count });
+      expect(world.registeredIps()).toEqual(NODES);
+      expect(world.state().missing).toEqual({ [gone[0]]: count, [gone[1]]: count });
       expect(summaryOf(run).pending).toEqual({ [gone[0]]: count, [gone[1]]: count });
     }
-    expect(requestsOf(world, 'DeregisterTargets')).toEqual([]);
+    expect(world.elbCalls('DeregisterTargets')).toEqual([]);
 
     const run = await syncOk(world);
-    expect(requestsOf(world, 'DeregisterTargets').flatMap((request) => request.targets)).toEqual(
+    expect(world.elbCalls('DeregisterTargets').flatMap((request) => request.targets)).toEqual(
       expect.arrayContaining([
         { id: gone[0], port: 8443, availabilityZone: 'us-east-1c' },
         { id: gone[1], port: SCENARIO.listenerPort, availabilityZone: 'us-east-1a' },
       ]),
     );
-    expect(registeredIps(world)).toEqual(NODES.slice(2));
-    expect(stateOf(world)).toEqual({ version: 1, missing: {}, active: NODES.slice(2) });
+    expect(world.registeredIps()).toEqual(NODES.slice(2));
+    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES.slice(2) });
     expect(sortedIps(summaryOf(run).deregistered.map((target: { ip: string }) => target.ip))).toEqual(gone);
   });
 
@@ -98,31 +88,31 @@ describe('the sync bundle over an ALB lifecycle', () => {
     world.dns.setAddresses(without);
     await syncOk(world);
     await syncOk(world);
-    expect(stateOf(world).missing).toEqual({ [flapping]: 2 });
+    expect(world.state().missing).toEqual({ [flapping]: 2 });
 
     world.dns.setAddresses(NODES);
     await syncOk(world);
-    expect(stateOf(world).missing).toEqual({});
+    expect(world.state().missing).toEqual({});
 
     world.dns.setAddresses(without);
     await syncOk(world);
-    expect(stateOf(world).missing).toEqual({ [flapping]: 1 });
-    expect(registeredIps(world)).toContain(flapping);
-    expect(requestsOf(world, 'DeregisterTargets')).toEqual([]);
+    expect(world.state().missing).toEqual({ [flapping]: 1 });
+    expect(world.registeredIps()).toContain(flapping);
+    expect(world.elbCalls('DeregisterTargets')).toEqual([]);
   });
 
   it('SAME_VPC=false registers with AvailabilityZone "all" and deregisters the same way', async () => {
     const env = { SAME_VPC: 'false', INVOCATIONS_BEFORE_DEREGISTRATION: '1' };
     await syncOk(world, env);
-    expect(requestsOf(world, 'RegisterTargets')[0].targets).toEqual(NODES.map((id) => ({ id, port: SCENARIO.listenerPort, availabilityZone: 'all' })));
+    expect(world.elbCalls('RegisterTargets')[0].targets).toEqual(NODES.map((id) => ({ id, port: SCENARIO.listenerPort, availabilityZone: 'all' })));
     expect(world.elb.targets(TG).every((target) => target.availabilityZone === 'all')).toBe(true);
 
     world.dns.setAddresses(NODES.slice(1));
     await syncOk(world, env);
-    expect(requestsOf(world, 'DeregisterTargets').map((request) => request.targets)).toEqual([
+    expect(world.elbCalls('DeregisterTargets').map((request) => request.targets)).toEqual([
       [{ id: NODES[0], port: SCENARIO.listenerPort, availabilityZone: 'all' }],
     ]);
-    expect(registeredIps(world)).toEqual(NODES.slice(1));
+    expect(world.registeredIps()).toEqual(NODES.slice(1));
   });
 
   it('the summary line carries the figures and EMF metrics under a namespace of the project, not AWS/', async () => {
@@ -169,11 +159,11 @@ describe('two ports sharing one bucket', () => {
     world.dns.setAddresses(NODES.slice(1));
     const port443Before = world.s3.getObject(SCENARIO.bucket, KEY);
     expect(await keysTouchedBy(port80)).toEqual([stateKeyOf(PORT_80_TG)]);
-    expect(stateOf(world, stateKeyOf(PORT_80_TG)).missing).toEqual({ [NODES[0]]: 1 });
+    expect(world.state(stateKeyOf(PORT_80_TG)).missing).toEqual({ [NODES[0]]: 1 });
     expect(world.s3.getObject(SCENARIO.bucket, KEY)).toEqual(port443Before);
 
     expect(world.elb.targets(TG).every((target) => target.port === 443)).toBe(true);
     expect(world.elb.targets(PORT_80_TG).every((target) => target.port === 80)).toBe(true);
-    expect([registeredIps(world), registeredIps(world, PORT_80_TG)]).toEqual([NODES, NODES]);
+    expect([world.registeredIps(), world.registeredIps(PORT_80_TG)]).toEqual([NODES, NODES]);
   });
 });

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { SYNC_BUNDLE } from '../../modules/lambda-bundle';
 import { startDnsServer, type DnsServerOptions, type DnsStandIn } from './dns-server';
-import { startElbv2Server, type Elbv2StandIn } from './elbv2-server';
-import { startS3Server, type S3StandIn } from './s3-server';
+import { startElbv2Server, type Elbv2RequestRecord, type Elbv2StandIn } from './elbv2-server';
+import { startS3Server, type S3Object, type S3StandIn } from './s3-server';
 
 export const TEST_REGION = 'us-east-1';
 export const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -78,6 +78,13 @@ export function runSync(env: Readonly<Record<string, string>>, options: RunOptio
   });
 }
 
+/** Invokes the bundle against `world` and fails the test, with the run's output, unless the handler succeeded. */
+export async function syncOk(world: StandIns, overrides?: Readonly<Record<string, string>>): Promise<SyncRun> {
+  const run = await runSync(world.env(overrides));
+  if (!run.ok) throw new Error(`sync failed: ${run.error}\n${run.stdout}\n${run.stderr}`);
+  return run;
+}
+
 /** The run's summary: its one structured log line. Fails the test unless there is exactly one. */
 export function summaryOf(run: SyncRun): Record<string, any> {
   if (run.logLines.length !== 1) throw new Error(`expected one JSON log line, got ${run.logLines.length}:\n${run.stdout}`);
@@ -103,6 +110,14 @@ export interface StandIns {
   env(overrides?: Readonly<Record<string, string>>): Record<string, string>;
   /** Every request any stand-in received. */
   requestCount(): number;
+  /** The ELBv2 calls of `action` that succeeded, in order. */
+  elbCalls(action: string): Elbv2RequestRecord[];
+  /** IPs registered in the target group, in address order. @default the scenario's target group */
+  registeredIps(targetGroupArn?: string): string[];
+  /** The state object as stored, or undefined. @default the scenario's key */
+  stateObject(key?: string): S3Object | undefined;
+  /** The stored state, parsed. @default the scenario's key */
+  state(key?: string): any;
   stop(): Promise<void>;
 }
 
@@ -137,6 +152,10 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       ...overrides,
     }),
     requestCount: () => dns.queries.length + s3.requests.length + elb.requests.length,
+    elbCalls: (action) => elb.requests.filter((request) => request.action === action && request.status === 200),
+    registeredIps: (arn = SCENARIO.targetGroupArn) => elb.targets(arn).map((target) => target.ip),
+    stateObject: (key = stateKeyOf(SCENARIO.targetGroupArn)) => s3.getObject(SCENARIO.bucket, key),
+    state: (key = stateKeyOf(SCENARIO.targetGroupArn)) => JSON.parse(s3.getObject(SCENARIO.bucket, key)?.body ?? 'null'),
     stop: async () => {
       await Promise.all([dns.stop(), s3.stop(), elb.stop()]);
     },
