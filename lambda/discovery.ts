@@ -34,10 +34,10 @@ export const DISCOVERY_DEFAULTS = { concurrency: 16, missChance: 1e-4 } as const
 /** DNS response codes worth naming in a log line. */
 const RCODE_NAMES: Readonly<Record<number, string>> = { 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
 
-/** Below this posterior mass the remaining terms cannot matter to any useful miss chance. */
-const NEGLIGIBLE = 1e-12;
-/** Partial sums above e^40 already put the chance within 1e-17 of 1. */
-const CERTAIN_LOG_SUM = 40;
+/** The chance is computed to this relative precision: far finer than any stopping decision needs. */
+const PRECISION = 1e-6;
+/** Past this partial sum the chance is within 1e-3 of 1, where no stopping rule stops: reported as 1. */
+const CERTAIN_LOG_SUM = Math.log(1e3);
 const MAX_TERMS = 1_000_000;
 
 /**
@@ -68,9 +68,10 @@ export function unseenChance(distinct: number, answers: number): number {
     logTerm += step;
     logSum = logAdd(logSum, logTerm);
     if (logSum > CERTAIN_LOG_SUM) return 1;
-    // Once falling, the terms shrink at least like n^-decay, so the tail past n is below term * n / (decay - 1).
+    // Once falling, the terms shrink about like n^-decay, so the tail past n is about term * n / (decay - 1).
+    // It moves the chance S / (1 + S) by a factor of about 1 + tail / (S * (1 + S)): stop once that is negligible.
     const logTail = logTerm + Math.log(n / (decay - 1));
-    if (step < 0 && logTail < logSum + Math.log(NEGLIGIBLE)) return 1 / (1 + Math.exp(-logSum));
+    if (step < 0 && logTail < Math.log(PRECISION) + logSum + logAdd(0, logSum)) return 1 / (1 + Math.exp(-logAdd(logSum, logTail)));
   }
   return 1;
 }
