@@ -105,7 +105,7 @@ export function backendProblems(backend: BackendConfig | undefined): string[] {
  */
 export function applyBackend(
   stack: TerraformStack,
-  environment: { readonly name: string; readonly backend?: BackendConfig },
+  environment: { readonly name: string; readonly backend?: BackendConfig }
 ): TerraformBackend {
   const backend: BackendConfig = environment.backend ?? ENVIRONMENT_DEFAULTS.backend;
   const problems = backendProblems(backend);

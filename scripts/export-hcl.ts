@@ -24,8 +24,10 @@ export const EXPORT_DEFAULTS = {
  * deprecated and will remove; the exported code is the team's new source, so it gets the current syntax.
  */
 export function unquoteDependsOn(hcl: string): string {
-  return hcl.replace(/(depends_on\s*=\s*\[)([^\]]*)\]/g, (_, opening: string, entries: string) =>
-    `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`,
+  return hcl.replace(
+    /(depends_on\s*=\s*\[)([^\]]*)\]/g,
+    (_, opening: string, entries: string) =>
+      `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`
   );
 }
 
@@ -52,7 +54,8 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir): string[] {
       const hcl = fs.readFileSync(path.join(synthDir, synthesizedStackPath), 'utf8');
       fs.writeFileSync(path.join(target, EXPORT_DEFAULTS.exportedFile), unquoteDependsOn(hcl));
       const assets = path.join(synthDir, workingDirectory, EXPORT_DEFAULTS.assetsFolder);
-      if (fs.existsSync(assets)) fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
+      if (fs.existsSync(assets))
+        fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
       return stack;
     });
   } finally {

@@ -81,7 +81,7 @@ function list(flags: readonly string[], io: StackCommandIo): number {
     return 2;
   }
   const entries = stackEntries(io.environments).filter(
-    ({ backend }) => !flags.includes('--remote-state') || backend !== 'local',
+    ({ backend }) => !flags.includes('--remote-state') || backend !== 'local'
   );
   if (flags.includes('--json')) io.out(JSON.stringify(entries));
   else entries.forEach(({ stack, region, backend }) => io.out(`${stack}\t${region}\t${backend}`));
@@ -99,8 +99,8 @@ const spawnRunner: Runner = (command, args, env) =>
       reject(
         error.code === 'ENOENT'
           ? new Error(`${command} is not on PATH: run this through npm (npm run deploy -- <stack>) or npx`)
-          : error,
-      ),
+          : error
+      )
     );
     // A shell reports death by signal N as exit code 128 + N.
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
@@ -118,6 +118,6 @@ if (require.main === module) {
     (error: Error) => {
       console.error(error.message);
       process.exit(1);
-    },
+    }
   );
 }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import type { BackendConfig, EnvironmentConfig } from '../config/types';
@@ -5,6 +7,7 @@ import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { ConfigError, resolveEnvironments } from '../config/validate';
 import { applyBackend, BackendConfigError, backendProblems } from '../modules/backend';
 import { synthesize } from './support/synth';
+import { terraformAvailability, terraformCheck, terraformRequired } from './support/terraform';
 
 process.env.CHECKPOINT_DISABLE = '1';
 
@@ -17,7 +20,12 @@ function terraformBlock(name: string, backend?: BackendConfig) {
   return JSON.parse(Testing.synth(stack)).terraform as Record<string, any>;
 }
 
-const S3: BackendConfig = { type: 's3', bucket: 'acme-terraform-state', key: 'alb-static-ip/prod.tfstate', region: 'eu-west-1' };
+const S3: BackendConfig = {
+  type: 's3',
+  bucket: 'acme-terraform-state',
+  key: 'alb-static-ip/prod.tfstate',
+  region: 'eu-west-1',
+};
 const CLOUD: BackendConfig = { type: 'cloud', organization: 'acme', workspace: 'alb-static-ip-prod' };
 
 describe('local backend', () => {
@@ -35,10 +43,10 @@ describe('local backend', () => {
 
   it('resolves a relative path against the project root and keeps an absolute one', () => {
     expect(terraformBlock('prod', { type: 'local', path: 'state/prod.tfstate' }).backend.local.path).toBe(
-      path.join(PROJECT_ROOT, 'state', 'prod.tfstate'),
+      path.join(PROJECT_ROOT, 'state', 'prod.tfstate')
     );
     expect(terraformBlock('prod', { type: 'local', path: '/srv/state/prod.tfstate' }).backend.local.path).toBe(
-      '/srv/state/prod.tfstate',
+      '/srv/state/prod.tfstate'
     );
   });
 });
@@ -47,7 +55,12 @@ describe('s3 backend', () => {
   it('writes bucket, key and region with S3-native locking and no DynamoDB table', () => {
     const block = terraformBlock('prod', S3);
     expect(block.backend).toEqual({
-      s3: { bucket: 'acme-terraform-state', key: 'alb-static-ip/prod.tfstate', region: 'eu-west-1', use_lockfile: true },
+      s3: {
+        bucket: 'acme-terraform-state',
+        key: 'alb-static-ip/prod.tfstate',
+        region: 'eu-west-1',
+        use_lockfile: true,
+      },
     });
     expect(block.backend.s3).not.toHaveProperty('dynamodb_table');
     expect(block).not.toHaveProperty('cloud');
@@ -77,9 +90,17 @@ describe('cloud backend', () => {
 describe('required and malformed fields', () => {
   const missing: readonly [string, BackendConfig, string][] = [
     ['s3 bucket', { ...S3, bucket: '' }, 'backend.bucket is required when backend.type is "s3"'],
-    ['s3 key', { ...S3, key: undefined } as unknown as BackendConfig, 'backend.key is required when backend.type is "s3"'],
+    [
+      's3 key',
+      { ...S3, key: undefined } as unknown as BackendConfig,
+      'backend.key is required when backend.type is "s3"',
+    ],
     ['s3 region', { ...S3, region: ' ' }, 'backend.region is required when backend.type is "s3"'],
-    ['cloud organization', { ...CLOUD, organization: '' }, 'backend.organization is required when backend.type is "cloud"'],
+    [
+      'cloud organization',
+      { ...CLOUD, organization: '' },
+      'backend.organization is required when backend.type is "cloud"',
+    ],
     [
       'cloud workspace',
       { type: 'cloud', organization: 'acme' } as unknown as BackendConfig,
@@ -87,12 +108,15 @@ describe('required and malformed fields', () => {
     ],
   ];
 
-  it.each(missing)('a missing %s fails naming the environment and the field, before any backend exists', (_, backend, message) => {
-    const stack = new TerraformStack(Testing.app(), 'prod');
-    expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(BackendConfigError);
-    expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(`environment "prod": ${message}`);
-    expect(JSON.parse(Testing.synth(stack)).terraform?.backend).toBeUndefined();
-  });
+  it.each(missing)(
+    'a missing %s fails naming the environment and the field, before any backend exists',
+    (_, backend, message) => {
+      const stack = new TerraformStack(Testing.app(), 'prod');
+      expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(BackendConfigError);
+      expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(`environment "prod": ${message}`);
+      expect(JSON.parse(Testing.synth(stack)).terraform?.backend).toBeUndefined();
+    }
+  );
 
   it('reports every problem at once, malformed values and unknown settings included', () => {
     const backend = {
@@ -132,7 +156,8 @@ describe('in the app', () => {
 
   it('each environment synthesizes with its own backend', () => {
     const stacks = synthesize([environment('alpha'), environment('beta', S3), environment('gamma', CLOUD)]);
-    const terraform = (name: string) => (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
+    const terraform = (name: string) =>
+      (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
     expect(terraform('alpha').backend).toEqual({ local: { path: path.join(PROJECT_ROOT, 'terraform.alpha.tfstate') } });
     expect(terraform('beta').backend.s3).toMatchObject({ bucket: S3.bucket, use_lockfile: true });
     expect(terraform('gamma').cloud.workspaces).toEqual({ name: 'alb-static-ip-prod' });
@@ -151,7 +176,7 @@ describe('in the app', () => {
       expect.arrayContaining([
         'environment "beta": backend.bucket is required when backend.type is "s3"',
         expect.stringContaining('environment "beta": region'),
-      ]),
+      ])
     );
   });
 
@@ -159,5 +184,54 @@ describe('in the app', () => {
     const stack = new TerraformStack(Testing.app(), 'prod');
     applyBackend(stack, { name: 'prod', backend: S3 });
     expect(Testing.synthHcl(stack)).toMatch(/backend "s3" \{[^}]*use_lockfile\s*=\s*true/);
+  });
+});
+
+/**
+ * Real terraform reads each remote block as its backend: `init` passes the schema and fails only where it
+ * first calls the service, which settings added here keep on a closed port of 127.0.0.1.
+ */
+const terraform = terraformAvailability();
+(terraform.available || terraformRequired ? describe : describe.skip)('terraform init with the block', () => {
+  const init = async (terraformBlockJson: Record<string, unknown>): Promise<string> => {
+    if (!terraform.available)
+      throw new Error(`terraform is required here (CI=true or REQUIRE_TERRAFORM=1), but ${terraform.reason}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-init-'));
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: terraformBlockJson }));
+    try {
+      return await terraformCheck(dir, terraform.mirror).then(
+        () => 'init succeeded',
+        (error: Error) => error.message
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const S3_ON_LOOPBACK = {
+    endpoints: { s3: 'http://127.0.0.1:9' },
+    use_path_style: true,
+    skip_credentials_validation: true,
+    skip_region_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    access_key: 'test',
+    secret_key: 'test',
+    max_retries: 1,
+  };
+
+  it('s3 with use_lockfile: terraform accepts it and goes on to list the bucket', async () => {
+    const s3 = { ...terraformBlock('prod', S3).backend.s3, ...S3_ON_LOOPBACK };
+    expect(await init({ backend: { s3 } })).toMatch(
+      /ListObjectsV2[\s\S]*dial tcp 127\.0\.0\.1:9: connect: connection refused/
+    );
+    // The same harness tells a misspelt setting apart.
+    expect(await init({ backend: { s3: { ...s3, use_lock_file: true } } })).toContain(
+      'No argument or block type is named "use_lock_file"'
+    );
+  });
+
+  it('cloud: terraform accepts it and goes on to discover the host', async () => {
+    const cloud = { ...terraformBlock('prod', CLOUD).cloud, hostname: 'localhost:9' };
+    expect(await init({ cloud })).toMatch(/Failed to request discovery document[\s\S]*localhost:9/);
   });
 });

@@ -6,7 +6,12 @@ import { promisify } from 'node:util';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { EXPORT_DEFAULTS } from '../scripts/export-hcl';
 import { synthesize } from './support/synth';
-import { terraformAvailability, terraformCheck, terraformRequired, type TerraformCheckResult } from './support/terraform';
+import {
+  terraformAvailability,
+  terraformCheck,
+  terraformRequired,
+  type TerraformCheckResult,
+} from './support/terraform';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -35,7 +40,9 @@ test('npm run export:hcl writes one folder per stack holding main.tf and the ass
   expect(exported.filter((file) => !file.includes(path.sep))).toEqual([...STACKS].sort());
   for (const stack of STACKS) {
     const dir = path.join(outdir, stack);
-    expect(topLevel(stack)).toEqual([EXPORT_DEFAULTS.assetsFolder, EXPORT_DEFAULTS.exportedFile].map((f) => path.join(stack, f)));
+    expect(topLevel(stack)).toEqual(
+      [EXPORT_DEFAULTS.assetsFolder, EXPORT_DEFAULTS.exportedFile].map((f) => path.join(stack, f))
+    );
     const referenced = [...fs.readFileSync(path.join(dir, 'main.tf'), 'utf8').matchAll(/"(assets\/[^"]+\.zip)"/g)];
     expect(referenced.length).toBeGreaterThan(0);
     for (const [, asset] of referenced) expect(fs.statSync(path.join(dir, asset)).size).toBeGreaterThan(0);
@@ -80,13 +87,13 @@ if (availability.available) {
       const result = await checks.get(stack)!;
       const json = synthesized.get(stack)!.json;
       const addresses = Object.entries(json.resource).flatMap(([type, byName]) =>
-        Object.keys(byName).map((name) => `${type}.${name}`),
+        Object.keys(byName).map((name) => `${type}.${name}`)
       );
       expect(result.warnings).toEqual([]);
       expect(result.otherChanges).toEqual([]);
       expect(result.toCreate).toEqual(addresses.sort());
     },
-    EXPORT_TIMEOUT_MS,
+    EXPORT_TIMEOUT_MS
   );
 } else if (terraformRequired) {
   test('terraform and the provider mirror are available (CI=true or REQUIRE_TERRAFORM=1)', () => {

@@ -34,7 +34,11 @@ describe('diff and deploy', () => {
     const { io, calls } = recordingIo();
     await expect(stackCommand([command, KNOWN[1], '--auto-approve'], io)).resolves.toBe(0);
     expect(calls).toEqual([
-      { command: 'cdktf', args: [command, KNOWN[1], '--auto-approve'], env: { PATH: '/usr/bin', CHECKPOINT_DISABLE: '1' } },
+      {
+        command: 'cdktf',
+        args: [command, KNOWN[1], '--auto-approve'],
+        env: { PATH: '/usr/bin', CHECKPOINT_DISABLE: '1' },
+      },
     ]);
   });
 
@@ -67,7 +71,11 @@ describe('diff and deploy', () => {
 describe('list', () => {
   const environments: EnvironmentConfig[] = [
     { ...EXAMPLE_ENVIRONMENTS[0], name: 'dev' },
-    { ...EXAMPLE_ENVIRONMENTS[0], name: 'stage', backend: { type: 's3', bucket: 'state', key: 'stage', region: 'eu-west-1' } },
+    {
+      ...EXAMPLE_ENVIRONMENTS[0],
+      name: 'stage',
+      backend: { type: 's3', bucket: 'state', key: 'stage', region: 'eu-west-1' },
+    },
     { ...EXAMPLE_ENVIRONMENTS[0], name: 'prod', backend: { type: 'cloud', organization: 'acme', workspace: 'prod' } },
   ];
 
@@ -102,7 +110,7 @@ describe('the command line', () => {
     fs.writeFileSync(
       path.join(dir, 'cdktf'),
       `#!/bin/sh\necho "CHECKPOINT_DISABLE=$CHECKPOINT_DISABLE $*" >> "${record}"\nexit 7\n`,
-      { mode: 0o755 },
+      { mode: 0o755 }
     );
     return { dir, record };
   }
@@ -125,7 +133,7 @@ describe('the command line', () => {
     }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain(
-      `unknown stack "no-such-stack": known stacks are ${KNOWN.join(', ')}`,
+      `unknown stack "no-such-stack": known stacks are ${KNOWN.join(', ')}`
     );
   });
 });

@@ -10,7 +10,9 @@ import { stackCommand, type StackEntry } from '../scripts/stack-command';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
-const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts;
+const SCRIPTS: Record<string, string> = JSON.parse(
+  fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')
+).scripts;
 
 interface Step {
   readonly id?: string;
@@ -65,7 +67,11 @@ async function runOutputStep(step: Step): Promise<Record<string, string>> {
     env: { ...process.env, GITHUB_OUTPUT: outputFile },
   });
   return Object.fromEntries(
-    fs.readFileSync(outputFile, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    fs
+      .readFileSync(outputFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
   );
 }
 
@@ -81,7 +87,7 @@ describe.each(Object.entries(WORKFLOWS))('%s.yml', (_, { text, workflow }) => {
 
   it('gets AWS credentials only by assuming a role through OIDC, in jobs allowed an id-token', () => {
     const jobs = Object.values(workflow.jobs).filter((job) =>
-      job.steps.some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@')),
+      job.steps.some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))
     );
     expect(jobs.length).toBeGreaterThan(0);
     for (const job of jobs) {
@@ -99,7 +105,7 @@ describe.each(Object.entries(WORKFLOWS))('%s.yml', (_, { text, workflow }) => {
       if (npmIndex >= 0) expect(runs.slice(0, npmIndex)).toContain('npm ci');
     }
     const scripts = allSteps(workflow).flatMap((step) =>
-      [...(step.run ?? '').matchAll(/\bnpm (?:run (?:--\S+ )*([\w:-]+)|(test))\b/g)].map(([, run, test]) => run ?? test),
+      [...(step.run ?? '').matchAll(/\bnpm (?:run (?:--\S+ )*([\w:-]+)|(test))\b/g)].map(([, run, test]) => run ?? test)
     );
     expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) expect(Object.keys(SCRIPTS)).toContain(script);
@@ -116,7 +122,7 @@ describe.each(Object.entries(WORKFLOWS))('%s.yml', (_, { text, workflow }) => {
     const { stacks } = await runOutputStep(listing);
     const listed = (JSON.parse(stacks) as StackEntry[]).map(({ stack }) => stack);
     const expected = EXAMPLE_ENVIRONMENTS.filter(
-      ({ backend }) => !listing.run!.includes('--remote-state') || (backend !== undefined && backend.type !== 'local'),
+      ({ backend }) => !listing.run!.includes('--remote-state') || (backend !== undefined && backend.type !== 'local')
     ).map(({ name }) => name);
     expect(listed).toEqual(expected);
   });
@@ -154,14 +160,19 @@ describe('plan.yml', () => {
       expect(step.if).toBe('${{ !cancelled() }}');
       const writers = job.steps.filter((s) => s.run?.includes('| tee plan.txt'));
       expect(writers.length).toBe(2);
-      for (const writer of writers) expect(path.join(writer['working-directory']!, 'plan.txt')).toBe(step.env!.PLAN_FILE);
+      for (const writer of writers)
+        expect(path.join(writer['working-directory']!, 'plan.txt')).toBe(step.env!.PLAN_FILE);
     });
 
     it('creates one comment per stack and updates it on the next run instead of adding another', async () => {
       const pr = new FakePullRequest([{ id: 1, user: { type: 'User' }, body: 'LGTM <!-- plan:prod --> quoted' }]);
       await pr.runScript(script, { STACK: 'prod', PLAN: 'Plan: 3 to add, 0 to change, 0 to destroy.' });
       await pr.runScript(script, { STACK: 'stage', PLAN: 'No changes.' });
-      await pr.runScript(script, { STACK: 'prod', PLAN: 'Plan: 0 to add, 1 to change, 0 to destroy.', OUTCOME: 'failure' });
+      await pr.runScript(script, {
+        STACK: 'prod',
+        PLAN: 'Plan: 0 to add, 1 to change, 0 to destroy.',
+        OUTCOME: 'failure',
+      });
       expect(pr.comments.map(({ id }) => id)).toEqual([1, 2, 3]);
       expect(pr.comments[0].body).toBe('LGTM <!-- plan:prod --> quoted');
       expect(pr.comments[1].body).toMatch(/^<!-- plan:prod -->\n### `prod` \(s3 backend\): plan failed/);
@@ -205,7 +216,11 @@ describe('apply.yml', () => {
 
 const MIXED: EnvironmentConfig[] = [
   { ...EXAMPLE_ENVIRONMENTS[0], name: 'dev' },
-  { ...EXAMPLE_ENVIRONMENTS[0], name: 'stage', backend: { type: 's3', bucket: 'state', key: 'stage', region: 'eu-west-1' } },
+  {
+    ...EXAMPLE_ENVIRONMENTS[0],
+    name: 'stage',
+    backend: { type: 's3', bucket: 'state', key: 'stage', region: 'eu-west-1' },
+  },
   { ...EXAMPLE_ENVIRONMENTS[0], name: 'prod', backend: { type: 'cloud', organization: 'acme', workspace: 'prod' } },
 ];
 
