@@ -66,10 +66,12 @@ export function parseSettings(env: Env): Settings {
       return undefined as T;
     }
   };
+  const albDnsName = field('ALB_DNS_NAME', required(hostname));
+  const albListener = field('ALB_LISTENER', required(integerIn(LIMITS.port)));
   const targetGroupArn = field('NLB_TG_ARN', required(targetGroupArnValue));
   const settings: Settings = {
-    albDnsName: field('ALB_DNS_NAME', required(hostname)),
-    albListener: field('ALB_LISTENER', required(integerIn(LIMITS.port))),
+    albDnsName,
+    albListener,
     targetGroupArn,
     region: targetGroupArn && TARGET_GROUP_ARN.exec(targetGroupArn)![1],
     bucket: field('S3_BUCKET', required(bucketName)),
@@ -136,12 +138,15 @@ function bucketName(value: string): string {
   return value;
 }
 
-/** `host` or `host:port`, comma-separated; hosts are IPv4 addresses or host names. */
+/** `host` or `host:port`, comma-separated; hosts are IPv4 addresses or host names, ports 1-65535. */
 function dnsServerList(value: string): readonly DnsServer[] {
   return value.split(',').map((entry) => {
     const [host, port, ...rest] = entry.trim().split(':');
     const validHost = isIpv4(host) || (host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label)));
-    if (!validHost || rest.length > 0) throw new Error(`must be comma-separated host or host:port entries, got ${JSON.stringify(entry.trim())}`);
-    return { host, port: port === undefined ? DNS_PORT : integerIn(LIMITS.port)(port) };
+    const portNumber = port === undefined ? DNS_PORT : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+    if (!validHost || rest.length > 0 || !(portNumber >= LIMITS.port.min && portNumber <= LIMITS.port.max)) {
+      throw new Error(`must be comma-separated host or host:port entries (ports ${LIMITS.port.min}-${LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`);
+    }
+    return { host, port: portNumber };
   });
 }
