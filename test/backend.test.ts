@@ -7,7 +7,7 @@ import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { ConfigError, resolveEnvironments } from '../config/validate';
 import { applyBackend, BackendConfigError, backendProblems } from '../modules/backend';
 import { synthesize } from './support/synth';
-import { terraformAvailability, terraformCheck, terraformRequired } from './support/terraform';
+import { describeWithTerraform, terraformCheck } from './support/terraform';
 
 process.env.CHECKPOINT_DISABLE = '1';
 
@@ -191,15 +191,12 @@ describe('in the app', () => {
  * Real terraform reads each remote block as its backend: `init` passes the schema and fails only where it
  * first calls the service, which settings added here keep on a closed port of 127.0.0.1.
  */
-const terraform = terraformAvailability();
-(terraform.available || terraformRequired ? describe : describe.skip)('terraform init with the block', () => {
+describeWithTerraform('terraform init with the block', (mirror) => {
   const init = async (terraformBlockJson: Record<string, unknown>): Promise<string> => {
-    if (!terraform.available)
-      throw new Error(`terraform is required here (CI=true or REQUIRE_TERRAFORM=1), but ${terraform.reason}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-init-'));
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: terraformBlockJson }));
     try {
-      return await terraformCheck(dir, terraform.mirror).then(
+      return await terraformCheck(dir, mirror).then(
         () => 'init succeeded',
         (error: Error) => error.message
       );

@@ -7,9 +7,9 @@ import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { EXPORT_DEFAULTS } from '../scripts/export-hcl';
 import { synthesize } from './support/synth';
 import {
-  terraformAvailability,
+  describeWithTerraform,
+  expectCleanPlan,
   terraformCheck,
-  terraformRequired,
   type TerraformCheckResult,
 } from './support/terraform';
 
@@ -63,9 +63,7 @@ test('a new export replaces the previous one: no stale file stays in the configu
   expect(exported).not.toContain(path.relative(outdir, staleFile));
 });
 
-const availability = terraformAvailability();
-if (availability.available) {
-  const mirror = availability.mirror;
+describeWithTerraform('the exported HCL under real terraform', (mirror) => {
   const synthesized = synthesize(EXAMPLE_ENVIRONMENTS);
   const checks = new Map<string, Promise<TerraformCheckResult>>();
 
@@ -83,23 +81,7 @@ if (availability.available) {
 
   test.each(STACKS)(
     `%s: the exported HCL validates offline (hashicorp/aws ${mirror.awsVersion}) and plans exactly the resources of the JSON synth`,
-    async (stack) => {
-      const result = await checks.get(stack)!;
-      const json = synthesized.get(stack)!.json;
-      const addresses = Object.entries(json.resource).flatMap(([type, byName]) =>
-        Object.keys(byName).map((name) => `${type}.${name}`)
-      );
-      expect(result.warnings).toEqual([]);
-      expect(result.otherChanges).toEqual([]);
-      expect(result.toCreate).toEqual(addresses.sort());
-    },
+    async (stack) => expectCleanPlan(await checks.get(stack)!, synthesized.get(stack)!.json),
     EXPORT_TIMEOUT_MS
   );
-} else if (terraformRequired) {
-  test('terraform and the provider mirror are available (CI=true or REQUIRE_TERRAFORM=1)', () => {
-    throw new Error(`the HCL export must be validated here, but ${availability.reason}`);
-  });
-} else {
-  console.warn(`Skipping terraform validation of the HCL export: ${availability.reason}.`);
-  test.skip('the exported HCL validates offline', () => undefined);
-}
+});

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
-import { removeSyntheses, synthesize, type TerraformJson } from './support/synth';
+import { removeSyntheses, synthesize } from './support/synth';
 import {
   copyStackForCheck,
-  terraformAvailability,
+  describeWithTerraform,
+  expectCleanPlan,
   terraformCheck,
-  terraformRequired,
   type ProviderMirror,
   type TerraformCheckResult,
 } from './support/terraform';
@@ -14,22 +14,7 @@ import {
 /** init + validate + plan of two stacks in parallel take about 10 s on 2 cores; leave room for a busy machine. */
 const TERRAFORM_TIMEOUT_MS = 180_000;
 
-const availability = terraformAvailability();
-
-if (!availability.available) {
-  if (terraformRequired) {
-    test('terraform and the provider mirror are available (CI=true or REQUIRE_TERRAFORM=1)', () => {
-      throw new Error(`terraform checks are required here, but ${availability.reason}`);
-    });
-  } else {
-    console.warn(
-      `Skipping the terraform checks: ${availability.reason}. CI=true or REQUIRE_TERRAFORM=1 makes this a failure.`,
-    );
-    test.skip('terraform init, validate and plan of every example stack', () => undefined);
-  }
-} else {
-  describeTerraformChecks(availability.mirror);
-}
+describeWithTerraform('terraform init, validate and plan of every example stack', describeTerraformChecks);
 
 function describeTerraformChecks(mirror: ProviderMirror): void {
   const stacks = synthesize(EXAMPLE_ENVIRONMENTS);
@@ -70,16 +55,6 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
     },
     TERRAFORM_TIMEOUT_MS,
   );
-}
-
-function expectCleanPlan(result: TerraformCheckResult, json: TerraformJson): void {
-  const synthesized = Object.entries(json.resource)
-    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
-    .sort();
-  expect(result.warnings).toEqual([]);
-  expect(result.otherChanges).toEqual([]);
-  expect(result.toCreate).toHaveLength(synthesized.length);
-  expect(result.toCreate).toEqual(synthesized);
 }
 
 function breakFunctionRuntime(file: string): void {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { TerraformJson } from './synth';
 
 /**
  * Real Terraform against the offline provider mirror of this machine image, with no network: reusable for
@@ -72,6 +73,24 @@ export function terraformAvailability(): TerraformAvailability {
     };
   }
   return { available: true, mirror };
+}
+
+/**
+ * Declares tests that need real terraform: they run where terraform and the mirror are found; elsewhere they
+ * are skipped with the reason printed, unless CI=true or REQUIRE_TERRAFORM=1 turns that into a failure.
+ */
+export function describeWithTerraform(title: string, body: (mirror: ProviderMirror) => void): void {
+  const availability = terraformAvailability();
+  if (availability.available) {
+    describe(title, () => body(availability.mirror));
+  } else if (terraformRequired) {
+    test(`${title}: terraform and the provider mirror are available (CI=true or REQUIRE_TERRAFORM=1)`, () => {
+      throw new Error(`terraform checks are required here, but ${availability.reason}`);
+    });
+  } else {
+    console.warn(`Skipping "${title}": ${availability.reason}. CI=true or REQUIRE_TERRAFORM=1 makes this a failure.`);
+    describe.skip(title, () => test('needs terraform', () => undefined));
+  }
 }
 
 /**
@@ -154,6 +173,17 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
       .filter((d) => d.severity === 'warning')
       .map((d) => `${d.summary}: ${d.detail ?? ''}`),
   };
+}
+
+/** The plan of a fresh configuration creates exactly the synthesized resources, with no warning on the way. */
+export function expectCleanPlan(result: TerraformCheckResult, json: TerraformJson): void {
+  const synthesized = Object.entries(json.resource)
+    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+    .sort();
+  expect(result.warnings).toEqual([]);
+  expect(result.otherChanges).toEqual([]);
+  expect(result.toCreate).toHaveLength(synthesized.length);
+  expect(result.toCreate).toEqual(synthesized);
 }
 
 /**
