@@ -38,8 +38,10 @@ export function decide(input: DecisionInput): Decision {
   const due = [...liveIps].filter(isDue).sort((a, b) => missing[b] - missing[a] || compareIps(a, b));
   const { removed, heldBack } = limitRemovals(due, liveIps.size, settings.maxDeregistrationPercent);
   for (const ip of Object.keys(missing)) {
-    // Removed now, or never registered: either way there is nothing left to count down.
-    if (removed.has(ip) || (!liveIps.has(ip) && isDue(ip))) delete missing[ip];
+    // Due but not a live target (never registered, or deregistered by an earlier run): nothing left to count.
+    // An IP removed now keeps its count, so if the deregistration fails the next run retries it at once
+    // instead of waiting out a new grace period.
+    if (!liveIps.has(ip) && isDue(ip)) delete missing[ip];
   }
 
   const nextState = normalizeState({ version: EMPTY_STATE.version, missing, active: discovery.ips });

@@ -45,8 +45,13 @@ describe('decide', () => {
     expect(counts).toEqual([1, 2]);
     const third = run({ discovery: seen, registered, state });
     expect(third.deregister).toEqual([gone]);
-    expect(third.nextState.missing).toEqual({});
     expect(third.heldBack).toEqual([]);
+    // Kept at its count until the target group stops listing it, so a failed deregistration is retried at once.
+    expect(third.nextState.missing).toEqual({ '10.0.0.3': 3 });
+    const retry = run({ discovery: seen, registered, state: { kind: 'found', state: third.nextState, etag: '"e3"' } });
+    expect(retry.deregister).toEqual([gone]);
+    const drained = run({ discovery: seen, registered: registered.filter((t) => t !== gone), state: { kind: 'found', state: third.nextState, etag: '"e3"' } });
+    expect(drained.nextState.missing).toEqual({});
   });
 
   test('an IP that reappears has its count cleared', () => {
@@ -117,7 +122,7 @@ describe('decide', () => {
     const decision = run(input);
     expect(decision.deregister.map((t) => t.ip)).toEqual(['10.0.0.4', '10.0.0.2']);
     expect(decision.heldBack).toEqual([{ kind: 'cap', kept: ['10.0.0.5', '10.0.0.3'] }]);
-    expect(decision.nextState.missing).toEqual({ '10.0.0.3': 3, '10.0.0.5': 4 });
+    expect(decision.nextState.missing).toEqual({ '10.0.0.2': 5, '10.0.0.3': 3, '10.0.0.4': 7, '10.0.0.5': 4 });
   });
 
   test('never removes the last registered target, even at 100%', () => {
