@@ -88,6 +88,10 @@ export class StaticIpStack extends TerraformStack {
       description: 'DNS name of the NLB; it resolves to the static IPs',
       value: this.nlb.loadBalancer.dnsName,
     });
+    new TerraformOutput(this, 'nlb_zone_id', {
+      description: "The NLB's hosted zone, for Route 53 alias records pointing at it",
+      value: this.nlb.loadBalancer.zoneId,
+    });
     new TerraformOutput(this, 'nlb_security_group_id', {
       description: "The NLB's security group, e.g. to admit it on the ALB's security group by hand",
       value: this.nlb.securityGroup.id,

@@ -135,6 +135,7 @@ describe('StaticIpStack', () => {
     expect(prod.output).toEqual({
       static_ips: expect.objectContaining({ value: eips.map((eip) => ref(eip, 'public_ip')) }),
       nlb_dns_name: expect.objectContaining({ value: ref(resourceAt(prod, 'aws_lb', 'load-balancer'), 'dns_name') }),
+      nlb_zone_id: expect.objectContaining({ value: ref(resourceAt(prod, 'aws_lb', 'load-balancer'), 'zone_id') }),
       nlb_security_group_id: expect.objectContaining({
         value: ref(resourceAt(prod, 'aws_security_group', 'security-group'), 'id'),
       }),
