@@ -77,8 +77,13 @@ describe('the sync bundle over an ALB lifecycle', () => {
       ]),
     );
     expect(world.registeredIps()).toEqual(NODES.slice(2));
-    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES.slice(2) });
+    expect(world.state().active).toEqual(NODES.slice(2));
     expect(sortedIps(summaryOf(run).deregistered.map((target: { ip: string }) => target.ip))).toEqual(gone);
+
+    // Once the target group no longer lists them, their counters are dropped and nothing is removed twice.
+    await syncOk(world);
+    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES.slice(2) });
+    expect(world.elbCalls('DeregisterTargets')).toHaveLength(1);
   });
 
   it('an IP that reappears has its counter cleared: its next absence starts again from one', async () => {
