@@ -1,0 +1,70 @@
+import { decide } from '../lambda/decide';
+import { buildReport, METRIC_NAMESPACE } from '../lambda/report';
+import { parseSettings } from '../lambda/settings';
+import type { SyncOutcome } from '../lambda/sync';
+import type { Discovery, StateRead, Target } from '../lambda/types';
+
+const ENV = {
+  ALB_DNS_NAME: 'internal-app-123.eu-west-1.elb.amazonaws.com',
+  ALB_LISTENER: '443',
+  NLB_TG_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef',
+  S3_BUCKET: 'state-bucket',
+  MAX_DEREGISTRATION_PERCENT: '34',
+};
+
+function outcome(settings: ReturnType<typeof parseSettings>, errors: string[] = []): SyncOutcome {
+  const discovery: Discovery = { ips: ['10.0.0.1', '10.0.0.4'], ignored: ['52.0.0.1'], queries: 12, failures: 1, clean: true };
+  const registered: Target[] = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => ({ ip, port: 443, availabilityZone: 'eu-west-1a' }));
+  const state: StateRead = { kind: 'found', state: { version: 1, missing: { '10.0.0.2': 4, '10.0.0.3': 2 }, active: [] }, etag: '"e"' };
+  const decision = decide({ discovery, registered, state, settings });
+  return { discovery, plan: { registered, state, decision }, registered: decision.register, deregistered: decision.deregister, stateWritten: true, writeConflicts: 1, errors };
+}
+
+describe('buildReport', () => {
+  const settings = parseSettings(ENV);
+  const report = buildReport(settings, outcome(settings), 420, 1_700_000_000_000);
+
+  test('is one JSON object carrying the run summary', () => {
+    expect(report).toMatchObject({
+      level: 'INFO',
+      ipsFound: ['10.0.0.1', '10.0.0.4'],
+      queries: 12,
+      dnsFailures: 1,
+      discoveryClean: true,
+      registered: ['10.0.0.4'],
+      deregistered: [{ ip: '10.0.0.2', port: 443, availabilityZone: 'eu-west-1a' }],
+      pending: { '10.0.0.2': 5, '10.0.0.3': 3 },
+      capHits: 1,
+      writeConflicts: 1,
+      durationMs: 420,
+      errors: [],
+    });
+  });
+
+  test('is a CloudWatch embedded-metric record under the project namespace, per target group', () => {
+    expect(report._aws).toEqual({
+      Timestamp: 1_700_000_000_000,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['TargetGroup']],
+          Metrics: ['IPCount', 'Registered', 'Deregistered', 'DnsFailures'].map((Name) => ({ Name, Unit: 'Count' })),
+        },
+      ],
+    });
+    expect(METRIC_NAMESPACE.startsWith('AWS/')).toBe(false);
+    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, Deregistered: 1, DnsFailures: 1 });
+  });
+
+  test('leaves IPCount out when CW_METRIC_FLAG_IP_COUNT is false', () => {
+    const quiet = parseSettings({ ...ENV, CW_METRIC_FLAG_IP_COUNT: 'false' });
+    const line = buildReport(quiet, outcome(quiet), 1, 0) as { IPCount?: number; _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+    expect(line.IPCount).toBeUndefined();
+    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'Deregistered', 'DnsFailures']);
+  });
+
+  test('a failed run is an ERROR line naming every error', () => {
+    const failed = buildReport(settings, outcome(settings, ['DescribeTargetHealth failed: Throttling', 'state unreadable']), 1, 0);
+    expect(failed).toMatchObject({ level: 'ERROR', message: 'sync failed: DescribeTargetHealth failed: Throttling; state unreadable' });
+  });
+});
