@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createClients } from '../lambda/clients';
+import { AWS_CALL_LIMITS, createClients } from '../lambda/clients';
 import { decodeState, encodeState, StateFormatError } from '../lambda/state-codec';
 import { readState, stateKey, writeState, type StateLocation } from '../lambda/state';
 import type { SyncState } from '../lambda/types';
+import { startS3Server, type S3StandIn } from './support/s3-server';
 
 const ARN_80 = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-80/0123456789abcdef';
 const ARN_443 = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/fedcba9876543210';
@@ -48,130 +46,84 @@ describe('state codec', () => {
   });
 });
 
-/** Just enough of S3 on 127.0.0.1: path-style GET and PUT with If-Match / If-None-Match, and injected faults. */
-interface Fault {
-  readonly status: number;
-  readonly code: string;
-}
-function startS3() {
-  const objects = new Map<string, { body: string; etag: string }>();
-  const faults: Fault[] = [];
-  const requests: { method: string; path: string; ifMatch?: string; ifNoneMatch?: string }[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
-      const ifMatch = req.headers['if-match'] as string | undefined;
-      const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
-      requests.push({ method: req.method!, path, ifMatch, ifNoneMatch });
-      const fail = ({ status, code }: Fault) => {
-        res.writeHead(status, { 'content-type': 'application/xml' });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`);
-      };
-      const fault = faults.shift();
-      if (fault) return fail(fault);
-      const current = objects.get(path);
-      if (req.method === 'GET') {
-        if (!current) return fail({ status: 404, code: 'NoSuchKey' });
-        res.writeHead(200, { etag: current.etag, 'content-type': 'application/json' });
-        return res.end(current.body);
-      }
-      if ((ifMatch && ifMatch !== current?.etag) || (ifNoneMatch === '*' && current)) return fail({ status: 412, code: 'PreconditionFailed' });
-      const body = Buffer.concat(chunks).toString();
-      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-      objects.set(path, { body, etag });
-      res.writeHead(200, { etag });
-      res.end();
-    });
-  });
-  return { server, objects, faults, requests };
-}
-
-describe('state in S3 (real SDK against a stand-in on 127.0.0.1)', () => {
-  const s3Stub = startS3();
+describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
   const location: StateLocation = { bucket: 'state-bucket', key: stateKey(ARN_443, ALB) };
-  const objectPath = `/${location.bucket}/${location.key}`;
+  let stub: S3StandIn;
   let s3: ReturnType<typeof createClients>['s3'];
 
-  beforeAll(async () => {
-    await new Promise<void>((resolve) => s3Stub.server.listen(0, '127.0.0.1', resolve));
-    const { port } = s3Stub.server.address() as AddressInfo;
+  beforeEach(async () => {
+    stub = await startS3Server({ buckets: [location.bucket] });
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+      AWS_ENDPOINT_URL_S3: stub.endpoint,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_EC2_METADATA_DISABLED: 'true',
     });
     s3 = createClients('eu-west-1').s3;
   });
-  afterAll(() => new Promise<void>((resolve) => s3Stub.server.close(() => resolve())));
-  beforeEach(() => {
-    s3Stub.objects.clear();
-    s3Stub.faults.length = 0;
-    s3Stub.requests.length = 0;
-  });
+  afterEach(() => stub.stop());
+  const stored = () => stub.getObject(location.bucket, location.key);
+  const requests = () => stub.requests.map(({ operation, bucket, key, ifMatch, ifNoneMatch }) => ({ operation, bucket, key, ifMatch, ifNoneMatch }));
 
-  test('no object is a first run; the first write is If-None-Match, path-style on an IP endpoint', async () => {
+  test('no object is a first run; the first write is If-None-Match', async () => {
     expect(await readState(s3, location)).toEqual({ kind: 'absent' });
     expect(await writeState(s3, location, STATE, { kind: 'absent' })).toBe('written');
-    expect(s3Stub.requests.map(({ method, path, ifNoneMatch }) => ({ method, path, ifNoneMatch }))).toEqual([
-      { method: 'GET', path: objectPath, ifNoneMatch: undefined },
-      { method: 'PUT', path: objectPath, ifNoneMatch: '*' },
+    expect(requests()).toEqual([
+      { operation: 'GetObject', ...location, ifMatch: undefined, ifNoneMatch: undefined },
+      { operation: 'PutObject', ...location, ifMatch: undefined, ifNoneMatch: '*' },
     ]);
   });
 
   test('reads back what was written with its ETag, and the next write is If-Match on it', async () => {
     await writeState(s3, location, STATE, { kind: 'absent' });
     const read = await readState(s3, location);
-    expect(read).toEqual({ kind: 'found', state: decodeState(encodeState(STATE)), etag: s3Stub.objects.get(objectPath)!.etag });
+    expect(read).toEqual({ kind: 'found', state: decodeState(encodeState(STATE)), etag: stored()!.etag });
     const etag = read.kind === 'found' ? read.etag : '';
     expect(await writeState(s3, location, { ...STATE, missing: {} }, { kind: 'found', etag })).toBe('written');
-    expect(s3Stub.requests.at(-1)).toMatchObject({ method: 'PUT', ifMatch: etag });
+    expect(requests().at(-1)).toMatchObject({ operation: 'PutObject', ifMatch: etag });
   });
 
   test('another run having written first is a conflict, and its counters stay', async () => {
     await writeState(s3, location, STATE, { kind: 'absent' });
-    const theirs = s3Stub.objects.get(objectPath);
+    const theirs = stored();
     expect(await writeState(s3, location, { ...STATE, missing: {} }, { kind: 'found', etag: '"stale"' })).toBe('conflict');
     expect(await writeState(s3, location, { ...STATE, missing: {} }, { kind: 'absent' })).toBe('conflict');
-    expect(s3Stub.objects.get(objectPath)).toEqual(theirs);
+    expect(stored()).toEqual(theirs);
   });
 
   test('a 409 ConditionalRequestConflict is a conflict too', async () => {
-    s3Stub.faults.push({ status: 409, code: 'ConditionalRequestConflict' });
+    stub.fail('ConditionalRequestConflict', { operation: 'PutObject' });
     expect(await writeState(s3, location, STATE, { kind: 'absent' })).toBe('conflict');
   });
 
   test('any other write failure throws, naming the object', async () => {
-    s3Stub.faults.push({ status: 403, code: 'AccessDenied' });
+    stub.fail('AccessDenied', { operation: 'PutObject' });
     await expect(writeState(s3, location, STATE, { kind: 'absent' })).rejects.toThrow(/writing s3:\/\/state-bucket\/.*AccessDenied/);
   });
 
-  test.each([
-    [{ status: 403, code: 'AccessDenied' }, 'AccessDenied'],
-    [{ status: 404, code: 'NoSuchBucket' }, 'NoSuchBucket'],
-  ])('a read failing with %p is unreadable, not a first run', async (fault, reason) => {
-    s3Stub.faults.push(fault);
-    const read = await readState(s3, location);
-    expect(read).toEqual({ kind: 'unreadable', reason: expect.stringContaining(reason) });
+  test('a read refused with AccessDenied is unreadable, not a first run', async () => {
+    stub.fail('AccessDenied', { operation: 'GetObject' });
+    expect(await readState(s3, location)).toEqual({ kind: 'unreadable', reason: expect.stringContaining('AccessDenied') });
+  });
+
+  test('a missing bucket is unreadable, not a first run', async () => {
+    expect(await readState(s3, { ...location, bucket: 'no-such-bucket' })).toEqual({ kind: 'unreadable', reason: expect.stringContaining('NoSuchBucket') });
   });
 
   test('a read failing with 500 is retried, then unreadable', async () => {
-    s3Stub.faults.push(...Array.from({ length: 3 }, () => ({ status: 500, code: 'InternalError' })));
-    const read = await readState(s3, location);
-    expect(read).toEqual({ kind: 'unreadable', reason: expect.stringContaining('InternalError') });
-    expect(s3Stub.requests).toHaveLength(3);
+    stub.fail('InternalError', { operation: 'GetObject' });
+    expect(await readState(s3, location)).toEqual({ kind: 'unreadable', reason: expect.stringContaining('InternalError') });
+    expect(stub.requests).toHaveLength(AWS_CALL_LIMITS.maxAttempts);
   });
 
   test('a 500 that clears on retry still reads the state', async () => {
     await writeState(s3, location, STATE, { kind: 'absent' });
-    s3Stub.faults.push({ status: 500, code: 'InternalError' });
+    stub.fail('InternalError', { operation: 'GetObject', times: 1 });
     expect((await readState(s3, location)).kind).toBe('found');
   });
 
   test('an object that does not parse is unreadable, saying why', async () => {
-    s3Stub.objects.set(objectPath, { body: '{"version":1,"missing":{"10.0.0.1":-3},"active":[]}', etag: '"x"' });
+    stub.putObject(location.bucket, location.key, '{"version":1,"missing":{"10.0.0.1":-3},"active":[]}');
     expect(await readState(s3, location)).toEqual({ kind: 'unreadable', reason: expect.stringContaining('not a non-negative integer') });
   });
 });
