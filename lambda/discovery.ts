@@ -78,8 +78,9 @@ export function unseenChance(distinct: number, answers: number): number {
 
 /** Smallest number of further full answers that could meet the rule if they showed nothing new (a lower bound). */
 export function answersStillNeeded(distinct: number, answers: number, missChance: number, limit: number): number {
-  let [low, high] = [1, limit];
   if (limit < 1 || unseenChance(distinct, answers + limit) >= missChance) return Math.max(limit, 0);
+  // The chance only falls as answers are added: binary search for the first count below the bound.
+  let [low, high] = [1, limit];
   while (low < high) {
     const mid = Math.floor((low + high) / 2);
     if (unseenChance(distinct, answers + mid) < missChance) high = mid;
@@ -124,8 +125,9 @@ export async function discover(
         continue;
       }
       answered += 1;
-      for (const address of answer.addresses) seen.add(address);
-      if (answer.addresses.length < ANSWER_SIZE) largestShortAnswer = Math.max(largestShortAnswer, answer.addresses.length);
+      const distinct = new Set(answer.addresses);
+      for (const address of distinct) seen.add(address);
+      if (distinct.size < ANSWER_SIZE) largestShortAnswer = Math.max(largestShortAnswer, distinct.size);
       else fullAnswers += 1;
     }
     return answered;

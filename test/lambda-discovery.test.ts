@@ -167,6 +167,12 @@ describe('discover with the sampling model', () => {
     expect(discovery).toMatchObject({ queries: 2, clean: false });
   });
 
+  test('an answer repeating an address counts its distinct addresses only', async () => {
+    const addresses = ['10.0.0.1', '10.0.0.2', '10.0.0.1', '10.0.0.3', '10.0.0.2', '10.0.0.4', '10.0.0.5', '10.0.0.6'];
+    const discovery = await discover(NAME, SERVERS, async () => ({ ok: true, addresses }), { maxLookups: 200 });
+    expect(discovery).toMatchObject({ ips: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6'], queries: 1, clean: true });
+  });
+
   test('rejects options that cannot work', async () => {
     const query = modelQuery(nodeIps(3), 1);
     await expect(discover(NAME, [], query, { maxLookups: 10 })).rejects.toThrow('at least one DNS server');
