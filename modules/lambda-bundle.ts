@@ -8,6 +8,8 @@ const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** The deployable bundle: `npm run build` writes it, the stack zips exactly this folder. */
 export const SYNC_BUNDLE = {
   entry: path.join(PROJECT_ROOT, 'lambda', 'index.ts'),
+  /** Lambda's credentials come from the environment: see lambda/lambda-credentials.ts. */
+  credentials: path.join(PROJECT_ROOT, 'lambda', 'lambda-credentials.ts'),
   outdir: path.join(PROJECT_ROOT, 'dist', 'lambda'),
   file: 'index.js',
   handler: 'index.handler',
@@ -28,6 +30,7 @@ export function bundleSyncFunction(outdir: string = SYNC_BUNDLE.outdir): string 
     target: 'node20',
     format: 'cjs',
     mainFields: ['module', 'main'],
+    alias: { '@aws-sdk/credential-provider-node': SYNC_BUNDLE.credentials },
     minify: true,
     sourcemap: false,
     legalComments: 'none',
@@ -45,11 +48,13 @@ export interface LambdaBundleProps {
 export class LambdaBundle extends Construct {
   public readonly asset: TerraformAsset;
   public readonly handler = SYNC_BUNDLE.handler;
+  /** The folder that is zipped: the bundle and nothing else. */
+  public readonly outdir: string;
 
   constructor(scope: Construct, id: string, props: LambdaBundleProps = {}) {
     super(scope, id);
-    const outdir = props.outdir ?? SYNC_BUNDLE.outdir;
-    bundleSyncFunction(outdir);
-    this.asset = new TerraformAsset(this, 'asset', { path: outdir, type: AssetType.ARCHIVE });
+    this.outdir = props.outdir ?? SYNC_BUNDLE.outdir;
+    bundleSyncFunction(this.outdir);
+    this.asset = new TerraformAsset(this, 'asset', { path: this.outdir, type: AssetType.ARCHIVE });
   }
 }
