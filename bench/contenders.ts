@@ -5,16 +5,10 @@
  */
 import { discover, type DnsServer, type QueryFn } from '../lambda/discovery';
 import { decide } from '../lambda/decide';
+import { SETTING_DEFAULTS } from '../lambda/settings';
 import { decodeState, encodeState } from '../lambda/state-codec';
 import type { DecisionSettings, StateRead, Target } from '../lambda/types';
 import { REFERENCE_RULES, referenceDecide, referenceDiscover, type ReferenceCounts } from './reference';
-
-/** The knobs this project deploys with by default (lambda/settings.ts, docs/sync.md). */
-export const PROJECT_DEFAULTS = {
-  maxLookupsPerInvocation: 200,
-  invocationsBeforeDeregistration: 3,
-  maxDeregistrationPercent: 50,
-} as const;
 
 export interface DiscoveryOutcome {
   readonly ips: readonly string[];
@@ -41,40 +35,51 @@ export interface Contender {
   deploy(name: string, servers: readonly DnsServer[]): SyncFunction;
 }
 
-const DECISION_SETTINGS: DecisionSettings = {
-  invocationsBeforeDeregistration: PROJECT_DEFAULTS.invocationsBeforeDeregistration,
-  maxDeregistrationPercent: PROJECT_DEFAULTS.maxDeregistrationPercent,
+/** This project runs with the defaults it deploys with. */
+const DEPLOYED_SETTINGS: DecisionSettings = {
+  invocationsBeforeDeregistration: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
+  maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
 };
 
 function ourDiscover(name: string, servers: readonly DnsServer[], query: QueryFn) {
-  return discover(name, servers, query, { maxLookups: PROJECT_DEFAULTS.maxLookupsPerInvocation });
+  return discover(name, servers, query, { maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION });
 }
 
-export const PROJECT: Contender = {
-  label: 'this project',
-  discover: ourDiscover,
-  deploy(name, servers) {
-    let state: StateRead = { kind: 'absent' };
-    let writes = 0;
-    return {
-      async invoke(query, registered) {
-        const discovery = await ourDiscover(name, servers, query);
-        const decision = decide({ discovery, registered, state, settings: DECISION_SETTINGS });
-        if (decision.stateChanged) {
-          writes++;
-          // Through the codec, as the deployed function stores and reads it.
-          state = { kind: 'found', state: decodeState(encodeState(decision.nextState)), etag: `"${writes}"` };
-        }
-        return {
-          register: decision.register,
-          deregister: decision.deregister,
-          dnsQueries: discovery.queries,
-          stateWritten: decision.stateChanged,
-        };
-      },
-    };
-  },
-};
+function projectContender(label: string, settings: DecisionSettings): Contender {
+  return {
+    label,
+    discover: ourDiscover,
+    deploy(name, servers) {
+      let state: StateRead = { kind: 'absent' };
+      let writes = 0;
+      return {
+        async invoke(query, registered) {
+          const discovery = await ourDiscover(name, servers, query);
+          const decision = decide({ discovery, registered, state, settings });
+          if (decision.stateChanged) {
+            writes++;
+            // Through the codec, as the deployed function stores and reads it.
+            state = { kind: 'found', state: decodeState(encodeState(decision.nextState)), etag: `"${writes}"` };
+          }
+          return {
+            register: decision.register,
+            deregister: decision.deregister,
+            dnsQueries: discovery.queries,
+            stateWritten: decision.stateChanged,
+          };
+        },
+      };
+    },
+  };
+}
+
+export const PROJECT = projectContender('this project', DEPLOYED_SETTINGS);
+
+/** The same code with the removal cap off: the difference to PROJECT is what the cap costs. */
+export const PROJECT_UNCAPPED = projectContender('this project, cap off (MAX_DEREGISTRATION_PERCENT=100)', {
+  ...DEPLOYED_SETTINGS,
+  maxDeregistrationPercent: 100,
+});
 
 export const REFERENCE: Contender = {
   label: 'AWS reference rules',
@@ -92,4 +97,7 @@ export const REFERENCE: Contender = {
   },
 };
 
+/** Compared in discovery: the cap plays no part there. */
 export const CONTENDERS = [PROJECT, REFERENCE] as const;
+/** Compared through the simulated day. */
+export const DAY_CONTENDERS = [PROJECT, PROJECT_UNCAPPED, REFERENCE] as const;

@@ -70,31 +70,28 @@ function loopbackWallTime(loopback: Figures['loopback']): GoalCheck {
   };
 }
 
-function dayPair(day: readonly DayFigures[]): { ours?: DayFigures; reference?: DayFigures } {
-  return { ours: day.find((d) => d.contender === PROJECT.label), reference: day.find((d) => d.contender === REFERENCE.label) };
+/** A goal on the simulated day, judged from both contenders' figures. */
+function dayGoal(
+  day: readonly DayFigures[],
+  goal: string,
+  judge: (ours: DayFigures, reference: DayFigures) => Pick<GoalCheck, 'measured' | 'met'>,
+): GoalCheck {
+  const ours = day.find((d) => d.contender === PROJECT.label);
+  const reference = day.find((d) => d.contender === REFERENCE.label);
+  return ours && reference ? { goal, ...judge(ours, reference) } : unmeasured(goal, 'no simulated day');
 }
 
-function noLiveDeregistration(day: readonly DayFigures[]): GoalCheck {
-  const goal = 'Simulated day: zero live IPs deregistered';
-  const { ours, reference } = dayPair(day);
-  if (!ours || !reference) return unmeasured(goal, 'no simulated day');
-  return {
-    goal,
+const noLiveDeregistration = (day: readonly DayFigures[]): GoalCheck =>
+  dayGoal(day, 'Simulated day: zero live IPs deregistered', (ours, reference) => ({
     measured: `${ours.liveDeregistrations} over ${ours.days} day(s); reference ${reference.liveDeregistrations}`,
     met: ours.liveDeregistrations === 0,
-  };
-}
+  }));
 
-function staleNoWorse(day: readonly DayFigures[]): GoalCheck {
-  const goal = "Simulated day: stale target-minutes no worse than the reference's";
-  const { ours, reference } = dayPair(day);
-  if (!ours || !reference) return unmeasured(goal, 'no simulated day');
-  return {
-    goal,
+const staleNoWorse = (day: readonly DayFigures[]): GoalCheck =>
+  dayGoal(day, "Simulated day: stale target-minutes no worse than the reference's", (ours, reference) => ({
     measured: `${formatNumber(ours.staleTargetMinutesPerDay)} vs ${formatNumber(reference.staleTargetMinutesPerDay)} per day`,
     met: ours.staleTargetMinutesPerDay <= reference.staleTargetMinutesPerDay,
-  };
-}
+  }));
 
 function bundleSize(artifact: Figures['artifact']): GoalCheck {
   const goal = `Zipped bundle under ${GOALS.zippedBundleMaxBytes / 1000} KB`;
