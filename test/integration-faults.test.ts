@@ -186,6 +186,28 @@ describe('the sync bundle under faults', () => {
     expect(world.s3.requests.filter((request) => request.operation === 'PutObject')).toHaveLength(writes);
   });
 
+  it.each([
+    ['S3', (world: StandIns) => world.s3.setLatency(600_000)],
+    ['ELBv2', (world: StandIns) => world.elb.setLatency(600_000)],
+  ])('a stalled %s: the run gives up within the time Lambda gave it, ends in error and removes nothing', async (_, stall) => {
+    await withPendingRemovals(world, NODES.slice(0, 2), 2);
+    const before = world.stateObject();
+    stall(world);
+
+    // Without bounded calls this run would hang for ten minutes, far past the runner's limit.
+    const run = await runSync(world.env(), { remainingMs: 5_000 });
+    expect(run.ok).toBe(false);
+    expect(world.registeredIps()).toEqual(NODES);
+    expect(world.stateObject()).toEqual(before);
+  });
+
+  it('one stalled ELBv2 call: it times out on its own and the retry gets the run through', async () => {
+    world.elb.fail('Stall', { times: 1, operation: 'DescribeTargetHealth' });
+    // A call bounded only by the run's deadline would use up the whole of it and fail the run.
+    await syncOk(world, {}, { remainingMs: 20_000 });
+    expect(world.registeredIps()).toEqual(NODES);
+  });
+
   it('S3 read failure then recovery: the counters survive, and removal happens on time', async () => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);

@@ -200,6 +200,16 @@ describe('S3 stand-in, through the real S3 client', () => {
     expect(await errorOf(put('new', {}))).toBeUndefined();
   });
 
+  it('stalls replies by the latency set, so a client with a request timeout gives up', async () => {
+    s3.putObject(BUCKET, KEY, 'kept');
+    s3.setLatency(60_000);
+    const impatient = new S3Client({ region: TEST_REGION, endpoint: s3.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } });
+    expect(await errorOf(impatient.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY })))).toMatch(/^TimeoutError/);
+    impatient.destroy();
+    s3.setLatency(0);
+    expect(await errorOf(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY })))).toBeUndefined();
+  });
+
   it('answers a bucket that does not exist with NoSuchBucket', async () => {
     expect(await errorOf(client.send(new GetObjectCommand({ Bucket: 'elsewhere', Key: KEY })))).toBe('NoSuchBucket 404');
   });
@@ -280,6 +290,20 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     await retrying.send(new DescribeTargetHealthCommand({ TargetGroupArn: TG }));
     retrying.destroy();
     expect(elb.requests.map((request) => request.status)).toEqual([400, 400, 200]);
+  });
+
+  it('stalls a call on request, so a client with a request timeout retries it', async () => {
+    const impatient = new ElasticLoadBalancingV2Client({
+      region: TEST_REGION,
+      endpoint: elb.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 2,
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true },
+    });
+    elb.fail('Stall', { times: 1 });
+    await impatient.send(new DescribeTargetHealthCommand({ TargetGroupArn: TG }));
+    impatient.destroy();
+    expect(elb.requests.map((request) => request.action)).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth']);
   });
 
   it('rejects a target that is not an IPv4 address', async () => {

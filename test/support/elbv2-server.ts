@@ -21,8 +21,11 @@ export const ELBV2_ERRORS = {
 } as const;
 
 export type Elbv2ErrorCode = keyof typeof ELBV2_ERRORS;
-/** Faults to inject (`operation`: the Action). */
-export type Elbv2Fault = Extract<Elbv2ErrorCode, 'Throttling' | 'TargetGroupNotFound' | 'InternalFailure'>;
+/** Faults to inject (`operation`: the Action). `Stall` answers correctly, but only after STALL_MS. */
+export type Elbv2Fault = Extract<Elbv2ErrorCode, 'Throttling' | 'TargetGroupNotFound' | 'InternalFailure'> | 'Stall';
+
+/** How long a stalled call is held: far longer than any run may take. */
+export const STALL_MS = 600_000;
 
 /** A registered target, as DescribeTargetHealth reports it. */
 export interface RegisteredTarget {
@@ -71,6 +74,8 @@ export interface Elbv2StandIn {
   setHealth(targetGroupArn: string, ip: string, health: string): void;
   fail(fault: Elbv2Fault, options?: FaultOptions): void;
   clearFaults(): void;
+  /** Holds every later reply back this long. */
+  setLatency(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -135,10 +140,10 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
       if (request.method !== 'POST' || !perform) throw new ApiError('InvalidAction', `Could not find operation ${action}`);
       if (form.get('Version') !== ELBV2_API.version) throw new ApiError('InvalidAction', `Version ${form.get('Version')} is not ${ELBV2_API.version}`);
       const fault = faults.draw(action);
-      if (fault) throw new ApiError(fault);
+      if (fault !== undefined && fault !== 'Stall') throw new ApiError(fault);
       const invalid = targets.find((target) => !isIpv4(target.id));
       if (invalid) throw new ApiError('ValidationError', `The IP address '${invalid.id}' is not a valid IPv4 address`);
-      reply = success(action, perform(targetGroupArn, targets));
+      reply = { ...success(action, perform(targetGroupArn, targets)), ...(fault === 'Stall' ? { delayMs: STALL_MS } : {}) };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       errorCode = error.code;
@@ -148,7 +153,7 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     return reply;
   };
 
-  const listener = await listenHttp(handle, () => options.latencyMs ?? 0);
+  const listener = await listenHttp(handle, options.latencyMs);
   return {
     endpoint: listener.endpoint,
     port: listener.port,
@@ -160,6 +165,7 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     },
     fail: (fault, faultOptions) => faults.add(fault, faultOptions),
     clearFaults: () => faults.clear(),
+    setLatency: listener.setLatency,
     stop: () => listener.close(),
   };
 }

@@ -79,8 +79,8 @@ export function runSync(env: Readonly<Record<string, string>>, options: RunOptio
 }
 
 /** Invokes the bundle against `world` and fails the test, with the run's output, unless the handler succeeded. */
-export async function syncOk(world: StandIns, overrides?: Readonly<Record<string, string>>): Promise<SyncRun> {
-  const run = await runSync(world.env(overrides));
+export async function syncOk(world: StandIns, overrides?: Readonly<Record<string, string>>, options?: RunOptions): Promise<SyncRun> {
+  const run = await runSync(world.env(overrides), options);
   if (!run.ok) throw new Error(`sync failed: ${run.error}\n${run.stdout}\n${run.stderr}`);
   return run;
 }

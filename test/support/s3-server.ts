@@ -53,6 +53,8 @@ export interface S3StandIn {
   readonly requests: readonly S3RequestRecord[];
   fail(fault: S3Fault, options?: FaultOptions): void;
   clearFaults(): void;
+  /** Holds every later reply back this long. */
+  setLatency(ms: number): void;
   /** Runs `write` just before the next PutObject is judged, as another writer racing it would. */
   beforeNextPut(write: () => void): void;
   /** Writes an object directly (no request recorded); returns its ETag. */
@@ -116,13 +118,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
     return { status: 200, headers: { etag } };
   };
 
-  const listener = await listenHttp(handle, () => options.latencyMs ?? 0);
+  const listener = await listenHttp(handle, options.latencyMs);
   return {
     endpoint: listener.endpoint,
     port: listener.port,
     requests,
     fail: (fault, faultOptions) => faults.add(fault, faultOptions),
     clearFaults: () => faults.clear(),
+    setLatency: listener.setLatency,
     beforeNextPut: (write) => {
       racingWrite = write;
     },

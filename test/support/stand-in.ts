@@ -56,6 +56,8 @@ export class FaultPlan<F> {
 /** An HTTP response, as a stand-in composes it. */
 export interface HttpReply {
   readonly status: number;
+  /** Holds this reply back this long instead of the listener's latency: one stalled call. */
+  readonly delayMs?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
 }
@@ -70,11 +72,16 @@ export interface HttpRequest {
 export interface HttpListener {
   readonly port: number;
   readonly endpoint: string;
+  /** Holds every later reply back this long: a slow or stalled service. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
-/** Serves `handle` on 127.0.0.1, waiting `latencyMs()` before each reply. */
-export async function listenHttp(handle: (request: HttpRequest) => HttpReply, latencyMs: () => number): Promise<HttpListener> {
+/** Serves `handle` on 127.0.0.1, waiting the current latency before each reply. */
+export async function listenHttp(handle: (request: HttpRequest) => HttpReply, initialLatencyMs = 0): Promise<HttpListener> {
+  let latencyMs = initialLatencyMs;
+  /** Replies still waiting out the latency; dropped on close. */
+  const pending = new Set<NodeJS.Timeout>();
   const server = http.createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -93,10 +100,12 @@ export async function listenHttp(handle: (request: HttpRequest) => HttpReply, la
         reply = { status: 400, body: `stand-in failed: ${(error as Error).stack}` };
       }
       const body = reply.body ?? '';
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
         outgoing.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(body)) });
         outgoing.end(body);
-      }, latencyMs());
+      }, reply.delayMs ?? latencyMs);
+      pending.add(timer);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -107,8 +116,12 @@ export async function listenHttp(handle: (request: HttpRequest) => HttpReply, la
   return {
     port,
     endpoint: `http://${LOOPBACK}:${port}`,
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        pending.forEach(clearTimeout);
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
