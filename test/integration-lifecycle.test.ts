@@ -120,6 +120,35 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(world.registeredIps()).toEqual(NODES.slice(1));
   });
 
+  it('an ALB with fewer than 8 nodes: its first, short answer is the whole set, and one query is all it costs', async () => {
+    world.dns.setAddresses(NODES.slice(0, 5));
+    const run = await syncOk(world);
+    expect(world.dns.queries).toHaveLength(1);
+    expect(summaryOf(run)).toMatchObject({ queries: 1, discoveryClean: true });
+    expect(world.registeredIps()).toEqual(NODES.slice(0, 5));
+  });
+
+  it('MAX_LOOKUP_PER_INVOCATION caps the queries; a run cut short is not clean, so it registers what it saw and removes nothing', async () => {
+    await syncOk(world);
+    const queriesBefore = world.dns.queries.length;
+    world.dns.setAddresses([...NODES.slice(1), ...nodeAddresses(100).slice(40)]);
+
+    const run = await syncOk(world, { MAX_LOOKUP_PER_INVOCATION: '3' });
+    expect(world.dns.queries.length - queriesBefore).toBe(3);
+    expect(summaryOf(run)).toMatchObject({ queries: 3, discoveryClean: false, deregistered: [] });
+    expect(world.registeredIps()).toEqual(expect.arrayContaining(NODES));
+    expect(world.registeredIps().length).toBeGreaterThan(NODES.length);
+    expect(world.state().missing).toEqual({});
+  });
+
+  it('registers only private IPv4 addresses, the ones ELBv2 accepts as ip targets', async () => {
+    const privateOnes = ['10.1.0.1', '100.64.0.9', '172.16.5.5', '192.168.1.1'];
+    world.dns.setAddresses([...privateOnes, '52.95.110.1', '172.32.0.1']);
+    const run = await syncOk(world);
+    expect(world.registeredIps()).toEqual(privateOnes);
+    expect(sortedIps(summaryOf(run).ipsFound)).toEqual(privateOnes);
+  });
+
   it('the summary line carries the figures and EMF metrics under a namespace of the project, not AWS/', async () => {
     const run = await syncOk(world);
     const summary = summaryOf(run);
