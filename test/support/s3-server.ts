@@ -36,14 +36,18 @@ export interface S3Object {
   readonly etag: string;
 }
 
-/** One request as the server saw it. */
-export interface S3RequestRecord {
+/** An object operation, as a request names it. */
+interface ObjectCall {
   readonly operation: string;
   readonly bucket: string;
   readonly key: string;
-  readonly status: number;
   readonly ifMatch?: string;
   readonly ifNoneMatch?: string;
+}
+
+/** One request as the server saw it. */
+export interface S3RequestRecord extends ObjectCall {
+  readonly status: number;
 }
 
 export interface S3StandIn {
@@ -85,18 +89,21 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
 
   const handle = (request: HttpRequest): HttpReply => {
     const [bucket = '', ...keyParts] = request.url.pathname.slice(1).split('/').map(decodeURIComponent);
-    const key = keyParts.join('/');
-    const operation = OPERATIONS[request.method] ?? request.method;
-    const ifMatch = header(request, 'if-match');
-    const ifNoneMatch = header(request, 'if-none-match');
-    const reply = OPERATIONS_BY_NAME.has(operation) && key !== ''
-      ? respond(operation, bucket, key, request, ifMatch, ifNoneMatch)
+    const call: ObjectCall = {
+      operation: OPERATIONS[request.method] ?? request.method,
+      bucket,
+      key: keyParts.join('/'),
+      ifMatch: header(request, 'if-match'),
+      ifNoneMatch: header(request, 'if-none-match'),
+    };
+    const reply = OPERATIONS_BY_NAME.has(call.operation) && call.key !== ''
+      ? respond(call, request)
       : s3Error('NotImplemented', `${request.method} ${request.url.pathname}`);
-    requests.push({ operation, bucket, key, status: reply.status, ifMatch, ifNoneMatch });
+    requests.push({ ...call, status: reply.status });
     return reply;
   };
 
-  const respond = (operation: string, bucket: string, key: string, request: HttpRequest, ifMatch?: string, ifNoneMatch?: string): HttpReply => {
+  const respond = ({ operation, bucket, key, ifMatch, ifNoneMatch }: ObjectCall, request: HttpRequest): HttpReply => {
     const objects = buckets.get(bucket);
     if (!objects) return s3Error('NoSuchBucket', bucket);
     const fault = faults.draw(operation);
