@@ -103,27 +103,23 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     if (!targets) throw new ApiError('TargetGroupNotFound', `Target groups '${arn}' not found`);
     return targets;
   };
-  const register = (arn: string, target: Omit<RegisteredTarget, 'health'>, health: string): void => {
-    const targets = group(arn);
+  const register = (targets: Map<string, RegisteredTarget>, target: Omit<RegisteredTarget, 'health'>, health: string): void => {
     const id = `${target.ip}:${target.port}`;
     targets.set(id, { ...target, health: targets.get(id)?.health ?? health });
   };
 
-  const actions: Readonly<Record<string, (arn: string | undefined, requested: readonly RequestedTarget[]) => string>> = {
-    DescribeTargetHealth: (arn) => {
-      const members = sortTargets([...group(arn).values()]).map(describeTarget).join('');
-      return `<TargetHealthDescriptions>${members}</TargetHealthDescriptions>`;
-    },
-    RegisterTargets: (arn, requested) => {
-      group(arn);
-      for (const { id, port = options.targetGroups[arn!], availabilityZone = zoneOf(id, arn!) } of requested) {
-        register(arn!, { ip: id, port, availabilityZone }, INITIAL_HEALTH);
+  /** Each action, on the target group the request named (its ARN, its targets), with the targets requested. */
+  type Action = (arn: string, targets: Map<string, RegisteredTarget>, requested: readonly RequestedTarget[]) => string;
+  const actions: Readonly<Record<string, Action>> = {
+    DescribeTargetHealth: (_arn, targets) => `<TargetHealthDescriptions>${sortTargets([...targets.values()]).map(describeTarget).join('')}</TargetHealthDescriptions>`,
+    RegisterTargets: (arn, targets, requested) => {
+      for (const { id, port = options.targetGroups[arn], availabilityZone = zoneOf(id, arn) } of requested) {
+        register(targets, { ip: id, port, availabilityZone }, INITIAL_HEALTH);
       }
       return '';
     },
-    DeregisterTargets: (arn, requested) => {
-      const targets = group(arn);
-      for (const { id, port = options.targetGroups[arn!] } of requested) targets.delete(`${id}:${port}`);
+    DeregisterTargets: (arn, targets, requested) => {
+      for (const { id, port = options.targetGroups[arn] } of requested) targets.delete(`${id}:${port}`);
       return '';
     },
   };
@@ -143,7 +139,8 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
       if (fault !== undefined && fault !== 'Stall') throw new ApiError(fault);
       const invalid = targets.find((target) => !isIpv4(target.id));
       if (invalid) throw new ApiError('ValidationError', `The IP address '${invalid.id}' is not a valid IPv4 address`);
-      reply = { ...success(action, perform(targetGroupArn, targets)), ...(fault === 'Stall' ? { delayMs: STALL_MS } : {}) };
+      const result = perform(targetGroupArn!, group(targetGroupArn), targets);
+      reply = { ...success(action, result), ...(fault === 'Stall' ? { delayMs: STALL_MS } : {}) };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       errorCode = error.code;
@@ -159,7 +156,7 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     port: listener.port,
     requests,
     targets: (arn) => sortTargets([...group(arn).values()]),
-    addTargets: (arn, targets, health = 'healthy') => targets.forEach((target) => register(arn, target, health)),
+    addTargets: (arn, targets, health = 'healthy') => targets.forEach((target) => register(group(arn), target, health)),
     setHealth: (arn, ip, health) => {
       for (const [id, target] of group(arn)) if (target.ip === ip) group(arn).set(id, { ...target, health });
     },
