@@ -97,6 +97,13 @@ export function measureSynth(workDir: string): Measured<TimedCommand & { stacks:
   return { available: true, command: `CHECKPOINT_DISABLE=1 cdktf ${args.join(' ')}`, wallMs, stacks };
 }
 
+/** The part of jest's --json report the benchmark reads. */
+interface JestSummary {
+  readonly numPassedTests: number;
+  readonly numFailedTests: number;
+  readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly status: string; readonly fullName: string }[] }[];
+}
+
 /** The whole jest suite except this benchmark's own test (which would run parts of the benchmark again). */
 export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] {
   const report = path.join(workDir, 'jest.json');
@@ -104,12 +111,15 @@ export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] 
   const args = ['--testPathIgnorePatterns', 'test/bench\\.test\\.ts$', '--json', '--outputFile', report];
   const { run, wallMs } = timed(path.join(BIN, 'jest'), args, TEST_SUITE_TIMEOUT_MS);
   if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report: ${failure(run)}` };
-  const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+  const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
   return {
     available: true,
     command: `jest ${args.slice(0, 2).join(' ')}`,
     wallMs,
     passed: summary.numPassedTests,
     failed: summary.numFailedTests,
+    failures: summary.testResults.flatMap((file) =>
+      file.assertionResults.filter((a) => a.status === 'failed').map((a) => `${path.relative(PROJECT_ROOT, file.name)}: ${a.fullName}`),
+    ),
   };
 }

@@ -76,7 +76,7 @@ function projectContender(label: string, settings: DecisionSettings): Contender 
 export const PROJECT = projectContender('this project', DEPLOYED_SETTINGS);
 
 /** The same code with the removal cap off: the difference to PROJECT is what the cap costs. */
-export const PROJECT_UNCAPPED = projectContender('this project, cap off (MAX_DEREGISTRATION_PERCENT=100)', {
+export const PROJECT_UNCAPPED = projectContender('this project, cap off', {
   ...DEPLOYED_SETTINGS,
   maxDeregistrationPercent: 100,
 });

@@ -25,7 +25,7 @@ const DEFAULTS = {
   seed: 20261121,
   trials: 10_000,
   albSizes: [3, 8, 16, 40, 100],
-  days: 3,
+  days: 10,
   loopbackRuns: 15,
   loopbackDelayMs: 5,
   coldImportRuns: 7,

@@ -122,7 +122,7 @@ export interface ArtifactFigures {
     readonly medianProcessMs: number;
   }>;
   readonly synth: Measured<TimedCommand & { readonly stacks: readonly string[] }>;
-  readonly testSuite: Measured<TimedCommand & { readonly passed: number; readonly failed: number }>;
+  readonly testSuite: Measured<TimedCommand & { readonly passed: number; readonly failed: number; readonly failures: readonly string[] }>;
 }
 
 export interface GoalCheck {

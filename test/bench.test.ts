@@ -260,7 +260,7 @@ describe('goals and RESULTS.md', () => {
     const markdown = renderResults({ ...figures, durationMs: 1234, goals: checkGoals(figures) });
     expect(markdown).toContain('Seed: 31');
     expect(markdown).toContain('test cpu, 2 cores');
-    expect(markdown).toContain('npm run bench -- --seed 31 --trials 10 --days 1');
+    expect(markdown).toContain('npm run bench -- --seed 31 --trials 10 --days 1 --loopback-runs');
     expect(markdown).toMatch(/Cold import under 150 ms \| require\(\) median 151\.0 ms .* \| \*\*NOT met\*\*/);
     expect(markdown).toContain('not measured: not run in this test');
     expect(markdown).toContain('150.0 KB (149999 bytes)');
