@@ -248,13 +248,17 @@ describe('the sync bundle under faults', () => {
     const [due, fresh] = [NODES[0], NODES[1]];
     await withPendingRemovals(world, [due], 2);
     world.dns.setAddresses(NODES.slice(2));
+    // Neither run sees the state until both have asked for it: both decide from the same state and ETag.
+    world.s3.gateReads(2);
 
     const runs = await Promise.all([runSync(world.env()), runSync(world.env())]);
+    const conflicts = runs.map((run) => summaryOf(run).writeConflicts as number);
     expect(runs.map((run) => run.error)).toEqual([undefined, undefined]);
     expect(deregisteredIds(world)).toEqual([due]);
     expect(world.registeredIps()).toEqual(NODES.slice(1));
     // Both runs saw the fresh absence, so both counts stand.
     expect(world.state().missing[fresh]).toBe(2);
     expect(world.s3.keys(SCENARIO.bucket)).toEqual([KEY]);
+    expect(conflicts.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
   });
 });

@@ -186,6 +186,17 @@ describe('S3 stand-in, through the real S3 client', () => {
     expect(s3.getObject(BUCKET, KEY)?.body).toBe('written by another run');
   });
 
+  it('gates reads: the first answer waits until the second read arrives, each with the state it arrived to', async () => {
+    s3.putObject(BUCKET, KEY, 'first');
+    s3.gateReads(2);
+    const read = () => client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY })).then((object) => object.Body!.transformToString());
+    const held = read();
+    const state = await Promise.race([held, new Promise((resolve) => setTimeout(() => resolve('still held'), 300))]);
+    expect(state).toBe('still held');
+    s3.putObject(BUCKET, KEY, 'second');
+    expect(await Promise.all([held, read()])).toEqual(['first', 'second']);
+  });
+
   it.each([
     ['InternalError', 'InternalError 500'],
     ['AccessDenied', 'AccessDenied 403'],

@@ -59,6 +59,8 @@ export interface S3StandIn {
   clearFaults(): void;
   /** Holds every later reply back this long. */
   setLatency(ms: number): void;
+  /** Holds the answers to the next `count` GetObject requests until all of them have arrived: readers that overlap for sure. */
+  gateReads(count: number): void;
   /** Runs `write` just before the next PutObject is judged, as another writer racing it would. */
   beforeNextPut(write: () => void): void;
   /** Writes an object directly (no request recorded); returns its ETag. */
@@ -80,6 +82,19 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
   const buckets = new Map(options.buckets.map((bucket) => [bucket, new Map<string, S3Object>()]));
   const requests: S3RequestRecord[] = [];
   let racingWrite: (() => void) | undefined;
+  let readGate: { waiting: number; open: () => void; opened: Promise<void> } | undefined;
+
+  /** What a GetObject answer waits for: nothing, or every read the gate holds. */
+  const passGate = (): Promise<void> | undefined => {
+    const gate = readGate;
+    if (!gate) return undefined;
+    gate.waiting -= 1;
+    if (gate.waiting === 0) {
+      readGate = undefined;
+      gate.open();
+    }
+    return gate.opened;
+  };
 
   const store = (bucket: string, key: string, body: string): S3Object => {
     const object = { body, etag: etagOf(body) };
@@ -112,7 +127,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
       const object = objects.get(key);
       if (!object) return s3Error('NoSuchKey', key);
       const headers = { etag: object.etag, 'content-type': 'application/json', 'last-modified': new Date().toUTCString() };
-      return { status: 200, headers, body: operation === 'GetObject' ? object.body : undefined };
+      return operation === 'GetObject' ? { status: 200, headers, body: object.body, after: passGate() } : { status: 200, headers };
     }
     const race = racingWrite;
     racingWrite = undefined;
@@ -133,6 +148,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
     fail: (fault, faultOptions) => faults.add(fault, faultOptions),
     clearFaults: () => faults.clear(),
     setLatency: listener.setLatency,
+    gateReads: (count) => {
+      let open = (): void => undefined;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      readGate = { waiting: count, open, opened };
+    },
     beforeNextPut: (write) => {
       racingWrite = write;
     },

@@ -58,6 +58,8 @@ export interface HttpReply {
   readonly status: number;
   /** Holds this reply back this long instead of the listener's latency: one stalled call. */
   readonly delayMs?: number;
+  /** Sends the reply (composed on arrival) only once this settles, e.g. when other requests have arrived too. */
+  readonly after?: Promise<void>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
 }
@@ -100,12 +102,14 @@ export async function listenHttp(handle: (request: HttpRequest) => HttpReply, in
         reply = { status: 400, body: `stand-in failed: ${(error as Error).stack}` };
       }
       const body = reply.body ?? '';
-      const timer = setTimeout(() => {
-        pending.delete(timer);
-        outgoing.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(body)) });
-        outgoing.end(body);
-      }, reply.delayMs ?? latencyMs);
-      pending.add(timer);
+      void Promise.resolve(reply.after).then(() => {
+        const timer = setTimeout(() => {
+          pending.delete(timer);
+          outgoing.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(body)) });
+          outgoing.end(body);
+        }, reply.delayMs ?? latencyMs);
+        pending.add(timer);
+      });
     });
   });
   await new Promise<void>((resolve, reject) => {
