@@ -21,7 +21,12 @@ export function createClients(region: string): AwsClients {
     region,
     retryMode: 'adaptive',
     maxAttempts: AWS_CALL_LIMITS.maxAttempts,
-    requestHandler: { connectionTimeout: AWS_CALL_LIMITS.connectionTimeoutMs, requestTimeout: AWS_CALL_LIMITS.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: AWS_CALL_LIMITS.connectionTimeoutMs,
+      requestTimeout: AWS_CALL_LIMITS.requestTimeoutMs,
+      // Without it the SDK only logs a warning and a stalled call holds the run until the Lambda timeout.
+      throwOnRequestTimeout: true,
+    },
   } as const;
   return { s3: new S3Client(common), elb: new ElasticLoadBalancingV2Client(common) };
 }
