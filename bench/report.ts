@@ -198,7 +198,7 @@ archiver entry point, as the stack's TerraformAsset zips it.
 `;
 }
 
-/** The short table the README carries (docs/bench-summary.md), linking to the full results. */
+/** The short table the README carries between SUMMARY_MARKERS, linking to the full results. */
 export function renderSummary(results: BenchResults): string {
   const { discovery, day, loopback, artifact, goals, options } = results;
   const pair = <T extends { contender: string }>(rows: readonly T[], pick: (row: T) => string): string[] =>
@@ -231,4 +231,17 @@ export function renderSummary(results: BenchResults): string {
     table(['', PROJECT.label, REFERENCE.label], rows),
     '',
   ].join('\n');
+}
+
+/** The README's benchmark section lies between these; each run replaces what is between them. */
+export const SUMMARY_MARKERS = { start: '<!-- bench-summary:start -->', end: '<!-- bench-summary:end -->' } as const;
+
+/** `readme` with its benchmark section replaced by `summary`; fails if the markers are missing. */
+export function withSummary(readme: string, summary: string): string {
+  const start = readme.indexOf(SUMMARY_MARKERS.start);
+  const end = readme.indexOf(SUMMARY_MARKERS.end);
+  if (start < 0 || end < start) {
+    throw new Error(`README.md has no benchmark section: expected ${SUMMARY_MARKERS.start} ... ${SUMMARY_MARKERS.end}`);
+  }
+  return `${readme.slice(0, start + SUMMARY_MARKERS.start.length)}\n${summary.trim()}\n${readme.slice(end)}`;
 }

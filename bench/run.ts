@@ -12,14 +12,14 @@ import { CONTENDERS, DAY_CONTENDERS } from './contenders';
 import { discoveryTrials } from './discovery-trials';
 import { checkGoals } from './goals';
 import { measureLoopback } from './loopback';
-import { renderResults, renderSummary } from './report';
+import { renderResults, renderSummary, withSummary } from './report';
 import { buildTimeline, FULL_DAY, simulateDay, summarizeDays } from './simulate-day';
 import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, DayTotals, MachineInfo } from './types';
 
 const BENCH_DIR = __dirname;
 const WORK_DIR = path.join(BENCH_DIR, '.work');
 /** The README's short table; the README links from it to RESULTS.md. */
-const SUMMARY_FILE = path.join(BENCH_DIR, '..', 'docs', 'bench-summary.md');
+const README_FILE = path.join(BENCH_DIR, '..', 'README.md');
 
 const DEFAULTS = {
   seed: 20261121,
@@ -136,10 +136,9 @@ async function main(): Promise<void> {
   const results: BenchResults = { ...figures, durationMs: Date.now() - started, goals: checkGoals(figures) };
   fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
-  fs.mkdirSync(path.dirname(SUMMARY_FILE), { recursive: true });
-  fs.writeFileSync(SUMMARY_FILE, renderSummary(results));
+  fs.writeFileSync(README_FILE, withSummary(fs.readFileSync(README_FILE, 'utf8'), renderSummary(results)));
   for (const goal of results.goals) process.stdout.write(`${goal.met === undefined ? '?' : goal.met ? 'met' : 'NOT met'}: ${goal.goal} (${goal.measured})\n`);
-  process.stdout.write(`wrote bench/RESULTS.md, bench/results.json and docs/bench-summary.md in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`wrote bench/RESULTS.md, bench/results.json and the README's summary in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 if (require.main === module) {

@@ -15,7 +15,7 @@ import { albDnsModel, MODEL_ALB, nodeAddresses } from '../bench/dns-model';
 import { checkGoals } from '../bench/goals';
 import { measureLoopback } from '../bench/loopback';
 import { referenceDecide, referenceDiscover, type ReferenceCounts } from '../bench/reference';
-import { renderResults, renderSummary } from '../bench/report';
+import { SUMMARY_MARKERS, renderResults, renderSummary, withSummary } from '../bench/report';
 import { createRng, sample } from '../bench/rng';
 import { parseOptions } from '../bench/run';
 import { buildTimeline, simulateDay, summarizeDays, type DaySchedule } from '../bench/simulate-day';
@@ -276,6 +276,14 @@ describe('goals and RESULTS.md', () => {
     const liveRow = summary.split('\n').find((line) => line.startsWith('| Live IPs deregistered'));
     const [ours, reference] = [PROJECT, REFERENCE].map((c) => figures.day.find((d) => d.contender === c.label)?.liveDeregistrations);
     expect(liveRow).toBe(`| Live IPs deregistered, 1 simulated day(s) | **${ours}** | **${reference}** |`);
+  });
+
+  it('replaces only the README section between the markers, and refuses a README without them', () => {
+    const readme = ['# Title', SUMMARY_MARKERS.start, 'old table', SUMMARY_MARKERS.end, '## After'].join('\n');
+    expect(withSummary(readme, '## Benchmark\nnew table\n')).toBe(
+      ['# Title', SUMMARY_MARKERS.start, '## Benchmark', 'new table', SUMMARY_MARKERS.end, '## After'].join('\n'),
+    );
+    expect(() => withSummary('# Title\n', 'x')).toThrow(/README.md has no benchmark section/);
   });
 });
 
