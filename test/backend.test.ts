@@ -155,12 +155,11 @@ describe('in the app', () => {
   });
 
   it('each environment synthesizes with its own backend', () => {
-    const stacks = synthesize([environment('alpha'), environment('beta', S3), environment('gamma', CLOUD)]);
+    const stacks = synthesize([environment('alpha'), environment('beta', S3)]);
     const terraform = (name: string) =>
       (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
     expect(terraform('alpha').backend).toEqual({ local: { path: path.join(PROJECT_ROOT, 'terraform.alpha.tfstate') } });
     expect(terraform('beta').backend.s3).toMatchObject({ bucket: S3.bucket, use_lockfile: true });
-    expect(terraform('gamma').cloud.workspaces).toEqual({ name: 'alb-static-ip-prod' });
   });
 
   it('validation of the environments reports backend problems with the others, naming the environment', () => {
@@ -192,6 +191,19 @@ describe('in the app', () => {
  * first calls the service, which settings added here keep on a closed port of 127.0.0.1.
  */
 describeWithTerraform('terraform init with the block', (mirror) => {
+  // cdktf checks at synth that terraform supports the `cloud` block (it runs `terraform version`), so a
+  // Terraform Cloud environment synthesizes only where terraform is installed.
+  it('an environment with a cloud backend synthesizes in the app, beside a local one', () => {
+    const stacks = synthesize([
+      { ...EXAMPLE_ENVIRONMENTS[0], name: 'alpha' },
+      { ...EXAMPLE_ENVIRONMENTS[0], name: 'gamma', backend: CLOUD },
+    ]);
+    const terraform = (name: string) =>
+      (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
+    expect(terraform('alpha').backend.local).toBeDefined();
+    expect(terraform('gamma').cloud.workspaces).toEqual({ name: 'alb-static-ip-prod' });
+  });
+
   const init = async (terraformBlockJson: Record<string, unknown>): Promise<string> => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-init-'));
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ terraform: terraformBlockJson }));
