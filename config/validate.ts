@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, SyncTuning } from './types';
-import { backendProblems } from '../modules/backend';
+import { backendProblems } from './backend';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS, type ResolvedEnvironment } from './defaults';
 
 /**

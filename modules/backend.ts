@@ -8,6 +8,7 @@ import {
   type TerraformStack,
 } from 'cdktf';
 import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
+import { backendProblems } from '../config/backend';
 import type { BackendConfig } from '../config/types';
 
 /** Relative local state paths resolve against the project root, not against cdktf.out, which synth rewrites. */
@@ -19,83 +20,12 @@ export const BACKEND_DEFAULTS = {
   cloudHostname: 'app.terraform.io',
 } as const;
 
-/** The fields each backend type takes; the ones listed as required must be non-empty strings. */
-const BACKEND_FIELDS = {
-  local: { required: [], optional: ['path'] },
-  s3: { required: ['bucket', 'key', 'region'], optional: ['useLockfile'] },
-  cloud: { required: ['organization', 'workspace'], optional: ['hostname'] },
-} as const satisfies Record<BackendConfig['type'], { required: readonly string[]; optional: readonly string[] }>;
-
-type BackendType = keyof typeof BACKEND_FIELDS;
-
-/** Terraform's own rules, checked at synth so that a typo fails here rather than at `terraform init` in CI. */
-const PATTERNS = {
-  /** S3 general purpose bucket names. */
-  bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-  /** The S3 backend rejects keys that start or end with `/` or hold `//`. */
-  key: /^(?!\/)(?!.*\/\/)(?!.*\/$).+$/,
-  region: /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
-  /** HCP Terraform workspace names. */
-  workspace: /^[A-Za-z0-9_-]{1,90}$/,
-  organization: /^[A-Za-z0-9_-]+$/,
-  hostname: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$/,
-} as const;
-
-const DESCRIPTIONS: Readonly<Record<keyof typeof PATTERNS, string>> = {
-  bucket: 'an S3 bucket name (3-63 lowercase letters, digits, dots and dashes)',
-  key: 'an S3 object key not starting or ending with "/" and without "//"',
-  region: 'an AWS region (e.g. eu-west-1)',
-  workspace: 'a workspace name (at most 90 letters, digits, dashes and underscores)',
-  organization: 'an organization name (letters, digits, dashes and underscores)',
-  hostname: 'a hostname (e.g. app.terraform.io)',
-};
-
 /** An environment's backend configuration is wrong; the message names the environment and every field at fault. */
 export class BackendConfigError extends Error {
   constructor(environment: string, public readonly problems: readonly string[]) {
     super(problems.map((problem) => `environment ${JSON.stringify(environment)}: ${problem}`).join('\n'));
     this.name = 'BackendConfigError';
   }
-}
-
-/**
- * What is wrong with a backend configuration, one line per field (`backend.bucket is required ...`), without
- * the environment's name so that config/validate.ts can report it with the environment's other problems.
- */
-export function backendProblems(backend: BackendConfig | undefined): string[] {
-  if (backend === undefined) return [];
-  if (typeof backend !== 'object' || backend === null) return ['backend must be an object with a type'];
-  const type = (backend as { type?: unknown }).type;
-  if (!isBackendType(type)) {
-    return [`backend.type ${JSON.stringify(type)} is not one of ${Object.keys(BACKEND_FIELDS).join(', ')}`];
-  }
-  const fields = BACKEND_FIELDS[type];
-  const values = backend as unknown as Record<string, unknown>;
-  const known = new Set<string>(['type', ...fields.required, ...fields.optional]);
-  const problems: string[] = [];
-  for (const field of fields.required) {
-    const value = values[field];
-    if (typeof value !== 'string' || value.trim() === '') {
-      problems.push(`backend.${field} is required when backend.type is "${type}"`);
-    }
-  }
-  for (const [field, value] of Object.entries(values)) {
-    if (!known.has(field)) {
-      problems.push(`backend.${field} is not a setting of the ${type} backend (${[...known].join(', ')})`);
-    } else if (field in PATTERNS && typeof value === 'string' && value.trim() !== '') {
-      const pattern = field as keyof typeof PATTERNS;
-      if (!PATTERNS[pattern].test(value)) {
-        problems.push(`backend.${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
-      }
-    }
-  }
-  if (type === 'local' && values.path !== undefined && (typeof values.path !== 'string' || values.path === '')) {
-    problems.push('backend.path must be a non-empty file path');
-  }
-  if (type === 's3' && values.useLockfile !== undefined && typeof values.useLockfile !== 'boolean') {
-    problems.push(`backend.useLockfile ${JSON.stringify(values.useLockfile)} must be true or false`);
-  }
-  return problems;
 }
 
 /**
@@ -129,8 +59,4 @@ export function applyBackend(
         workspaces: new NamedCloudWorkspace(backend.workspace),
       });
   }
-}
-
-function isBackendType(type: unknown): type is BackendType {
-  return typeof type === 'string' && Object.hasOwn(BACKEND_FIELDS, type);
 }

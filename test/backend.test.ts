@@ -5,7 +5,8 @@ import { TerraformStack, Testing } from 'cdktf';
 import type { BackendConfig, EnvironmentConfig } from '../config/types';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { ConfigError, resolveEnvironments } from '../config/validate';
-import { applyBackend, BackendConfigError, backendProblems } from '../modules/backend';
+import { backendProblems } from '../config/backend';
+import { applyBackend, BackendConfigError } from '../modules/backend';
 import { synthesize } from './support/synth';
 import { describeWithTerraform, terraformCheck } from './support/terraform';
 
