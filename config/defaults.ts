@@ -1,3 +1,4 @@
+import { SETTING_DEFAULTS } from '../lambda/settings';
 import type { EnvironmentConfig, SyncTuning } from './types';
 
 /** Values an environment gets for every field it leaves out. The README's configuration reference lists the same. */
@@ -9,11 +10,11 @@ export const ENVIRONMENT_DEFAULTS = {
   backend: { type: 'local' },
 } as const;
 
-/** The sync contract's defaults (see lambda/ and the README). */
+/** The sync function's own defaults, under the environment's field names. */
 export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
-  maxLookupsPerInvocation: 200,
-  invocationsBeforeDeregistration: 3,
-  maxDeregistrationPercent: 50,
+  maxLookupsPerInvocation: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION,
+  invocationsBeforeDeregistration: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
+  maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
 };
 
 /** An environment after validation, with every default filled in: what the stack builds from. */

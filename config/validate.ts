@@ -1,4 +1,5 @@
 import type { EnvironmentConfig, SyncTuning } from './types';
+import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS, type ResolvedEnvironment } from './defaults';
 
@@ -190,11 +191,11 @@ function tagProblems(tags: EnvironmentConfig['tags']): string[] {
   });
 }
 
-/** The sync function's own limits (lambda/settings.ts): a value it would refuse must fail synth, not every run. */
+/** The sync function's own limits: a value it would refuse must fail synth, not every run. */
 export const TUNING_LIMITS: Readonly<Record<keyof SyncTuning, number>> = {
-  maxLookupsPerInvocation: 1000,
-  invocationsBeforeDeregistration: 1000,
-  maxDeregistrationPercent: 100,
+  maxLookupsPerInvocation: SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION.max,
+  invocationsBeforeDeregistration: SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION.max,
+  maxDeregistrationPercent: SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT.max,
 };
 
 function tuningProblems(sync: SyncTuning | undefined): string[] {

@@ -33,7 +33,8 @@ export const SETTING_DEFAULTS = {
   MAX_DEREGISTRATION_PERCENT: 50,
 } as const;
 
-const LIMITS = {
+/** Ranges the function accepts; config/ checks environments against the same at synth. */
+export const SETTING_LIMITS = {
   MAX_LOOKUP_PER_INVOCATION: { min: 1, max: 1000 },
   INVOCATIONS_BEFORE_DEREGISTRATION: { min: 1, max: 1000 },
   MAX_DEREGISTRATION_PERCENT: { min: 1, max: 100 },
@@ -67,7 +68,7 @@ export function parseSettings(env: Env): Settings {
     }
   };
   const albDnsName = field('ALB_DNS_NAME', required(hostname));
-  const albListener = field('ALB_LISTENER', required(integerIn(LIMITS.port)));
+  const albListener = field('ALB_LISTENER', required(integerIn(SETTING_LIMITS.port)));
   const targetGroupArn = field('NLB_TG_ARN', required(targetGroupArnValue));
   const settings: Settings = {
     albDnsName,
@@ -75,16 +76,16 @@ export function parseSettings(env: Env): Settings {
     targetGroupArn,
     region: targetGroupArn && TARGET_GROUP_ARN.exec(targetGroupArn)![1],
     bucket: field('S3_BUCKET', required(bucketName)),
-    maxLookups: field('MAX_LOOKUP_PER_INVOCATION', optional(integerIn(LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
+    maxLookups: field('MAX_LOOKUP_PER_INVOCATION', optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
     invocationsBeforeDeregistration: field(
       'INVOCATIONS_BEFORE_DEREGISTRATION',
-      optional(integerIn(LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION),
+      optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION),
     ),
     publishIpCount: field('CW_METRIC_FLAG_IP_COUNT', optional(flag, SETTING_DEFAULTS.CW_METRIC_FLAG_IP_COUNT)),
     sameVpc: field('SAME_VPC', optional(flag, SETTING_DEFAULTS.SAME_VPC)),
     maxDeregistrationPercent: field(
       'MAX_DEREGISTRATION_PERCENT',
-      optional(integerIn(LIMITS.MAX_DEREGISTRATION_PERCENT), SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT),
+      optional(integerIn(SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT), SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT),
     ),
     dnsServers: field('DNS_SERVERS', optional(dnsServerList, undefined)),
   };
@@ -144,8 +145,8 @@ function dnsServerList(value: string): readonly DnsServer[] {
     const [host, port, ...rest] = entry.trim().split(':');
     const validHost = isIpv4(host) || (host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label)));
     const portNumber = port === undefined ? DNS_PORT : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-    if (!validHost || rest.length > 0 || !(portNumber >= LIMITS.port.min && portNumber <= LIMITS.port.max)) {
-      throw new Error(`must be comma-separated host or host:port entries (ports ${LIMITS.port.min}-${LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`);
+    if (!validHost || rest.length > 0 || !(portNumber >= SETTING_LIMITS.port.min && portNumber <= SETTING_LIMITS.port.max)) {
+      throw new Error(`must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`);
     }
     return { host, port: portNumber };
   });
