@@ -24,6 +24,8 @@ export interface DiscoveryOptions {
   readonly concurrency?: number;
   /** stop when the chance an address is still unseen is below this @default 1e-4 */
   readonly missChance?: number;
+  /** Once aborted, no further batch is sent and the discovery ends unclean with what it found. @default none */
+  readonly signal?: AbortSignal;
 }
 
 /** An ALB answers with at most this many addresses, drawn at random from all of its nodes. */
@@ -138,7 +140,7 @@ export async function discover(
     (fullAnswers > 0 && unseenChance(seen.size, fullAnswers) < missChance);
 
   await ask(1);
-  while (!complete() && queries < maxLookups) {
+  while (!complete() && queries < maxLookups && !options.signal?.aborted) {
     const remaining = maxLookups - queries;
     const wanted = fullAnswers === 0 ? servers.length : answersStillNeeded(seen.size, fullAnswers, missChance, remaining);
     // A batch in which nothing answered means the servers are down: more queries would only burn the run's time.

@@ -6,8 +6,8 @@ import { describeError, readState, stateKey, writeState, type StateLocation } fr
 import { deregisterTargets, describeTargets, registerTargets } from './targets';
 import type { Decision, Discovery, StateRead, Target } from './types';
 
-/** Both bounded well inside a one-minute run: at most maxLookups / concurrency rounds of one query timeout. */
-export const DNS_TIMEOUTS = { queryMs: 1_000, authoritativeLookupMs: 2_000 } as const;
+/** Per query, per name-server lookup, and for a whole discovery: together well inside the 30 s function timeout. */
+export const DNS_TIMEOUTS = { queryMs: 1_000, authoritativeLookupMs: 2_000, discoveryMs: 12_000 } as const;
 
 /** Conditional state writes lost to other runs before this run gives up (and reports an error). */
 export const MAX_WRITE_ATTEMPTS = 3;
@@ -42,7 +42,10 @@ export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<D
   const name = settings.albDnsName;
   try {
     const servers = settings.dnsServers ?? (await deps.findServers(name));
-    const discovery = await discover(name, servers, deps.query, { maxLookups: settings.maxLookups });
+    // Discovery gets a budget of its own, so slow name servers leave the run time for its AWS calls.
+    const budget = AbortSignal.timeout(DNS_TIMEOUTS.discoveryMs);
+    const signal = deps.abortSignal ? AbortSignal.any([deps.abortSignal, budget]) : budget;
+    const discovery = await discover(name, servers, deps.query, { maxLookups: settings.maxLookups, signal });
     if (discovery.ips.length > 0) return { discovery };
     const error = `DNS discovery of ${name} found no usable address (${discovery.failures} of ${discovery.queries} queries failed, ignored: ${discovery.ignored.join(', ') || 'none'})`;
     return { discovery, error };

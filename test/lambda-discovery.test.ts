@@ -107,6 +107,22 @@ describe('discover with the sampling model', () => {
     expect(missed).toBeLessThan(0.08);
   });
 
+  test('once its signal aborts it sends no further batch and ends unclean with what it found', async () => {
+    const controller = new AbortController();
+    const model = modelQuery(nodeIps(100), 11);
+    let sent = 0;
+    const query: QueryFn = async (server, name) => {
+      sent += 1;
+      if (sent === 20) controller.abort(); // out of time in the middle of a batch
+      return model(server, name);
+    };
+    const discovery = await discover(NAME, SERVERS, query, { maxLookups: 200, signal: controller.signal });
+    expect(discovery.queries).toBe(sent);
+    expect(discovery.queries).toBeLessThan(20 + 16); // the batch in flight finishes; no other starts
+    expect(discovery.clean).toBe(false);
+    expect(discovery.ips.length).toBeGreaterThan(8);
+  });
+
   test('an ALB too large for the lookup cap is found in part and reported unclean', async () => {
     const discovery = await discover(NAME, SERVERS, modelQuery(nodeIps(150), 7), { maxLookups: 60 });
     expect(discovery.queries).toBe(60);
