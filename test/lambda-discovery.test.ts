@@ -1,35 +1,22 @@
 import * as dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { answersStillNeeded, authoritativeServers, discover, udpQuery, unseenChance, type DnsServer, type QueryFn } from '../lambda/discovery';
+import { albDnsModel, nodeAddresses as nodeIps } from '../bench/dns-model';
+import { createRng, sample } from '../bench/rng';
+import {
+  ANSWER_SIZE,
+  answersStillNeeded,
+  authoritativeServers,
+  discover,
+  udpQuery,
+  unseenChance,
+  type DnsServer,
+  type QueryFn,
+} from '../lambda/discovery';
 
-/** Seeded PRNG (mulberry32), so every model run is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const nodeIps = (n: number, prefix = '10.1') => Array.from({ length: n }, (_, i) => `${prefix}.${i >> 8}.${i & 255}`);
-
-/** An ALB's DNS as observed: each answer is min(8, N) addresses drawn at random, without replacement. */
-function sample(ips: readonly string[], random: () => number): string[] {
-  const pool = [...ips];
-  for (let i = 0; i < Math.min(8, pool.length); i++) {
-    const j = i + Math.floor(random() * (pool.length - i));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, 8);
-}
-
-function modelQuery(ips: readonly string[], seed: number): QueryFn {
-  const random = seeded(seed);
-  return async () => ({ ok: true, addresses: sample(ips, random) });
-}
+/** The benchmark's seeded model of an ALB's DNS: each answer is min(8, N) of the N addresses, at random. */
+const modelQuery = (ips: readonly string[], seed: number): QueryFn =>
+  albDnsModel(NAME, createRng(seed), () => ({ up: true, addresses: ips }));
 
 const SERVERS: DnsServer[] = [
   { host: '192.0.2.1', port: 53 },
@@ -131,7 +118,7 @@ describe('discover with the sampling model', () => {
   });
 
   test('spreads queries round-robin over the servers, never more in flight than the concurrency', async () => {
-    const random = seeded(3);
+    const random = createRng(3);
     const perServer = new Map<string, number>();
     let inFlight = 0;
     let peak = 0;
@@ -140,7 +127,7 @@ describe('discover with the sampling model', () => {
       peak = Math.max(peak, ++inFlight);
       await new Promise((resolve) => setImmediate(resolve));
       inFlight -= 1;
-      return { ok: true, addresses: sample(nodeIps(60), random) };
+      return { ok: true, addresses: sample(random, nodeIps(60), ANSWER_SIZE) };
     };
     const discovery = await discover(NAME, SERVERS, query, { maxLookups: 300, concurrency: 5 });
     expect(peak).toBe(5);
@@ -294,8 +281,8 @@ describe('udpQuery against a DNS server on 127.0.0.1', () => {
 
   test('discovers all 40 nodes of an ALB-like server over real UDP', async () => {
     const ips = nodeIps(40);
-    const random = seeded(40);
-    const alb = await Promise.all([0, 1].map(() => start((q) => [response(q, { answers: aRecords(NAME, sample(ips, random)) })])));
+    const random = createRng(40);
+    const alb = await Promise.all([0, 1].map(() => start((q) => [response(q, { answers: aRecords(NAME, sample(random, ips, ANSWER_SIZE)) })])));
     const discovery = await discover(NAME, alb, query, { maxLookups: 200 });
     expect(discovery).toMatchObject({ ips, failures: 0, clean: true });
   });
