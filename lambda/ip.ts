@@ -3,12 +3,7 @@
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** The ranges ELBv2 accepts for ip targets: RFC 1918 and RFC 6598 (shared address space). */
-const TARGET_RANGES = [
-  { base: '10.0.0.0', bits: 8 },
-  { base: '172.16.0.0', bits: 12 },
-  { base: '192.168.0.0', bits: 16 },
-  { base: '100.64.0.0', bits: 10 },
-] as const;
+export const TARGET_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'] as const;
 
 export function isIpv4(text: string): boolean {
   return IPV4.test(text);
@@ -22,7 +17,11 @@ function toNumber(ip: string): number {
 export function isTargetableIpv4(text: string): boolean {
   if (!isIpv4(text)) return false;
   const n = toNumber(text);
-  return TARGET_RANGES.some(({ base, bits }) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(toNumber(base) / 2 ** (32 - bits)));
+  return TARGET_CIDRS.some((cidr) => {
+    const [base, bits] = cidr.split('/');
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n / size) === Math.floor(toNumber(base) / size);
+  });
 }
 
 /** Numeric order, so logs and state list 10.0.0.9 before 10.0.0.10. Non-IPv4 text sorts after, by text. */

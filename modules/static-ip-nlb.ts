@@ -6,15 +6,16 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { TARGET_CIDRS } from '../lambda/ip';
 
 /** AWS's limit on load balancer and target group names. */
 export const LOAD_BALANCER_NAME_MAX_LENGTH = 32;
 
 /**
- * The only addresses an IP-type target may have (RFC 1918 and RFC 6598). Without the ALB's security group,
- * egress to these ranges on the forwarded ports reaches every possible target and nothing else.
+ * The only addresses an IP-type target may have, the same ranges the sync function registers. Without the
+ * ALB's security group, egress to these ranges on the forwarded ports reaches every possible target and nothing else.
  */
-export const PRIVATE_TARGET_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'] as const;
+export const PRIVATE_TARGET_RANGES = TARGET_CIDRS;
 
 /**
  * TCP health checks on the traffic port: they prove an ALB node accepts connections, independently of the
