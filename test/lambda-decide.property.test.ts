@@ -61,6 +61,15 @@ describe('decide (properties)', () => {
     );
   });
 
+  test('a decision that deregisters always changes the state (the handler removes only after its write wins)', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const decision = decide(i);
+        if (decision.deregister.length > 0) expect(decision.stateChanged).toBe(true);
+      }),
+    );
+  });
+
   test('deregisters only registered targets, as reported, whose grace period is over', () => {
     fc.assert(
       fc.property(input, (i) => {
