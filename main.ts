@@ -1,7 +1,7 @@
 import { App } from 'cdktf';
 import type { EnvironmentConfig } from './config/types';
-import { EXAMPLE_ENVIRONMENTS } from './config/environments';
-import { resolveEnvironments } from './config/validate';
+import { ENVIRONMENTS } from './config/environments';
+import { ConfigError, resolveEnvironments } from './config/validate';
 import { StaticIpStack } from './modules/static-ip-stack';
 
 export interface BuildAppOptions {
@@ -25,5 +25,12 @@ export function buildApp(environments: readonly EnvironmentConfig[], options: Bu
 }
 
 if (require.main === module) {
-  buildApp(EXAMPLE_ENVIRONMENTS).synth();
+  try {
+    buildApp(ENVIRONMENTS).synth();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // A configuration problem is the user's to fix, not a crash: its lines, once, and no stack trace.
+    process.stderr.write(`Invalid configuration in config/environments.ts:\n${error.problems.map((line) => `  - ${line}`).join('\n')}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -1,10 +1,28 @@
-import type { EnvironmentConfig, SyncTuning } from './types';
+import { Token } from 'cdktf';
+import type {
+  AlbConfig,
+  EnvironmentConfig,
+  RouteConfig,
+  RouteMode,
+  StaticIpPoolConfig,
+  SyncTuning,
+  ZoneConfig,
+} from './types';
 import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
-import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS, type ResolvedEnvironment } from './defaults';
+import { isPlainObject, unknownKeyProblems } from './keys';
+import {
+  ALB_TARGET_HEALTH_CHECK_DEFAULTS,
+  ENVIRONMENT_DEFAULTS,
+  SYNC_TUNING_DEFAULTS,
+  type ResolvedAlb,
+  type ResolvedEnvironment,
+  type ResolvedRoute,
+  type ResolvedZone,
+} from './defaults';
 
 /**
- * `<name>-static-ip`, the longest name derived from an environment's, must fit the 32 characters AWS allows
+ * `<name>-alb-<port>`, the longest name derived from an environment's, must fit the 32 characters AWS allows
  * load balancer and target group names.
  */
 export const ENVIRONMENT_NAME_MAX_LENGTH = 22;
@@ -12,36 +30,60 @@ export const ENVIRONMENT_NAME_MAX_LENGTH = 22;
 /** Load balancer names cannot start with `internal`, security group names not with `sg-`. */
 const RESERVED_NAME_PREFIXES = ['internal', 'sg-'] as const;
 
-/** AWS's default quota of inbound rules per security group: the NLB's has one per port and CIDR. */
+/** AWS's default quota of inbound rules per security group: the NLB's has one per route port and CIDR. */
 const SECURITY_GROUP_INBOUND_RULES_MAX = 60;
+
+/** An ALB may be the target of at most two NLBs (one ALB-type target group each). */
+const NLBS_PER_ALB_MAX = 2;
 
 /** The oldest Node.js major the bundle targets (esbuild `node20`). */
 const OLDEST_NODE_MAJOR = 20;
 
 const AWS_ID_HEX = '([0-9a-f]{8}|[0-9a-f]{17})';
 const REGION = '[a-z]{2}(-[a-z]+)+-\\d{1,2}';
+const PARTITION = 'aws(-cn|-us-gov)?';
 
 const PATTERNS = {
   name: new RegExp(`^[a-z]([a-z0-9-]{0,${ENVIRONMENT_NAME_MAX_LENGTH - 2}}[a-z0-9])?$`),
   region: new RegExp(`^${REGION}$`),
+  availabilityZone: new RegExp(`^(${REGION})[a-z]$`),
   vpcId: new RegExp(`^vpc-${AWS_ID_HEX}$`),
   subnetId: new RegExp(`^subnet-${AWS_ID_HEX}$`),
   securityGroupId: new RegExp(`^sg-${AWS_ID_HEX}$`),
+  allocationId: new RegExp(`^eipalloc-${AWS_ID_HEX}$`),
+  ipamPoolId: /^ipam-pool-[0-9a-f]{17}$/,
+  publicIpv4Pool: /^ipv4pool-ec2-[0-9a-f]{17}$/,
   /** Internal ALBs' names start with `internal-`; internet-facing ones resolve to public IPs, which cannot be IP targets. */
   internalAlbDnsName: new RegExp(`^internal-[a-z0-9-]+-\\d+\\.(${REGION})\\.elb\\.amazonaws\\.com(\\.cn)?$`),
-  snsTopicArn: new RegExp(`^arn:aws(-cn|-us-gov)?:sns:${REGION}:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`),
+  albArn: new RegExp(`^arn:${PARTITION}:elasticloadbalancing:(${REGION}):\\d{12}:loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`),
+  albListenerArn: new RegExp(`^arn:${PARTITION}:elasticloadbalancing:(${REGION}):\\d{12}:listener/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}$`),
+  albName: /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/,
+  snsTopicArn: new RegExp(`^arn:${PARTITION}:sns:${REGION}:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`),
+  healthCheckPath: /^\/[\x21-\x7e]{0,1023}$/,
+  matcher: /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
   nodeRuntime: /^nodejs(\d+)\.x$/,
 } as const;
 
-const DESCRIPTIONS = {
+const DESCRIPTIONS: Readonly<Record<Exclude<keyof typeof PATTERNS, 'nodeRuntime'>, string>> = {
   name: `a stack name (lowercase letters, digits and dashes, starting with a letter, at most ${ENVIRONMENT_NAME_MAX_LENGTH} characters)`,
   region: 'an AWS region (e.g. eu-west-1)',
+  availabilityZone: 'an Availability Zone name (e.g. eu-west-1a)',
   vpcId: 'a VPC id (vpc-<8 or 17 hex>)',
   subnetId: 'a subnet id (subnet-<8 or 17 hex>)',
   securityGroupId: 'a security group id (sg-<8 or 17 hex>)',
+  allocationId: 'an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
+  ipamPoolId: 'an IPAM pool id (ipam-pool-<17 hex>)',
+  publicIpv4Pool: 'a public IPv4 pool id (ipv4pool-ec2-<17 hex>)',
   internalAlbDnsName: "an internal ALB's DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)",
+  albArn: "an ALB's ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>)",
+  albListenerArn: 'an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
+  albName: 'an ALB name (1-32 letters, digits and dashes)',
   snsTopicArn: 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)',
-} as const;
+  healthCheckPath: 'a health check path (starting with /, at most 1024 printable characters)',
+  matcher: 'HTTP codes (e.g. 200, 200-399 or 200,301)',
+};
+
+type Pattern = keyof typeof DESCRIPTIONS;
 
 /** Raised before any construct exists; every line names the environment and the field at fault. */
 export class ConfigError extends Error {
@@ -53,14 +95,17 @@ export class ConfigError extends Error {
 
 /** Validates every environment (collecting all problems of all of them) and fills in the defaults. */
 export function resolveEnvironments(configs: readonly EnvironmentConfig[]): ResolvedEnvironment[] {
-  if (configs.length === 0) throw new ConfigError(['no environments configured']);
-  const problems = configs.flatMap(environmentProblems);
+  if (!Array.isArray(configs) || configs.length === 0) throw new ConfigError(['no environments configured']);
+  const problems = configs.flatMap((config) => prefixed(config, environmentProblems(config)));
   const names = configs.map((config) => config.name);
   for (const name of new Set(names.filter((name, i) => names.indexOf(name) !== i))) {
     problems.push(`environment ${JSON.stringify(name)}: name is used by more than one environment`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return configs.map(withDefaults);
+  const resolved = configs.map(withDefaults);
+  problems.push(...nlbsPerAlbProblems(resolved));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return resolved;
 }
 
 /** Validates one environment and fills in the defaults. */
@@ -68,99 +113,408 @@ export function resolveEnvironment(config: EnvironmentConfig): ResolvedEnvironme
   return resolveEnvironments([config])[0];
 }
 
+function prefixed(config: EnvironmentConfig, problems: readonly string[]): string[] {
+  return problems.map((problem) => `environment ${JSON.stringify(config?.name)}: ${problem}`);
+}
+
+/** A literal string to check at synth; a Terraform token is checked at plan time instead. */
+function literal(value: unknown): value is string {
+  return typeof value === 'string' && !Token.isUnresolved(value);
+}
+
+/** The routes an environment serves: its own, or ports 80 and 443 to its only ALB. */
+function routesOf(config: EnvironmentConfig): readonly RouteConfig[] {
+  if (config.routes !== undefined) return config.routes;
+  const albKeys = isPlainObject(config.albs) ? Object.keys(config.albs) : [];
+  return albKeys.length === 1 ? ENVIRONMENT_DEFAULTS.routePorts.map((listenerPort) => ({ listenerPort, alb: albKeys[0] })) : [];
+}
+
 function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
+  const nlb = config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb;
+  const albKeys = Object.keys(config.albs);
+  const accelerator = config.frontDoors?.globalAccelerator;
   return {
-    ...config,
-    ports: config.ports ?? ENVIRONMENT_DEFAULTS.ports,
+    name: config.name,
+    region: config.region,
+    vpcId: config.vpcId,
+    zones: (config.zones ?? []).map(
+      (zone): ResolvedZone => ({
+        availabilityZone: zone.availabilityZone,
+        subnetId: zone.subnetId,
+        staticIp: zone.staticIp ?? { pool: config.staticIps?.pool },
+      }),
+    ),
+    protect: config.staticIps?.protect ?? ENVIRONMENT_DEFAULTS.protect,
+    albs: new Map(albKeys.map((key): [string, ResolvedAlb] => [key, { key, ...config.albs[key] }])),
+    routes: routesOf(config).map(
+      (route): ResolvedRoute => ({
+        listenerPort: route.listenerPort,
+        alb: route.alb ?? albKeys[0],
+        albPort: route.albPort ?? route.listenerPort,
+        mode: route.mode ?? ENVIRONMENT_DEFAULTS.mode,
+        healthCheck: {
+          protocol: route.healthCheck?.protocol ?? ((route.albPort ?? route.listenerPort) === 443 ? 'HTTPS' : 'HTTP'),
+          path: route.healthCheck?.path ?? ALB_TARGET_HEALTH_CHECK_DEFAULTS.path,
+          port: route.healthCheck?.port ?? route.albPort ?? route.listenerPort,
+          matcher: route.healthCheck?.matcher ?? ALB_TARGET_HEALTH_CHECK_DEFAULTS.matcher,
+        },
+        albListenerArn: route.albListenerArn,
+        standby: route.standby,
+      }),
+    ),
+    nlb,
+    globalAccelerator: accelerator && {
+      ipAddressType: accelerator.ipAddressType ?? ENVIRONMENT_DEFAULTS.acceleratorIpAddressType,
+      ipAddresses: accelerator.ipAddresses,
+    },
     ingressCidrs: config.ingressCidrs ?? ENVIRONMENT_DEFAULTS.ingressCidrs,
     tags: config.tags ?? ENVIRONMENT_DEFAULTS.tags,
     sync: { ...SYNC_TUNING_DEFAULTS, ...config.sync },
+    alarmTopicArn: config.alarmTopicArn,
     lambdaRuntime: config.lambdaRuntime ?? ENVIRONMENT_DEFAULTS.lambdaRuntime,
     backend: config.backend ?? ENVIRONMENT_DEFAULTS.backend,
   };
 }
 
-function environmentProblems(config: EnvironmentConfig): string[] {
-  const problems: string[] = [];
-  const matches = (field: string, value: unknown, pattern: keyof typeof DESCRIPTIONS): void => {
-    if (typeof value !== 'string' || !PATTERNS[pattern].test(value)) {
-      problems.push(`${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
-    }
-  };
-  const list = <T>(field: string, values: readonly T[] | undefined, check: (value: T, at: string) => void): void => {
-    if (values === undefined) return;
+/** Collects problems; each check names its field. */
+class Problems {
+  readonly lines: string[] = [];
+
+  add(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** A literal that must match a pattern; tokens pass (Terraform checks them at plan time). */
+  matches(field: string, value: unknown, pattern: Pattern): boolean {
+    if (value !== undefined && Token.isUnresolved(value)) return true;
+    if (typeof value === 'string' && PATTERNS[pattern].test(value)) return true;
+    this.add(`${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
+    return false;
+  }
+
+  port(field: string, value: unknown): boolean {
+    if (Number.isInteger(value) && (value as number) >= SETTING_LIMITS.port.min && (value as number) <= SETTING_LIMITS.port.max) return true;
+    this.add(`${field} ${JSON.stringify(value)} is not a port (${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max})`);
+    return false;
+  }
+
+  /** A non-empty list without duplicates; `check` runs on each entry. */
+  list<T>(field: string, values: unknown, check: (value: T, at: string) => void): values is readonly T[] {
     if (!Array.isArray(values) || values.length === 0) {
-      problems.push(`${field} must list at least one entry`);
-      return;
+      this.add(`${field} must list at least one entry`);
+      return false;
     }
     values.forEach((value, i) => {
       const at = `${field}[${i}]`;
-      if (values.indexOf(value) !== i) problems.push(`${at} ${JSON.stringify(value)} is a duplicate`);
-      else check(value, at);
+      if (typeof value !== 'object' && values.indexOf(value) !== i) this.add(`${at} ${JSON.stringify(value)} is a duplicate`);
+      else check(value as T, at);
     });
-  };
+    return true;
+  }
 
-  matches('name', config.name, 'name');
+  boolean(field: string, value: unknown): void {
+    if (value !== undefined && typeof value !== 'boolean') this.add(`${field} ${JSON.stringify(value)} must be true or false`);
+  }
+}
+
+function environmentProblems(config: EnvironmentConfig): string[] {
+  if (!isPlainObject(config)) return ['must be an object'];
+  const problems = new Problems();
+  unknownKeyProblems(config).forEach((line) => problems.add(line));
+
+  problems.matches('name', config.name, 'name');
   const reserved = RESERVED_NAME_PREFIXES.find((prefix) => String(config.name).startsWith(prefix));
-  if (reserved !== undefined) {
-    problems.push(`name ${JSON.stringify(config.name)} must not start with "${reserved}" (reserved by AWS)`);
-  }
-  matches('region', config.region, 'region');
-  matches('vpcId', config.vpcId, 'vpcId');
-  if (config.publicSubnetIds === undefined) problems.push('publicSubnetIds must list at least one entry');
-  list('publicSubnetIds', config.publicSubnetIds, (id, at) => matches(at, id, 'subnetId'));
+  if (reserved !== undefined) problems.add(`name ${JSON.stringify(config.name)} must not start with "${reserved}" (reserved by AWS)`);
+  const regionValid = problems.matches('region', config.region, 'region');
+  problems.matches('vpcId', config.vpcId, 'vpcId');
 
-  if (config.alb === undefined) {
-    problems.push('alb is required (the internal ALB: dnsName, optionally securityGroupId)');
-  } else {
-    albProblems(config, problems, matches);
+  const nlb = config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb;
+  problems.boolean('frontDoors.nlb', config.frontDoors?.nlb);
+  if (nlb) zoneProblems(config, problems, regionValid);
+  else if (config.zones !== undefined) problems.add('zones is set but frontDoors.nlb is false: zones are the NLB\'s; remove them');
+  if (!nlb && config.frontDoors?.globalAccelerator === undefined) {
+    problems.add('frontDoors: with nlb false, a globalAccelerator is the only front door and must be set');
   }
+  staticIpsProblems(config, problems, regionValid);
+  albProblems(config, problems, regionValid);
+  routeProblems(config, problems, nlb);
+  acceleratorProblems(config, problems);
 
-  list('ports', config.ports, (port, at) => {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${at} ${port} is outside 1-65535`);
-  });
-  list('ingressCidrs', config.ingressCidrs, (cidr, at) => {
-    const problem = ipv4CidrProblem(cidr);
-    if (problem) problems.push(`${at} ${JSON.stringify(cidr)} ${problem}`);
-  });
-  const inboundRules = (config.ports ?? ENVIRONMENT_DEFAULTS.ports).length * (config.ingressCidrs ?? []).length;
+  if (config.ingressCidrs !== undefined) {
+    problems.list<string>('ingressCidrs', config.ingressCidrs, (cidr, at) => {
+      const problem = ipv4CidrProblem(cidr);
+      if (problem) problems.add(`${at} ${JSON.stringify(cidr)} ${problem}`);
+    });
+  }
+  const clientPorts = Array.isArray(routesOf(config)) ? routesOf(config).length : 0;
+  const inboundRules = clientPorts * (config.ingressCidrs ?? ENVIRONMENT_DEFAULTS.ingressCidrs).length;
   if (inboundRules > SECURITY_GROUP_INBOUND_RULES_MAX) {
-    problems.push(
-      `ingressCidrs: ${inboundRules} rules (ports x CIDRs) exceed the default quota of ` +
+    problems.add(
+      `ingressCidrs: ${inboundRules} rules (routes x CIDRs) exceed the default quota of ` +
         `${SECURITY_GROUP_INBOUND_RULES_MAX} inbound rules per security group; summarize the CIDRs`,
     );
   }
-  problems.push(...tagProblems(config.tags));
-  problems.push(...tuningProblems(config.sync));
-  problems.push(...backendProblems(config.backend));
-  if (config.alarmTopicArn !== undefined) matches('alarmTopicArn', config.alarmTopicArn, 'snsTopicArn');
+  tagProblems('tags', config.tags).forEach((line) => problems.add(line));
+  tuningProblems(config.sync).forEach((line) => problems.add(line));
+  backendProblems(config.backend).forEach((line) => problems.add(line));
+  if (config.alarmTopicArn !== undefined) problems.matches('alarmTopicArn', config.alarmTopicArn, 'snsTopicArn');
   if (config.lambdaRuntime !== undefined) {
-    const major = PATTERNS.nodeRuntime.exec(config.lambdaRuntime)?.[1];
+    const major = PATTERNS.nodeRuntime.exec(String(config.lambdaRuntime))?.[1];
     if (major === undefined || Number(major) < OLDEST_NODE_MAJOR) {
-      problems.push(
+      problems.add(
         `lambdaRuntime ${JSON.stringify(config.lambdaRuntime)} is not a Node.js runtime ` +
           `(nodejs<major>.x, ${OLDEST_NODE_MAJOR} or later)`,
       );
     }
   }
-  return problems.map((problem) => `environment ${JSON.stringify(config.name)}: ${problem}`);
+  return problems.lines;
 }
 
-function albProblems(
-  config: EnvironmentConfig,
-  problems: string[],
-  matches: (field: string, value: unknown, pattern: keyof typeof DESCRIPTIONS) => void,
+function zoneProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {
+  if (!problems.list<ZoneConfig>('zones', config.zones, () => undefined)) return;
+  const seen = { zone: new Map<string, number>(), subnet: new Map<string, number>(), address: new Map<string, number>() };
+  const once = (kind: keyof typeof seen, what: string, value: unknown, at: string, i: number): void => {
+    if (!literal(value)) return;
+    const first = seen[kind].get(value);
+    if (first === undefined) seen[kind].set(value, i);
+    else problems.add(`${at} ${JSON.stringify(value)} is also zones[${first}]'s ${what}`);
+  };
+  config.zones!.forEach((zone, i) => {
+    const at = `zones[${i}]`;
+    if (!isPlainObject(zone)) return problems.add(`${at} must be an object { availabilityZone, subnetId }`);
+    if (zone.availabilityZone === undefined) {
+      problems.add(`${at}.availabilityZone is required: the static IP is kept per Availability Zone (e.g. "${config.region}a")`);
+    } else if (problems.matches(`${at}.availabilityZone`, zone.availabilityZone, 'availabilityZone')) {
+      const zoneRegion = PATTERNS.availabilityZone.exec(zone.availabilityZone)?.[1];
+      if (regionValid && zoneRegion !== undefined && zoneRegion !== config.region) {
+        problems.add(`${at}.availabilityZone ${JSON.stringify(zone.availabilityZone)} is not in the environment's region ${config.region}`);
+      }
+      once('zone', 'Availability Zone', zone.availabilityZone, `${at}.availabilityZone`, i);
+    }
+    if (zone.subnetId === undefined) problems.add(`${at}.subnetId is required`);
+    else if (problems.matches(`${at}.subnetId`, zone.subnetId, 'subnetId')) once('subnet', 'subnet', zone.subnetId, `${at}.subnetId`, i);
+    const staticIp = zone.staticIp as Record<string, unknown> | undefined;
+    if (staticIp === undefined) return;
+    const sources = ['allocationId', 'publicIp', 'tags', 'pool'].filter((field) => staticIp[field] !== undefined);
+    if (sources.length !== 1) {
+      const both = sources.includes('pool') && sources.length > 1;
+      return problems.add(
+        both
+          ? `${at}.staticIp names an existing address (${sources.filter((s) => s !== 'pool').join(', ')}) and a pool: give one`
+          : `${at}.staticIp must have exactly one of allocationId, publicIp, tags or pool (found ${sources.join(', ') || 'none'})`,
+      );
+    }
+    if (staticIp.adopt !== undefined && sources[0] !== 'allocationId') problems.add(`${at}.staticIp.adopt needs allocationId`);
+    problems.boolean(`${at}.staticIp.adopt`, staticIp.adopt);
+    switch (sources[0]) {
+      case 'allocationId':
+        if (problems.matches(`${at}.staticIp.allocationId`, staticIp.allocationId, 'allocationId')) {
+          once('address', 'address', staticIp.allocationId, `${at}.staticIp.allocationId`, i);
+        }
+        break;
+      case 'publicIp': {
+        const problem = publicIpv4Problem(staticIp.publicIp);
+        if (problem) problems.add(`${at}.staticIp.publicIp ${JSON.stringify(staticIp.publicIp)} ${problem}`);
+        else once('address', 'address', staticIp.publicIp, `${at}.staticIp.publicIp`, i);
+        break;
+      }
+      case 'tags':
+        if (!isPlainObject(staticIp.tags) || Object.keys(staticIp.tags).length === 0) {
+          problems.add(`${at}.staticIp.tags must name at least one tag`);
+        } else {
+          tagProblems(`${at}.staticIp.tags`, staticIp.tags as Record<string, string>).forEach((line) => problems.add(line));
+        }
+        break;
+      case 'pool':
+        poolProblems(`${at}.staticIp.pool`, staticIp.pool as StaticIpPoolConfig, config, problems, regionValid);
+        break;
+    }
+  });
+}
+
+function staticIpsProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {
+  if (config.staticIps === undefined) return;
+  problems.boolean('staticIps.protect', config.staticIps.protect);
+  if (config.staticIps.pool !== undefined) poolProblems('staticIps.pool', config.staticIps.pool, config, problems, regionValid);
+}
+
+function poolProblems(field: string, pool: StaticIpPoolConfig, config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {
+  if (!isPlainObject(pool)) return problems.add(`${field} must be { ipamPoolId, region } or { publicIpv4Pool, region }`);
+  const ipam = 'ipamPoolId' in pool && pool.ipamPoolId !== undefined;
+  const byoip = 'publicIpv4Pool' in pool && pool.publicIpv4Pool !== undefined;
+  if (ipam === byoip) return problems.add(`${field} must have exactly one of ipamPoolId or publicIpv4Pool`);
+  if (ipam) problems.matches(`${field}.ipamPoolId`, pool.ipamPoolId, 'ipamPoolId');
+  else problems.matches(`${field}.publicIpv4Pool`, (pool as { publicIpv4Pool: string }).publicIpv4Pool, 'publicIpv4Pool');
+  if (pool.region === undefined) {
+    problems.add(`${field}.region is required: the pool's region (its IPAM locale), which must be ${config.region}`);
+  } else if (problems.matches(`${field}.region`, pool.region, 'region') && regionValid && pool.region !== config.region) {
+    problems.add(`${field} is in region ${pool.region}, not the environment's region ${config.region}: Elastic IPs are regional`);
+  }
+}
+
+function albProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {
+  if (!isPlainObject(config.albs) || Object.keys(config.albs).length === 0) {
+    return problems.add('albs must name at least one ALB, e.g. { app: { dnsName: "internal-app-123.<region>.elb.amazonaws.com" } }');
+  }
+  for (const [key, alb] of Object.entries(config.albs as Readonly<Record<string, AlbConfig>>)) {
+    const at = `albs.${key}`;
+    if (!/^[a-z][a-z0-9-]{0,19}$/.test(key)) problems.add(`${at}: the key must be 1-20 lowercase letters, digits and dashes, starting with a letter`);
+    if (!isPlainObject(alb as unknown)) {
+      problems.add(`${at} must be an object { dnsName | arn | name, securityGroupId? }`);
+      continue;
+    }
+    if (alb.dnsName === undefined && alb.arn === undefined && alb.name === undefined) {
+      problems.add(`${at} needs dnsName, arn or name`);
+    }
+    if (alb.arn !== undefined && alb.name !== undefined) problems.add(`${at} is given both by name and by arn: give one`);
+    const inRegion = (field: string, value: string | undefined, pattern: Pattern): void => {
+      if (!literal(value) || !problems.matches(`${at}.${field}`, value, pattern)) return;
+      const region = PATTERNS[pattern].exec(value)?.[pattern === 'internalAlbDnsName' ? 1 : 2];
+      if (regionValid && region !== undefined && region !== config.region) {
+        problems.add(`${at}.${field} ${JSON.stringify(value)} is in region ${region}, not the environment's region ${config.region}`);
+      }
+    };
+    if (alb.dnsName !== undefined) inRegion('dnsName', alb.dnsName, 'internalAlbDnsName');
+    if (alb.arn !== undefined) inRegion('arn', alb.arn, 'albArn');
+    if (alb.name !== undefined) problems.matches(`${at}.name`, alb.name, 'albName');
+    if (alb.securityGroupId !== undefined) problems.matches(`${at}.securityGroupId`, alb.securityGroupId, 'securityGroupId');
+    if (alb.outsideVpc !== undefined) {
+      problems.list<string>(`${at}.outsideVpc.cidrs`, alb.outsideVpc?.cidrs, (cidr, cidrAt) => {
+        const problem = ipv4CidrProblem(cidr);
+        if (problem) problems.add(`${cidrAt} ${JSON.stringify(cidr)} ${problem}`);
+      });
+    }
+  }
+}
+
+const MODES: readonly RouteMode[] = ['ip-sync', 'alb-target'];
+
+function routeProblems(config: EnvironmentConfig, problems: Problems, nlb: boolean): void {
+  const albs = isPlainObject(config.albs) ? (config.albs as Readonly<Record<string, AlbConfig>>) : {};
+  const albKeys = Object.keys(albs);
+  if (config.routes === undefined) {
+    if (albKeys.length > 1) problems.add(`routes is required with more than one ALB (${albKeys.join(', ')})`);
+    return;
+  }
+  if (!problems.list<RouteConfig>('routes', config.routes, () => undefined)) return;
+  const listenerPorts = new Map<number, string>();
+  const claim = (port: number, at: string): void => {
+    const first = listenerPorts.get(port);
+    if (first !== undefined) problems.add(`${at} ${port} is also ${first}: one listener port, one route`);
+    else listenerPorts.set(port, at);
+  };
+  config.routes.forEach((route, i) => {
+    const at = `routes[${i}]`;
+    if (!isPlainObject(route)) return problems.add(`${at} must be an object { listenerPort, alb?, albPort?, mode? }`);
+    if (problems.port(`${at}.listenerPort`, route.listenerPort)) claim(route.listenerPort, `${at}.listenerPort`);
+    if (route.albPort !== undefined) problems.port(`${at}.albPort`, route.albPort);
+    const albKey = route.alb ?? (albKeys.length === 1 ? albKeys[0] : undefined);
+    if (albKey === undefined) problems.add(`${at}.alb is required with more than one ALB (${albKeys.join(', ')})`);
+    else if (!Object.hasOwn(albs, albKey)) problems.add(`${at}.alb ${JSON.stringify(albKey)} is not a key of albs (${albKeys.join(', ')})`);
+    const alb = albKey === undefined ? undefined : albs[albKey];
+    if (route.mode !== undefined && !MODES.includes(route.mode)) {
+      problems.add(`${at}.mode ${JSON.stringify(route.mode)} is not one of ${MODES.join(', ')}`);
+    }
+    if (!nlb && (route.mode !== undefined || route.standby !== undefined)) {
+      problems.add(`${at}.mode and standby are the NLB's: with frontDoors.nlb false the accelerator forwards to the ALB`);
+    }
+    const mode = route.mode ?? ENVIRONMENT_DEFAULTS.mode;
+    if (nlb) modeProblems(at, mode, route, albKey, alb, problems);
+    if (route.standby !== undefined) {
+      const standby = route.standby;
+      if (!MODES.includes(standby.mode)) problems.add(`${at}.standby.mode ${JSON.stringify(standby.mode)} is not one of ${MODES.join(', ')}`);
+      else if (standby.mode === mode) problems.add(`${at}.standby.mode is the route's own mode ${mode}: a standby is the other mode`);
+      else if (nlb) modeProblems(`${at}.standby`, standby.mode, route, albKey, alb, problems);
+      if (problems.port(`${at}.standby.listenerPort`, standby.listenerPort)) claim(standby.listenerPort, `${at}.standby.listenerPort`);
+    }
+  });
+}
+
+/** What a mode needs of its route and ALB. */
+function modeProblems(
+  at: string,
+  mode: RouteMode,
+  route: RouteConfig,
+  albKey: string | undefined,
+  alb: AlbConfig | undefined,
+  problems: Problems,
 ): void {
-  const { dnsName, securityGroupId } = config.alb;
-  matches('alb.dnsName', dnsName, 'internalAlbDnsName');
-  const albRegion = typeof dnsName === 'string' ? PATTERNS.internalAlbDnsName.exec(dnsName)?.[1] : undefined;
-  // Compared only with a well-formed region: a malformed one is reported on its own.
-  if (albRegion !== undefined && PATTERNS.region.test(config.region) && albRegion !== config.region) {
-    problems.push(
-      `alb.dnsName ${JSON.stringify(dnsName)} is in region ${albRegion}, not the environment's region ${config.region}`,
+  const usesAlbTarget = mode === 'alb-target';
+  if (!usesAlbTarget) {
+    for (const field of ['healthCheck', 'albListenerArn'] as const) {
+      if (route[field] !== undefined && route.standby?.mode !== 'alb-target') problems.add(`${at}.${field} applies to alb-target routes only`);
+    }
+    return;
+  }
+  if (alb?.outsideVpc !== undefined) {
+    problems.add(`${at}: alb-target needs the ALB in the NLB's VPC and account (an AWS limit); albs.${albKey} is outsideVpc: use ip-sync`);
+  }
+  if (route.albPort !== undefined && route.albPort !== route.listenerPort) {
+    problems.add(
+      `${at}: alb-target routes forward port for port (the ALB-type target group's port is the ALB listener's); ` +
+        `listenerPort ${route.listenerPort} and albPort ${route.albPort} differ: use ip-sync to map ports`,
     );
   }
-  if (securityGroupId !== undefined) matches('alb.securityGroupId', securityGroupId, 'securityGroupId');
+  if (alb !== undefined && alb.arn === undefined && alb.name === undefined) {
+    problems.add(`${at}: alb-target registers the ALB itself, so albs.${albKey} needs its arn or name`);
+  }
+  const check = route.healthCheck;
+  if (check !== undefined) {
+    if (check.protocol !== undefined && check.protocol !== 'HTTP' && check.protocol !== 'HTTPS') {
+      problems.add(`${at}.healthCheck.protocol ${JSON.stringify(check.protocol)} is not HTTP or HTTPS (ALB-type target groups check through the ALB)`);
+    }
+    if (check.path !== undefined) problems.matches(`${at}.healthCheck.path`, check.path, 'healthCheckPath');
+    if (check.port !== undefined) problems.port(`${at}.healthCheck.port`, check.port);
+    if (check.matcher !== undefined) problems.matches(`${at}.healthCheck.matcher`, check.matcher, 'matcher');
+  }
+  if (route.albListenerArn !== undefined) problems.matches(`${at}.albListenerArn`, route.albListenerArn, 'albListenerArn');
+}
+
+function acceleratorProblems(config: EnvironmentConfig, problems: Problems): void {
+  const accelerator = config.frontDoors?.globalAccelerator;
+  if (accelerator === undefined) return;
+  const at = 'frontDoors.globalAccelerator';
+  if (!isPlainObject(accelerator as unknown)) return problems.add(`${at} must be an object`);
+  if (accelerator.ipAddressType !== undefined && !['IPV4', 'DUAL_STACK'].includes(accelerator.ipAddressType)) {
+    problems.add(`${at}.ipAddressType ${JSON.stringify(accelerator.ipAddressType)} is not IPV4 or DUAL_STACK`);
+  }
+  if (accelerator.ipAddresses !== undefined) {
+    const listed = problems.list<string>(`${at}.ipAddresses`, accelerator.ipAddresses, (ip, ipAt) => {
+      const problem = publicIpv4Problem(ip);
+      if (problem) problems.add(`${ipAt} ${JSON.stringify(ip)} ${problem}`);
+    });
+    if (listed && accelerator.ipAddresses!.length > 2) problems.add(`${at}.ipAddresses lists more than two addresses`);
+  }
+  const albs: Readonly<Record<string, AlbConfig>> = isPlainObject(config.albs) ? config.albs : {};
+  const albKeys = Object.keys(albs);
+  const routes = Array.isArray(config.routes) ? config.routes : routesOf(config);
+  const endpoints = new Set(routes.map((route) => route?.alb ?? (albKeys.length === 1 ? albKeys[0] : undefined)));
+  for (const key of endpoints) {
+    const alb = key === undefined ? undefined : albs[key];
+    if (alb !== undefined && alb.arn === undefined && alb.name === undefined) {
+      problems.add(`${at}: the accelerator's endpoint is the ALB itself, so albs.${key} needs its arn or name`);
+    }
+  }
+}
+
+/** An ALB may be the target of at most two NLBs: counted over the literal ARNs of every environment's alb-target routes. */
+function nlbsPerAlbProblems(environments: readonly ResolvedEnvironment[]): string[] {
+  const nlbsByAlb = new Map<string, Set<string>>();
+  for (const environment of environments.filter((env) => env.nlb)) {
+    for (const route of environment.routes) {
+      const arn = environment.albs.get(route.alb)?.arn;
+      const modes = [route.mode, route.standby?.mode];
+      if (!literal(arn) || !modes.includes('alb-target')) continue;
+      nlbsByAlb.set(arn, (nlbsByAlb.get(arn) ?? new Set()).add(environment.name));
+    }
+  }
+  return [...nlbsByAlb]
+    .filter(([, nlbs]) => nlbs.size > NLBS_PER_ALB_MAX)
+    .map(
+      ([arn, nlbs]) =>
+        `environments ${[...nlbs].map((name) => JSON.stringify(name)).join(', ')}: ${nlbs.size} NLBs target ${arn} in alb-target mode; ` +
+        `an ALB may be the target of at most ${NLBS_PER_ALB_MAX} NLBs (use ip-sync for the others)`,
+    );
 }
 
 /** Canonical IPv4 CIDRs only: AWS stores the network address, so `10.0.0.1/8` would plan a change on every run. */
@@ -180,10 +534,19 @@ function ipv4CidrProblem(cidr: unknown): string | undefined {
   return undefined;
 }
 
+/** A public IPv4 address, as an Elastic IP or a BYOIP accelerator address must be. */
+function publicIpv4Problem(ip: unknown): string | undefined {
+  if (typeof ip !== 'string' || ipv4CidrProblem(`${ip}/32`) !== undefined) return 'is not an IPv4 address';
+  const [a, b] = ip.split('.').map(Number);
+  const isPrivate = a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || a >= 224;
+  return isPrivate ? 'is not a public IPv4 address' : undefined;
+}
+
 /** AWS tag limits: keys 1-128 characters, values up to 256, the `aws:` prefix reserved. */
-function tagProblems(tags: EnvironmentConfig['tags']): string[] {
+function tagProblems(field: string, tags: EnvironmentConfig['tags']): string[] {
+  if (tags !== undefined && !isPlainObject(tags)) return [`${field} must be an object of key: value`];
   return Object.entries(tags ?? {}).flatMap(([key, value]) => {
-    const at = `tags[${JSON.stringify(key)}]`;
+    const at = `${field}[${JSON.stringify(key)}]`;
     if (key.length < 1 || key.length > 128) return [`${at} key must be 1-128 characters`];
     if (key.toLowerCase().startsWith('aws:')) return [`${at} key must not start with "aws:" (reserved by AWS)`];
     const valueFits = typeof value === 'string' && value.length <= 256;
@@ -198,10 +561,11 @@ export const TUNING_LIMITS: Readonly<Record<keyof SyncTuning, number>> = {
   maxDeregistrationPercent: SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT.max,
 };
 
+/** Unknown keys are reported by unknownKeyProblems. */
 function tuningProblems(sync: SyncTuning | undefined): string[] {
   return Object.entries(sync ?? {}).flatMap(([key, value]) => {
     const max = TUNING_LIMITS[key as keyof SyncTuning];
-    if (max === undefined) return [`sync.${key} is not a sync setting (${Object.keys(TUNING_LIMITS).join(', ')})`];
+    if (max === undefined) return [];
     if (!Number.isInteger(value) || value < 1) return [`sync.${key} ${value} must be a positive integer`];
     if (value > max) return [`sync.${key} ${value} must be at most ${max}`];
     return [];

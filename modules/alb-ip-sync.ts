@@ -32,6 +32,9 @@ export const SYNC_FUNCTION = {
   schedule: 'rate(1 minute)',
 } as const;
 
+/** IAM allows role name prefixes of up to 38 characters. */
+const IAM_ROLE_NAME_PREFIX_MAX_LENGTH = 38;
+
 /** The retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -58,6 +61,11 @@ export interface AlbIpSyncProps {
   readonly logRetentionDays?: number;
   /** SNS topic the alarms notify on ALARM and OK. @default none: the alarms only change state */
   readonly alarmTopicArn?: string;
+  /**
+   * False when the ALB is outside the target group's VPC (another VPC or account): targets are then registered
+   * with Availability Zone `all`. @default true
+   */
+  readonly sameVpc?: boolean;
 }
 
 /**
@@ -99,7 +107,10 @@ export class AlbIpSync extends Construct {
       ],
     });
     this.role = new IamRole(this, 'role', {
-      name: functionName,
+      // IAM names are global to the account: a prefix (AWS appends a unique suffix) lets the same environment
+      // run in two regions, and lets a replacement role exist before the old one goes.
+      namePrefix: `${functionName.slice(0, IAM_ROLE_NAME_PREFIX_MAX_LENGTH - 1)}-`,
+      lifecycle: { createBeforeDestroy: true },
       description: `Sync of ${props.albDnsName}:${props.port} into one target group`,
       assumeRolePolicy: trust.json,
     });
@@ -137,7 +148,7 @@ export class AlbIpSync extends Construct {
           INVOCATIONS_BEFORE_DEREGISTRATION: String(tuning.invocationsBeforeDeregistration),
           MAX_DEREGISTRATION_PERCENT: String(tuning.maxDeregistrationPercent),
           CW_METRIC_FLAG_IP_COUNT: 'true',
-          SAME_VPC: 'true',
+          SAME_VPC: String(props.sameVpc ?? true),
         },
       },
       // The first scheduled run must find its permissions and its log group in place.

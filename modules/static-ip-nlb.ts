@@ -1,8 +1,8 @@
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
@@ -17,64 +17,64 @@ export const LOAD_BALANCER_NAME_MAX_LENGTH = 32;
  */
 export const PRIVATE_TARGET_RANGES = TARGET_CIDRS;
 
-/**
- * TCP health checks on the traffic port: they prove an ALB node accepts connections, independently of the
- * ALB's listener rules (an HTTP check would see redirects, 404s or authentication) and of TLS on 443.
- * 10 s x 3 marks a node healthy or unhealthy within 30 s, well inside the sync's grace period.
- */
-export const ALB_NODE_HEALTH_CHECK = {
-  protocol: 'TCP',
-  port: 'traffic-port',
-  interval: 10,
-  healthyThreshold: 3,
-  unhealthyThreshold: 3,
-} as const;
+/** One Availability Zone of the NLB: its subnet and the Elastic IP bound to it. */
+export interface SubnetMapping {
+  readonly subnetId: string;
+  /** Allocation id of the zone's static IP (a literal or a token). */
+  readonly allocationId: string;
+}
 
-/** One forwarded port: an NLB listener and the target group holding the ALB's node IPs on that port. */
-export interface ForwardedPort {
-  /** TCP port of the NLB listener and of the ALB listener it forwards to. */
+/**
+ * Where the NLB's traffic to an ALB may go on one port: the ALB's security group, or CIDRs (the ALB's
+ * subnets outside the VPC, or the private ranges any IP target must be in).
+ */
+export type AlbDestination = { readonly securityGroupId: string } | { readonly cidrs: readonly string[] };
+
+/** Traffic the NLB sends to an ALB: forwarded connections and health checks, on one port. */
+export interface AlbFlow {
+  /** Names the rules to a security group (which may be a token, unfit for an id), e.g. the ALB's key. */
+  readonly alb: string;
   readonly port: number;
-  /** Name of the target group, unique per region and account, at most 32 characters. */
-  readonly targetGroupName: string;
+  readonly destination: AlbDestination;
 }
 
 export interface StaticIpNlbProps {
   /** Name of the NLB and its security group, at most 32 characters. */
   readonly name: string;
-  /** VPC of the NLB, its target groups and the ALB. */
+  /** VPC of the NLB. */
   readonly vpcId: string;
-  /** Public subnets, one per Availability Zone: each gets one Elastic IP. */
-  readonly subnetIds: readonly string[];
-  /** Ports forwarded to the ALB. */
-  readonly ports: readonly ForwardedPort[];
+  /** One per Availability Zone: its public subnet and static IP. Changing this set replaces the NLB. */
+  readonly subnetMappings: readonly SubnetMapping[];
+  /** Listener ports clients reach from `ingressCidrs`. */
+  readonly clientPorts: readonly number[];
   /** CIDRs allowed to reach the static IPs. @default ['0.0.0.0/0'] */
   readonly ingressCidrs?: readonly string[];
+  /** Ports and destinations of the NLB's traffic to its ALBs; each ALB security group also admits the NLB's. */
+  readonly albFlows: readonly AlbFlow[];
   /**
-   * The ALB's security group. When set, the NLB's egress is limited to it and it admits the NLB on each port.
-   * @default none: egress to the private ranges any IP target must be in
+   * Deletion protection and `prevent_destroy`: a change that would replace the NLB (and briefly take down every
+   * static IP) fails at plan time, naming it. Turn off only for throwaway environments. @default true
    */
-  readonly albSecurityGroupId?: string;
-  /** Seconds a deregistered ALB node keeps its open connections. @default 300 */
-  readonly deregistrationDelaySeconds?: number;
+  readonly protect?: boolean;
 }
 
 /**
- * The static front door: one Elastic IP per subnet bound to an internet-facing NLB, a security group on it,
- * and per port a TCP listener forwarding to an IP-type target group that the sync function fills.
+ * The static front door: an internet-facing NLB bound to one static IP per Availability Zone, its security
+ * group, and TCP listeners added per route with {@link StaticIpNlb.addListener}.
+ * Security group rules are keyed by what they allow, so adding or removing a port or a CIDR touches only its rules.
  */
 export class StaticIpNlb extends Construct {
-  public readonly elasticIps: readonly Eip[];
   public readonly loadBalancer: Lb;
   public readonly securityGroup: SecurityGroup;
-  /** Target group per forwarded port. */
-  public readonly targetGroups: ReadonlyMap<number, LbTargetGroup>;
-  /** Listener per forwarded port. */
-  public readonly listeners: ReadonlyMap<number, LbListener>;
+  private readonly listenersByPort = new Map<number, LbListener>();
 
   constructor(scope: Construct, id: string, props: StaticIpNlbProps) {
     super(scope, id);
     validate(props);
-    const ingressCidrs = props.ingressCidrs ?? ['0.0.0.0/0'];
+    const protect = props.protect ?? true;
+    if (!protect) {
+      Annotations.of(this).addWarning(`${props.name}: protection is off; a change of zones can replace the NLB and a destroy deletes it`);
+    }
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
       name: props.name,
@@ -82,25 +82,38 @@ export class StaticIpNlb extends Construct {
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
-    for (const { port } of props.ports) {
-      ingressCidrs.forEach((cidr, i) => {
-        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${i}`, {
-          securityGroupId: this.securityGroup.id,
-          description: `Clients on ${port}`,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          cidrIpv4: cidr,
-        });
-      });
-      this.allowToAlb(port, props.albSecurityGroupId);
+    const rule = (port: number) => ({ securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port });
+    for (const port of props.clientPorts) {
+      for (const cidr of props.ingressCidrs ?? ['0.0.0.0/0']) {
+        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `Clients on ${port}`, cidrIpv4: cidr });
+      }
     }
-
-    // Keyed by subnet, not by position: reordering or removing a subnet must not move or release another
-    // AZ's address, which partners have allowlisted.
-    this.elasticIps = props.subnetIds.map(
-      (subnetId) => new Eip(this, `eip-${subnetId}`, { domain: 'vpc', tags: { Name: `${props.name}-${subnetId}` } }),
-    );
+    // Rules are keyed by what they allow: two routes to one ALB port, or two ALBs behind one CIDR, share one.
+    const made = new Set<string>();
+    const once = (key: string): boolean => {
+      if (made.has(key)) return false;
+      made.add(key);
+      return true;
+    };
+    for (const { alb, port, destination } of props.albFlows) {
+      if ('cidrs' in destination) {
+        for (const cidr of destination.cidrs.filter((cidr) => once(`${port}-${cidr}`))) {
+          new VpcSecurityGroupEgressRule(this, `egress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `ALB nodes on ${port}`, cidrIpv4: cidr });
+        }
+      } else if (once(`${port}-${alb}`)) {
+        new VpcSecurityGroupEgressRule(this, `egress-${port}-${alb}`, {
+          ...rule(port),
+          description: `ALB ${alb} on ${port}`,
+          referencedSecurityGroupId: destination.securityGroupId,
+        });
+        new VpcSecurityGroupIngressRule(this, `alb-ingress-${port}-${alb}`, {
+          ...rule(port),
+          securityGroupId: destination.securityGroupId,
+          description: `Static-IP NLB ${port}`,
+          referencedSecurityGroupId: this.securityGroup.id,
+        });
+      }
+    }
 
     this.loadBalancer = new Lb(this, 'load-balancer', {
       name: props.name,
@@ -109,84 +122,46 @@ export class StaticIpNlb extends Construct {
       ipAddressType: 'ipv4',
       // An NLB created without a security group can never get one: attach it from the start.
       securityGroups: [this.securityGroup.id],
-      subnetMapping: props.subnetIds.map((subnetId, i) => ({
-        subnetId,
-        allocationId: this.elasticIps[i].allocationId,
-      })),
+      subnetMapping: props.subnetMappings.map(({ subnetId, allocationId }) => ({ subnetId, allocationId })),
       // An AZ whose ALB nodes are all draining would otherwise black-hole the static IP of that AZ.
       enableCrossZoneLoadBalancing: true,
+      enableDeletionProtection: protect,
+      lifecycle: { preventDestroy: protect },
     });
-
-    const targetGroups = new Map<number, LbTargetGroup>();
-    const listeners = new Map<number, LbListener>();
-    for (const { port, targetGroupName } of props.ports) {
-      const targetGroup = new LbTargetGroup(this, `target-group-${port}`, {
-        name: targetGroupName,
-        targetType: 'ip',
-        protocol: 'TCP',
-        port,
-        vpcId: props.vpcId,
-        deregistrationDelay: String(props.deregistrationDelaySeconds ?? 300),
-        // Explicit so a reviewed plan shows it: the ALB sees the NLB's private address (the README's client-IP
-        // caveat); ALBs accept no Proxy Protocol that could carry the client's.
-        preserveClientIp: 'false',
-        healthCheck: { enabled: true, ...ALB_NODE_HEALTH_CHECK },
-      });
-      targetGroups.set(port, targetGroup);
-      listeners.set(
-        port,
-        new LbListener(this, `listener-${port}`, {
-          loadBalancerArn: this.loadBalancer.arn,
-          port,
-          protocol: 'TCP',
-          defaultAction: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
-        }),
-      );
-    }
-    this.targetGroups = targetGroups;
-    this.listeners = listeners;
   }
 
-  /** Egress from the NLB to the ALB on one port (traffic and health checks), and the ALB's matching ingress. */
-  private allowToAlb(port: number, albSecurityGroupId: string | undefined): void {
-    const rule = { securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port };
-    if (albSecurityGroupId === undefined) {
-      PRIVATE_TARGET_RANGES.forEach((cidr, i) => {
-        new VpcSecurityGroupEgressRule(this, `egress-${port}-${i}`, {
-          ...rule,
-          description: `ALB nodes on ${port}`,
-          cidrIpv4: cidr,
-        });
-      });
-      return;
-    }
-    new VpcSecurityGroupEgressRule(this, `egress-${port}`, {
-      ...rule,
-      description: `ALB on ${port}`,
-      referencedSecurityGroupId: albSecurityGroupId,
+  /** The listener of each port, in the order they were added. */
+  public get listeners(): ReadonlyMap<number, LbListener> {
+    return this.listenersByPort;
+  }
+
+  /** A TCP listener on `port` forwarding to `targetGroup`. Changing the target group later updates it in place. */
+  public addListener(port: number, targetGroup: LbTargetGroup): LbListener {
+    if (this.listenersByPort.has(port)) throw new Error(`StaticIpNlb: port ${port} has a listener already`);
+    const listener = new LbListener(this, `listener-${port}`, {
+      loadBalancerArn: this.loadBalancer.arn,
+      port,
+      protocol: 'TCP',
+      defaultAction: [{ type: 'forward', targetGroupArn: targetGroup.arn }],
     });
-    new VpcSecurityGroupIngressRule(this, `alb-ingress-${port}`, {
-      ...rule,
-      securityGroupId: albSecurityGroupId,
-      description: `Static-IP NLB ${port}`,
-      referencedSecurityGroupId: this.securityGroup.id,
-    });
+    this.listenersByPort.set(port, listener);
+    return listener;
   }
 }
 
+/** A construct id from a CIDR: ids cannot hold `/`. */
+export function cidrIdPart(cidr: string): string {
+  return cidr.replace('/', '-');
+}
+
 function validate(props: StaticIpNlbProps): void {
-  if (props.subnetIds.length === 0) throw new Error('StaticIpNlb: subnetIds must list at least one subnet');
-  if (new Set(props.subnetIds).size !== props.subnetIds.length) {
-    throw new Error(`StaticIpNlb: subnetIds has duplicates: ${props.subnetIds.join(', ')}`);
+  if (props.subnetMappings.length === 0) throw new Error('StaticIpNlb: subnetMappings must list at least one zone');
+  const subnets = props.subnetMappings.map(({ subnetId }) => subnetId);
+  if (new Set(subnets).size !== subnets.length) throw new Error(`StaticIpNlb: subnetMappings has duplicate subnets: ${subnets.join(', ')}`);
+  if (new Set(props.clientPorts).size !== props.clientPorts.length) {
+    throw new Error(`StaticIpNlb: clientPorts has duplicates: ${props.clientPorts.join(', ')}`);
   }
-  if (props.ports.length === 0) throw new Error('StaticIpNlb: ports must list at least one port');
-  const ports = props.ports.map(({ port }) => port);
-  if (new Set(ports).size !== ports.length) throw new Error(`StaticIpNlb: ports has duplicates: ${ports.join(', ')}`);
-  const names = [props.name, ...props.ports.map(({ targetGroupName }) => targetGroupName)];
-  const tooLong = names.filter((name) => name.length > LOAD_BALANCER_NAME_MAX_LENGTH);
-  if (tooLong.length > 0) {
-    throw new Error(
-      `StaticIpNlb: names longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters: ${tooLong.join(', ')}`,
-    );
+  if (props.name.length > LOAD_BALANCER_NAME_MAX_LENGTH) {
+    throw new Error(`StaticIpNlb: name "${props.name}" is longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters`);
   }
 }

@@ -1,18 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Fn, TerraformStack, Testing } from 'cdktf';
+import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
 import type { EnvironmentConfig } from '../config/types';
-import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
 import { ConfigError, resolveEnvironment, resolveEnvironments } from '../config/validate';
 import { buildApp } from '../main';
+import { ACCELERATOR_ONLY, ALB_ARN, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
 
-const VALID: EnvironmentConfig = {
-  name: 'prod',
-  region: 'eu-west-1',
-  vpcId: 'vpc-0a1b2c3d4e5f60718',
-  publicSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d'],
-  alb: { dnsName: 'internal-app-1234567890.eu-west-1.elb.amazonaws.com' },
-};
+const VALID: EnvironmentConfig = { ...MINIMAL, name: 'prod' };
 
 /** The problems a configuration is rejected with (fails the test if it is accepted or fails otherwise). */
 function problemsOf(configs: readonly EnvironmentConfig[]): readonly string[] {
@@ -26,164 +22,238 @@ function problemsOf(configs: readonly EnvironmentConfig[]): readonly string[] {
 }
 
 const withChange = (change: Partial<EnvironmentConfig> | Record<string, unknown>): EnvironmentConfig =>
-  ({ ...VALID, ...change } as EnvironmentConfig);
+  ({ ...VALID, ...change }) as EnvironmentConfig;
+
+const zone = (index: number, change: Record<string, unknown>) =>
+  VALID.zones!.map((z, i) => (i === index ? { ...z, ...change } : z));
 
 describe('resolveEnvironment', () => {
-  test('fills in every default of the sync contract and the README', () => {
-    expect(resolveEnvironment(VALID)).toEqual({
-      ...VALID,
-      ports: [80, 443],
+  test('fills in every default: ports 80 and 443 to the only ALB in ip-sync mode, protected, Amazon pool', () => {
+    const resolved = resolveEnvironment(VALID);
+    expect(resolved.routes.map(({ listenerPort, alb, albPort, mode }) => ({ listenerPort, alb, albPort, mode }))).toEqual([
+      { listenerPort: 80, alb: 'app', albPort: 80, mode: 'ip-sync' },
+      { listenerPort: 443, alb: 'app', albPort: 443, mode: 'ip-sync' },
+    ]);
+    expect(resolved).toMatchObject({
+      nlb: true,
+      protect: true,
       ingressCidrs: ['0.0.0.0/0'],
       tags: {},
-      sync: { maxLookupsPerInvocation: 200, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
+      sync: { maxLookupsPerInvocation: expect.any(Number), invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
       lambdaRuntime: 'nodejs22.x',
       backend: { type: 'local' },
     });
+    expect(resolved.globalAccelerator).toBeUndefined();
+    expect(resolved.zones.map((z) => z.staticIp)).toEqual([{ pool: undefined }, { pool: undefined }]);
   });
 
-  test('keeps what the environment sets, defaulting only the tuning knobs it leaves out', () => {
-    const resolved = resolveEnvironment(
-      withChange({ ports: [8443], ingressCidrs: ['203.0.113.0/24'], sync: { invocationsBeforeDeregistration: 5 } }),
-    );
-    expect(resolved.ports).toEqual([8443]);
-    expect(resolved.ingressCidrs).toEqual(['203.0.113.0/24']);
-    expect(resolved.sync).toEqual({
-      maxLookupsPerInvocation: 200,
-      invocationsBeforeDeregistration: 5,
-      maxDeregistrationPercent: 50,
+  test('an alb-target health check defaults to HTTPS on 443, HTTP elsewhere, "/" and 200-399 on the ALB port', () => {
+    const resolved = resolveEnvironment({
+      ...VALID,
+      albs: { app: { ...VALID.albs.app, arn: ALB_ARN } },
+      routes: [
+        { listenerPort: 443, mode: 'alb-target' },
+        { listenerPort: 8080, mode: 'alb-target', healthCheck: { path: '/health', port: 8081 } },
+      ],
     });
+    expect(resolved.routes.map((route) => route.healthCheck)).toEqual([
+      { protocol: 'HTTPS', path: '/', port: 443, matcher: '200-399' },
+      { protocol: 'HTTP', path: '/health', port: 8081, matcher: '200-399' },
+    ]);
   });
 
-  test('accepts the shipped example environments', () => {
-    expect(resolveEnvironments(EXAMPLE_ENVIRONMENTS).map(({ name }) => name)).toEqual(['staging', 'production']);
+  test('the environment pool is the default of every zone without its own static IP', () => {
+    const resolved = resolveEnvironment(TWO_ALBS);
+    expect(resolved.zones.map((z) => z.staticIp)).toEqual([
+      { pool: TWO_ALBS.staticIps!.pool },
+      { pool: TWO_ALBS.staticIps!.pool },
+    ]);
+  });
+
+  test('accepts the fixture environments, every mode and front door among them', () => {
+    expect(resolveEnvironments([MINIMAL, FULL, TWO_ALBS, ACCELERATOR_ONLY]).map(({ name }) => name)).toHaveLength(4);
+  });
+
+  test('a Terraform token is not checked at synth: the user’s own resources can feed the configuration', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'tokens');
+    const lookup = new DataAwsLb(stack, 'alb', { name: 'app' });
+    const resolved = resolveEnvironment({
+      ...VALID,
+      vpcId: lookup.vpcId,
+      albs: { app: { dnsName: lookup.dnsName, arn: lookup.arn, securityGroupId: Fn.element(lookup.securityGroups, 0) } },
+      routes: [{ listenerPort: 443, mode: 'alb-target' }],
+    });
+    expect(resolved.albs.get('app')!.dnsName).toBe(lookup.dnsName);
+  });
+});
+
+describe('unknown keys fail synth, naming the field and the nearest known one', () => {
+  test.each<[string, Record<string, unknown>, string]>([
+    ['a misspelled optional field, which would leave the NLB open', { ingresCidrs: ['10.0.0.0/8'] }, 'ingresCidrs is not a field; did you mean ingressCidrs?'],
+    ['a misspelled sync knob', { sync: { maxLookups: 5 } }, 'sync.maxLookups is not a field; did you mean maxLookupsPerInvocation?'],
+    ['a misspelled route field', { albs: FULL.albs, routes: [{ listenerPort: 443, mode: 'alb-target', helthCheck: { path: '/' } }] }, 'routes[0].helthCheck is not a field; did you mean healthCheck?'],
+    ['a misspelled field three levels down', { zones: zone(0, { staticIp: { alocationId: 'eipalloc-0a1b2c3d' } }) }, 'zones[0].staticIp.alocationId is not a field; did you mean allocationId?'],
+    ['a misspelled ALB field', { albs: { app: { ...VALID.albs.app, securityGroup: 'sg-0c3d4e5f' } } }, 'albs.app.securityGroup is not a field; did you mean securityGroupId?'],
+    ['a field of an earlier version', { publicSubnetIds: ['subnet-0a1b2c3d'] }, 'publicSubnetIds was replaced by zones (one { availabilityZone, subnetId } per zone)'],
+    ['a key far from any field', { colour: 'blue' }, 'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend)'],
+  ])('%s', (_, change, problem) => {
+    expect(problemsOf([withChange(change)])).toContain(`environment "prod": ${problem}`);
+  });
+
+  test('tag keys are the user’s own and never checked as fields', () => {
+    expect(resolveEnvironment(withChange({ tags: { ingresCidrs: 'yes' } })).tags).toEqual({ ingresCidrs: 'yes' });
   });
 });
 
 describe('configuration errors name the environment and the field', () => {
   test.each<[string, Record<string, unknown>, string]>([
-    ['no subnets', { publicSubnetIds: [] }, 'publicSubnetIds must list at least one entry'],
-    ['subnets missing', { publicSubnetIds: undefined }, 'publicSubnetIds must list at least one entry'],
+    // zones and static IPs
+    ['no zones', { zones: [] }, 'zones must list at least one entry'],
+    ['zones missing', { zones: undefined }, 'zones must list at least one entry'],
+    ['a zone without its Availability Zone', { zones: zone(1, { availabilityZone: undefined }) }, 'zones[1].availabilityZone is required: the static IP is kept per Availability Zone (e.g. "eu-west-1a")'],
+    ['a zone in another region', { zones: zone(1, { availabilityZone: 'us-east-1b' }) }, 'zones[1].availabilityZone "us-east-1b" is not in the environment\'s region eu-west-1'],
+    ['one zone twice', { zones: zone(1, { availabilityZone: 'eu-west-1a' }) }, 'zones[1].availabilityZone "eu-west-1a" is also zones[0]\'s Availability Zone'],
+    ['one subnet in two zones', { zones: zone(1, { subnetId: 'subnet-0a1b2c3d4e5f60001' }) }, 'zones[1].subnetId "subnet-0a1b2c3d4e5f60001" is also zones[0]\'s subnet'],
+    ['a malformed subnet id', { zones: zone(1, { subnetId: 'subnet-xyz' }) }, 'zones[1].subnetId "subnet-xyz" is not a subnet id (subnet-<8 or 17 hex>)'],
+    ['a malformed allocation id', { zones: zone(0, { staticIp: { allocationId: 'eip-0a1b2c3d' } }) }, 'zones[0].staticIp.allocationId "eip-0a1b2c3d" is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)'],
     [
-      'a duplicate subnet',
-      { publicSubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d'] },
-      'publicSubnetIds[1] "subnet-0a1b2c3d" is a duplicate',
+      'the same address named for two zones',
+      { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { allocationId: 'eipalloc-0a1b2c3d' } })) },
+      'zones[1].staticIp.allocationId "eipalloc-0a1b2c3d" is also zones[0]\'s address',
     ],
     [
-      'a malformed subnet id',
-      { publicSubnetIds: ['subnet-0a1b2c3d', 'subnet-xyz'] },
-      'publicSubnetIds[1] "subnet-xyz" is not a subnet id (subnet-<8 or 17 hex>)',
-    ],
-    ['a malformed VPC id', { vpcId: 'vpc-12345' }, 'vpcId "vpc-12345" is not a VPC id (vpc-<8 or 17 hex>)'],
-    ['a malformed region', { region: 'eu-west' }, 'region "eu-west" is not an AWS region (e.g. eu-west-1)'],
-    ['no ports', { ports: [] }, 'ports must list at least one entry'],
-    ['a duplicate port', { ports: [443, 80, 443] }, 'ports[2] 443 is a duplicate'],
-    ['port 0', { ports: [0] }, 'ports[0] 0 is outside 1-65535'],
-    ['port 65536', { ports: [80, 65536] }, 'ports[1] 65536 is outside 1-65535'],
-    ['a fractional port', { ports: [80.5] }, 'ports[0] 80.5 is outside 1-65535'],
-    ['no ingress CIDRs', { ingressCidrs: [] }, 'ingressCidrs must list at least one entry'],
-    [
-      'a CIDR without length',
-      { ingressCidrs: ['10.0.0.0'] },
-      'ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR (a.b.c.d/n)',
+      'the same public IP named for two zones',
+      { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { publicIp: '203.0.113.7' } })) },
+      'zones[1].staticIp.publicIp "203.0.113.7" is also zones[0]\'s address',
     ],
     [
-      'a CIDR octet over 255',
-      { ingressCidrs: ['10.0.0.256/32'] },
-      'ingressCidrs[0] "10.0.0.256/32" is not an IPv4 CIDR (a.b.c.d/n)',
+      'an address and a pool for one zone',
+      { zones: zone(0, { staticIp: { allocationId: 'eipalloc-0a1b2c3d', pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'eu-west-1' } } }) },
+      'zones[0].staticIp names an existing address (allocationId) and a pool: give one',
     ],
+    ['an empty static IP', { zones: zone(0, { staticIp: {} }) }, 'zones[0].staticIp must have exactly one of allocationId, publicIp, tags or pool (found none)'],
+    ['a private address as a static IP', { zones: zone(0, { staticIp: { publicIp: '10.0.0.7' } }) }, 'zones[0].staticIp.publicIp "10.0.0.7" is not a public IPv4 address'],
+    ['adopting an address found by tags', { zones: zone(0, { staticIp: { tags: { Name: 'x' }, adopt: true } }) }, 'zones[0].staticIp.adopt needs allocationId'],
+    ['a malformed IPAM pool id', { staticIps: { pool: { ipamPoolId: 'ipam-0e5f', region: 'eu-west-1' } } }, 'staticIps.pool.ipamPoolId "ipam-0e5f" is not an IPAM pool id (ipam-pool-<17 hex>)'],
+    ['a malformed BYOIP pool id', { staticIps: { pool: { publicIpv4Pool: 'ipv4pool-0e5f', region: 'eu-west-1' } } }, 'staticIps.pool.publicIpv4Pool "ipv4pool-0e5f" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)'],
     [
-      'a CIDR length over 32',
-      { ingressCidrs: ['10.0.0.0/33'] },
-      'ingressCidrs[0] "10.0.0.0/33" is not an IPv4 CIDR (a.b.c.d/n)',
+      'a pool in another region',
+      { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'us-east-1' } } },
+      'staticIps.pool is in region us-east-1, not the environment\'s region eu-west-1: Elastic IPs are regional',
     ],
-    [
-      'a CIDR with host bits',
-      { ingressCidrs: ['198.51.100.7/24'] },
-      'ingressCidrs[0] "198.51.100.7/24" has host bits set (did you mean 198.51.100.0/24?)',
-    ],
+    ['a pool without its region', { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c' } } }, 'staticIps.pool.region is required: the pool\'s region (its IPAM locale), which must be eu-west-1'],
+    ['protection that is not a boolean', { staticIps: { protect: 'no' } }, 'staticIps.protect "no" must be true or false'],
+    // ALBs
+    ['no ALB', { albs: {} }, 'albs must name at least one ALB, e.g. { app: { dnsName: "internal-app-123.<region>.elb.amazonaws.com" } }'],
+    ['an ALB without a way to find it', { albs: { app: { securityGroupId: 'sg-0c3d4e5f' } } }, 'albs.app needs dnsName, arn or name'],
+    ['an ALB given both by name and by ARN', { albs: { app: { name: 'app', arn: ALB_ARN } } }, 'albs.app is given both by name and by arn: give one'],
     [
       'a DNS name that is not an ALB',
-      { alb: { dnsName: 'app.example.com' } },
-      'alb.dnsName "app.example.com" is not an internal ALB\'s DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)',
+      { albs: { app: { dnsName: 'app.example.com' } } },
+      'albs.app.dnsName "app.example.com" is not an internal ALB\'s DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)',
     ],
     [
       'an internet-facing ALB (its nodes have public IPs, which cannot be IP targets)',
-      { alb: { dnsName: 'app-1234567890.eu-west-1.elb.amazonaws.com' } },
-      'alb.dnsName "app-1234567890.eu-west-1.elb.amazonaws.com" is not an internal ALB\'s DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)',
+      { albs: { app: { dnsName: 'app-1234567890.eu-west-1.elb.amazonaws.com' } } },
+      'albs.app.dnsName "app-1234567890.eu-west-1.elb.amazonaws.com" is not an internal ALB\'s DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)',
     ],
     [
       'an ALB in another region',
-      { alb: { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' } },
-      'alb.dnsName "internal-app-1234567890.eu-central-1.elb.amazonaws.com" is in region eu-central-1, not the environment\'s region eu-west-1',
+      { albs: { app: { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' } } },
+      'albs.app.dnsName "internal-app-1234567890.eu-central-1.elb.amazonaws.com" is in region eu-central-1, not the environment\'s region eu-west-1',
     ],
-    ['no ALB', { alb: undefined }, 'alb is required (the internal ALB: dnsName, optionally securityGroupId)'],
+    [
+      'an ALB ARN in another region',
+      { albs: { app: { arn: ALB_ARN.replace('eu-west-1', 'us-east-1') } } },
+      `albs.app.arn "${ALB_ARN.replace('eu-west-1', 'us-east-1')}" is in region us-east-1, not the environment's region eu-west-1`,
+    ],
     [
       'a malformed ALB security group id',
-      { alb: { ...VALID.alb, securityGroupId: 'sg-nothex00' } },
-      'alb.securityGroupId "sg-nothex00" is not a security group id (sg-<8 or 17 hex>)',
+      { albs: { app: { ...VALID.albs.app, securityGroupId: 'sg-nothex00' } } },
+      'albs.app.securityGroupId "sg-nothex00" is not a security group id (sg-<8 or 17 hex>)',
     ],
+    // routes and modes
+    ['two routes on one listener port', { routes: [{ listenerPort: 443 }, { listenerPort: 443, albPort: 8443 }] }, 'routes[1].listenerPort 443 is also routes[0].listenerPort: one listener port, one route'],
+    ['port 0', { routes: [{ listenerPort: 0 }] }, 'routes[0].listenerPort 0 is not a port (1-65535)'],
+    ['a fractional ALB port', { routes: [{ listenerPort: 80, albPort: 80.5 }] }, 'routes[0].albPort 80.5 is not a port (1-65535)'],
+    ['an unknown mode', { routes: [{ listenerPort: 443, mode: 'alb' }] }, 'routes[0].mode "alb" is not one of ip-sync, alb-target'],
+    ['a route to an ALB that is not configured', { routes: [{ listenerPort: 443, alb: 'api' }] }, 'routes[0].alb "api" is not a key of albs (app)'],
+    [
+      'alb-target for an ALB known only by DNS name',
+      { routes: [{ listenerPort: 443, mode: 'alb-target' }] },
+      'routes[0]: alb-target registers the ALB itself, so albs.app needs its arn or name',
+    ],
+    [
+      'alb-target for an ALB in another VPC',
+      { albs: { app: { arn: ALB_ARN, outsideVpc: { cidrs: ['10.40.0.0/16'] } } }, routes: [{ listenerPort: 443, mode: 'alb-target' }] },
+      'routes[0]: alb-target needs the ALB in the NLB\'s VPC and account (an AWS limit); albs.app is outsideVpc: use ip-sync',
+    ],
+    [
+      'alb-target with a port mapping',
+      { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 8443, albPort: 443, mode: 'alb-target' }] },
+      'routes[0]: alb-target routes forward port for port (the ALB-type target group\'s port is the ALB listener\'s); listenerPort 8443 and albPort 443 differ: use ip-sync to map ports',
+    ],
+    ['a health check for an ip-sync route', { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] }, 'routes[0].healthCheck applies to alb-target routes only'],
+    [
+      'a TCP health check for an alb-target route',
+      { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 443, mode: 'alb-target', healthCheck: { protocol: 'TCP' } }] },
+      'routes[0].healthCheck.protocol "TCP" is not HTTP or HTTPS (ALB-type target groups check through the ALB)',
+    ],
+    [
+      'a standby in the route\'s own mode',
+      { routes: [{ listenerPort: 443, standby: { mode: 'ip-sync', listenerPort: 10443 } }] },
+      'routes[0].standby.mode is the route\'s own mode ip-sync: a standby is the other mode',
+    ],
+    [
+      'a standby on a port a route uses',
+      { albs: { app: { ...VALID.albs.app, arn: ALB_ARN } }, routes: [{ listenerPort: 80 }, { listenerPort: 443, standby: { mode: 'alb-target', listenerPort: 80 } }] },
+      'routes[1].standby.listenerPort 80 is also routes[0].listenerPort: one listener port, one route',
+    ],
+    ['two ALBs and no routes', { albs: { app: VALID.albs.app, api: { dnsName: 'internal-api-1122334455.eu-west-1.elb.amazonaws.com' } } }, 'routes is required with more than one ALB (app, api)'],
+    // front doors
+    [
+      'a Global Accelerator for an ALB known only by DNS name',
+      { frontDoors: { globalAccelerator: {} } },
+      'frontDoors.globalAccelerator: the accelerator\'s endpoint is the ALB itself, so albs.app needs its arn or name',
+    ],
+    ['no front door at all', { zones: undefined, albs: { app: { arn: ALB_ARN } }, frontDoors: { nlb: false } }, 'frontDoors: with nlb false, a globalAccelerator is the only front door and must be set'],
+    ['more than two BYOIP accelerator addresses', { albs: { app: { arn: ALB_ARN } }, frontDoors: { globalAccelerator: { ipAddresses: ['198.51.100.1', '198.51.100.2', '198.51.100.3'] } } }, 'frontDoors.globalAccelerator.ipAddresses lists more than two addresses'],
+    // the rest
+    ['no ingress CIDRs', { ingressCidrs: [] }, 'ingressCidrs must list at least one entry'],
+    ['a CIDR without length', { ingressCidrs: ['10.0.0.0'] }, 'ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR (a.b.c.d/n)'],
+    ['a CIDR octet over 255', { ingressCidrs: ['10.0.0.256/32'] }, 'ingressCidrs[0] "10.0.0.256/32" is not an IPv4 CIDR (a.b.c.d/n)'],
+    ['a CIDR with host bits', { ingressCidrs: ['198.51.100.7/24'] }, 'ingressCidrs[0] "198.51.100.7/24" has host bits set (did you mean 198.51.100.0/24?)'],
+    ['a malformed VPC id', { vpcId: 'vpc-12345' }, 'vpcId "vpc-12345" is not a VPC id (vpc-<8 or 17 hex>)'],
+    ['a malformed region', { region: 'eu-west' }, 'region "eu-west" is not an AWS region (e.g. eu-west-1)'],
     [
       'a malformed alarm topic ARN',
       { alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:alerts' },
       'alarmTopicArn "arn:aws:sqs:eu-west-1:123456789012:alerts" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)',
     ],
-    [
-      'zero lookups',
-      { sync: { maxLookupsPerInvocation: 0 } },
-      'sync.maxLookupsPerInvocation 0 must be a positive integer',
-    ],
-    [
-      'negative invocations before deregistration',
-      { sync: { invocationsBeforeDeregistration: -1 } },
-      'sync.invocationsBeforeDeregistration -1 must be a positive integer',
-    ],
-    [
-      'a fractional deregistration cap',
-      { sync: { maxDeregistrationPercent: 2.5 } },
-      'sync.maxDeregistrationPercent 2.5 must be a positive integer',
-    ],
-    [
-      'more lookups than the function accepts',
-      { sync: { maxLookupsPerInvocation: 1001 } },
-      'sync.maxLookupsPerInvocation 1001 must be at most 1000',
-    ],
-    [
-      'a deregistration cap over 100 %',
-      { sync: { maxDeregistrationPercent: 101 } },
-      'sync.maxDeregistrationPercent 101 must be at most 100',
-    ],
-    [
-      'an unknown tuning knob',
-      { sync: { maxLookups: 5 } },
-      'sync.maxLookups is not a sync setting (maxLookupsPerInvocation, invocationsBeforeDeregistration, maxDeregistrationPercent)',
-    ],
-    [
-      'a runtime that is not Node.js',
-      { lambdaRuntime: 'python3.12' },
-      'lambdaRuntime "python3.12" is not a Node.js runtime (nodejs<major>.x, 20 or later)',
-    ],
-    [
-      'a Node.js runtime older than the bundle targets',
-      { lambdaRuntime: 'nodejs18.x' },
-      'lambdaRuntime "nodejs18.x" is not a Node.js runtime (nodejs<major>.x, 20 or later)',
-    ],
+    ['zero lookups', { sync: { maxLookupsPerInvocation: 0 } }, 'sync.maxLookupsPerInvocation 0 must be a positive integer'],
+    ['a fractional deregistration cap', { sync: { maxDeregistrationPercent: 2.5 } }, 'sync.maxDeregistrationPercent 2.5 must be a positive integer'],
+    ['a deregistration cap over 100 %', { sync: { maxDeregistrationPercent: 101 } }, 'sync.maxDeregistrationPercent 101 must be at most 100'],
+    ['a runtime that is not Node.js', { lambdaRuntime: 'python3.12' }, 'lambdaRuntime "python3.12" is not a Node.js runtime (nodejs<major>.x, 20 or later)'],
+    ['a Node.js runtime older than the bundle targets', { lambdaRuntime: 'nodejs18.x' }, 'lambdaRuntime "nodejs18.x" is not a Node.js runtime (nodejs<major>.x, 20 or later)'],
     [
       'more CIDRs than the security group may hold rules for',
-      { ports: [80, 443], ingressCidrs: Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`) },
-      'ingressCidrs: 62 rules (ports x CIDRs) exceed the default quota of 60 inbound rules per security group; summarize the CIDRs',
+      { ingressCidrs: Array.from({ length: 31 }, (_, i) => `10.${i}.0.0/16`) },
+      'ingressCidrs: 62 rules (routes x CIDRs) exceed the default quota of 60 inbound rules per security group; summarize the CIDRs',
     ],
-    [
-      'a reserved tag key',
-      { tags: { 'aws:owner': 'x' } },
-      'tags["aws:owner"] key must not start with "aws:" (reserved by AWS)',
-    ],
-    [
-      'a tag value over 256 characters',
-      { tags: { Owner: 'x'.repeat(257) } },
-      'tags["Owner"] value must be a string of at most 256 characters',
-    ],
+    ['a reserved tag key', { tags: { 'aws:owner': 'x' } }, 'tags["aws:owner"] key must not start with "aws:" (reserved by AWS)'],
+    ['a tag value over 256 characters', { tags: { Owner: 'x'.repeat(257) } }, 'tags["Owner"] value must be a string of at most 256 characters'],
   ])('%s', (_, change, problem) => {
     expect(problemsOf([withChange(change)])).toEqual([`environment "prod": ${problem}`]);
+  });
+
+  test('more than two NLBs for one ALB in alb-target mode, across the configuration', () => {
+    const targeting = (name: string): EnvironmentConfig => ({ ...FULL, name });
+    expect(problemsOf([targeting('one'), targeting('two'), targeting('three')])).toEqual([
+      `environments "one", "two", "three": 3 NLBs target ${FULL.albs.app.arn} in alb-target mode; ` +
+        'an ALB may be the target of at most 2 NLBs (use ip-sync for the others)',
+    ]);
+    expect(resolveEnvironments([targeting('one'), targeting('two')])).toHaveLength(2);
   });
 
   test.each([
@@ -213,12 +283,12 @@ describe('configuration errors name the environment and the field', () => {
 
   test('collects every problem of every environment in one error', () => {
     const problems = problemsOf([
-      withChange({ vpcId: 'vpc-x', ports: [0] }),
+      withChange({ vpcId: 'vpc-x', routes: [{ listenerPort: 0 }] }),
       withChange({ name: 'staging', ingressCidrs: ['10.0.0.1/8'] }),
     ]);
     expect(problems).toEqual([
       'environment "prod": vpcId "vpc-x" is not a VPC id (vpc-<8 or 17 hex>)',
-      'environment "prod": ports[0] 0 is outside 1-65535',
+      'environment "prod": routes[0].listenerPort 0 is not a port (1-65535)',
       'environment "staging": ingressCidrs[0] "10.0.0.1/8" has host bits set (did you mean 10.0.0.0/8?)',
     ]);
   });
@@ -232,10 +302,10 @@ describe('configuration errors name the environment and the field', () => {
   });
 
   test('the app fails before building any stack when one environment of several is bad', () => {
-    const bad = withChange({ name: 'staging', publicSubnetIds: [] });
+    const bad = withChange({ name: 'staging', zones: [] });
     const bundleOutdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-')), 'bundle');
     expect(() => buildApp([VALID, bad], { outdir: path.dirname(bundleOutdir), bundleOutdir })).toThrow(
-      new ConfigError(['environment "staging": publicSubnetIds must list at least one entry']),
+      new ConfigError(['environment "staging": zones must list at least one entry']),
     );
     // Building the good environment's stack would have bundled the sync function.
     expect(fs.existsSync(bundleOutdir)).toBe(false);

@@ -1,31 +1,34 @@
+import { Testing } from 'cdktf';
+import { AlbNodeTargetGroup } from '../modules/alb-node-target-group';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type StaticIpNlbProps } from '../modules/static-ip-nlb';
 import { ref, resourceAt, resourcesOf, synthScope } from './support/synth';
 
 const PROPS: StaticIpNlbProps = {
   name: 'prod-static-ip',
   vpcId: 'vpc-0a1b2c3d4e5f60718',
-  subnetIds: ['subnet-0000000a', 'subnet-0000000b', 'subnet-0000000c'],
-  ports: [
-    { port: 80, targetGroupName: 'prod-alb-80' },
-    { port: 443, targetGroupName: 'prod-alb-443' },
+  subnetMappings: [
+    { subnetId: 'subnet-0000000a', allocationId: 'eipalloc-0000000a' },
+    { subnetId: 'subnet-0000000b', allocationId: 'eipalloc-0000000b' },
   ],
+  clientPorts: [80, 443],
   ingressCidrs: ['203.0.113.0/24', '198.51.100.0/24'],
+  albFlows: [
+    { alb: 'app', port: 80, destination: { cidrs: PRIVATE_TARGET_RANGES } },
+    { alb: 'app', port: 443, destination: { cidrs: PRIVATE_TARGET_RANGES } },
+  ],
 };
 
 const synth = (props: StaticIpNlbProps = PROPS) => synthScope((scope) => new StaticIpNlb(scope, 'nlb', props));
+
+/** Terraform address of every rule of a type, by construct id: what a change moves, keeps or destroys. */
+const ruleIds = (json: ReturnType<typeof synth>, type: string) => Object.keys(resourcesOf(json, type)).sort();
 
 describe('StaticIpNlb', () => {
   const json = synth();
   const lb = resourceAt(json, 'aws_lb', 'load-balancer');
   const securityGroup = resourceAt(json, 'aws_security_group', 'security-group');
 
-  test('allocates one VPC Elastic IP per subnet', () => {
-    const eips = Object.values(resourcesOf(json, 'aws_eip'));
-    expect(eips).toHaveLength(3);
-    for (const eip of eips) expect(eip.domain).toBe('vpc');
-  });
-
-  test('is an internet-facing IPv4 network load balancer binding each Elastic IP to its own subnet', () => {
+  test('is an internet-facing IPv4 NLB binding each zone’s static IP to its subnet, protected from deletion', () => {
     expect(lb).toMatchObject({
       name: 'prod-static-ip',
       load_balancer_type: 'network',
@@ -33,163 +36,139 @@ describe('StaticIpNlb', () => {
       ip_address_type: 'ipv4',
       security_groups: [ref(securityGroup, 'id')],
       enable_cross_zone_load_balancing: true,
+      enable_deletion_protection: true,
+      lifecycle: { prevent_destroy: true },
     });
-    expect(lb.subnet_mapping).toEqual(
-      PROPS.subnetIds.map((subnetId) => ({
-        subnet_id: subnetId,
-        allocation_id: ref(resourceAt(json, 'aws_eip', `eip-${subnetId}`), 'allocation_id'),
-      })),
-    );
+    expect(lb.subnet_mapping).toEqual([
+      { subnet_id: 'subnet-0000000a', allocation_id: 'eipalloc-0000000a' },
+      { subnet_id: 'subnet-0000000b', allocation_id: 'eipalloc-0000000b' },
+    ]);
   });
 
-  test('keeps each subnet’s Elastic IP when subnets are reordered or one is removed', () => {
-    const eipOfSubnet = (subnetIds: string[]) => {
-      const changed = synth({ ...PROPS, subnetIds });
-      const mapping = resourceAt(changed, 'aws_lb', 'load-balancer').subnet_mapping as {
-        subnet_id: string;
-        allocation_id: string;
-      }[];
-      return Object.fromEntries(mapping.map(({ subnet_id, allocation_id }) => [subnet_id, allocation_id]));
-    };
-    const before = eipOfSubnet(['subnet-0000000a', 'subnet-0000000b', 'subnet-0000000c']);
-    const after = eipOfSubnet(['subnet-0000000c', 'subnet-0000000a']);
-    // Same Terraform address, so Terraform keeps the allocated address.
-    expect(after).toEqual({
-      'subnet-0000000c': before['subnet-0000000c'],
-      'subnet-0000000a': before['subnet-0000000a'],
-    });
+  test('protection can be turned off, with a warning', () => {
+    const app = Testing.app();
+    const stack = new (require('cdktf').TerraformStack)(app, 'unprotected');
+    const nlb = new StaticIpNlb(stack, 'nlb', { ...PROPS, protect: false });
+    const json = JSON.parse(Testing.synth(stack));
+    expect(resourceAt(json, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: false, lifecycle: { prevent_destroy: false } });
+    expect(nlb.node.metadata.map((entry) => String(entry.data))).toEqual([expect.stringContaining('protection is off')]);
   });
 
-  test('admits only the forwarded ports, from the allowed CIDRs only', () => {
+  test('admits only the client ports, from the allowed CIDRs only', () => {
     const ingress = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
-    expect(
-      ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({
-        cidr_ipv4,
-        from_port,
-        to_port,
-        ip_protocol,
-        security_group_id,
-      })),
-    ).toEqual(
+    expect(ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }))).toEqual(
       expect.arrayContaining(
         [80, 443].flatMap((port) =>
-          PROPS.ingressCidrs!.map((cidr) => ({
-            cidr_ipv4: cidr,
-            from_port: port,
-            to_port: port,
-            ip_protocol: 'tcp',
-            security_group_id: ref(securityGroup, 'id'),
-          })),
+          PROPS.ingressCidrs!.map((cidr) => ({ cidr_ipv4: cidr, from_port: port, to_port: port, ip_protocol: 'tcp', security_group_id: ref(securityGroup, 'id') })),
         ),
       ),
     );
     expect(ingress).toHaveLength(4);
-    expect(securityGroup).toMatchObject({ vpc_id: PROPS.vpcId });
     // Inline rules would fight the separate rule resources on every plan.
     expect(securityGroup.ingress).toBeUndefined();
     expect(securityGroup.egress).toBeUndefined();
   });
 
+  test('rules are keyed by what they allow: removing the first CIDR or a port leaves every other rule where it is', () => {
+    const before = ruleIds(json, 'aws_vpc_security_group_ingress_rule');
+    const withoutFirstCidr = ruleIds(synth({ ...PROPS, ingressCidrs: PROPS.ingressCidrs!.slice(1) }), 'aws_vpc_security_group_ingress_rule');
+    expect(withoutFirstCidr).toHaveLength(2);
+    expect(before).toEqual(expect.arrayContaining(withoutFirstCidr));
+    const egressBefore = ruleIds(json, 'aws_vpc_security_group_egress_rule');
+    const withoutPort80 = ruleIds(synth({ ...PROPS, clientPorts: [443], albFlows: PROPS.albFlows.slice(1) }), 'aws_vpc_security_group_egress_rule');
+    expect(withoutPort80).toHaveLength(PRIVATE_TARGET_RANGES.length);
+    expect(egressBefore).toEqual(expect.arrayContaining(withoutPort80));
+  });
+
   test('defaults to admitting the whole internet when no CIDRs are given', () => {
     const open = synth({ ...PROPS, ingressCidrs: undefined });
-    const cidrs = Object.values(resourcesOf(open, 'aws_vpc_security_group_ingress_rule')).map((r) => r.cidr_ipv4);
-    expect(cidrs).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
+    expect(Object.values(resourcesOf(open, 'aws_vpc_security_group_ingress_rule')).map((r) => r.cidr_ipv4)).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
   });
 
-  test('without the ALB security group, egress reaches the private target ranges on the forwarded ports only', () => {
+  test('egress to CIDRs reaches them on the ALB ports only; two ALBs behind one CIDR share its rule', () => {
     const egress = Object.values(resourcesOf(json, 'aws_vpc_security_group_egress_rule'));
-    expect(
-      egress.map((rule) => `${rule.cidr_ipv4}:${rule.from_port}-${rule.to_port}/${rule.ip_protocol}`).sort(),
-    ).toEqual([80, 443].flatMap((port) => PRIVATE_TARGET_RANGES.map((cidr) => `${cidr}:${port}-${port}/tcp`)).sort());
+    expect(egress.map((rule) => `${rule.cidr_ipv4}:${rule.from_port}-${rule.to_port}/${rule.ip_protocol}`).sort()).toEqual(
+      [80, 443].flatMap((port) => PRIVATE_TARGET_RANGES.map((cidr) => `${cidr}:${port}-${port}/tcp`)).sort(),
+    );
     for (const rule of egress) expect(rule.security_group_id).toBe(ref(securityGroup, 'id'));
+    const shared = synth({ ...PROPS, albFlows: [...PROPS.albFlows, { alb: 'other', port: 443, destination: { cidrs: ['10.0.0.0/8'] } }] });
+    expect(Object.values(resourcesOf(shared, 'aws_vpc_security_group_egress_rule'))).toHaveLength(egress.length);
   });
 
-  test("with the ALB security group, egress goes to it and it admits the NLB's group on each port", () => {
-    const withAlb = synth({ ...PROPS, albSecurityGroupId: 'sg-0c3d4e5f607182930' });
+  test("to an ALB's security group, egress goes to it and it admits the NLB's group, once per ALB and port", () => {
+    const albGroup = 'sg-0c3d4e5f607182930';
+    const withAlb = synth({
+      ...PROPS,
+      albFlows: [80, 443, 443].map((port) => ({ alb: 'app', port, destination: { securityGroupId: albGroup } })),
+    });
     const nlbGroup = ref(resourceAt(withAlb, 'aws_security_group', 'security-group'), 'id');
     for (const port of [80, 443]) {
-      expect(resourceAt(withAlb, 'aws_vpc_security_group_egress_rule', `egress-${port}`)).toMatchObject({
+      expect(resourceAt(withAlb, 'aws_vpc_security_group_egress_rule', `egress-${port}-app`)).toMatchObject({
         security_group_id: nlbGroup,
-        referenced_security_group_id: 'sg-0c3d4e5f607182930',
+        referenced_security_group_id: albGroup,
         from_port: port,
         to_port: port,
         ip_protocol: 'tcp',
       });
-      expect(resourceAt(withAlb, 'aws_vpc_security_group_ingress_rule', `alb-ingress-${port}`)).toMatchObject({
-        security_group_id: 'sg-0c3d4e5f607182930',
+      expect(resourceAt(withAlb, 'aws_vpc_security_group_ingress_rule', `alb-ingress-${port}-app`)).toMatchObject({
+        security_group_id: albGroup,
         referenced_security_group_id: nlbGroup,
         from_port: port,
         to_port: port,
-        ip_protocol: 'tcp',
       });
     }
-    const egress = Object.values(resourcesOf(withAlb, 'aws_vpc_security_group_egress_rule'));
-    expect(egress).toHaveLength(2);
-    expect(egress.some((rule) => rule.cidr_ipv4 !== undefined)).toBe(false);
+    expect(Object.values(resourcesOf(withAlb, 'aws_vpc_security_group_egress_rule'))).toHaveLength(2);
   });
 
-  test.each([80, 443])('port %i: an IP-type TCP target group on the ALB port with TCP health checks', (port) => {
-    expect(resourceAt(json, 'aws_lb_target_group', `target-group-${port}`)).toMatchObject({
-      name: `prod-alb-${port}`,
-      target_type: 'ip',
-      protocol: 'TCP',
-      port,
-      vpc_id: PROPS.vpcId,
-      deregistration_delay: '300',
-      preserve_client_ip: 'false',
-      health_check: {
-        enabled: true,
-        protocol: 'TCP',
-        port: 'traffic-port',
-        interval: 10,
-        healthy_threshold: 3,
-        unhealthy_threshold: 3,
-      },
+  test('a listener per port forwards to the target group it is given; a second listener on a port is refused', () => {
+    const listeners = synthScope((scope) => {
+      const nlb = new StaticIpNlb(scope, 'nlb', PROPS);
+      const { targetGroup } = new AlbNodeTargetGroup(scope, 'tg-443', { name: 'prod-alb-443', vpcId: PROPS.vpcId, port: 443 });
+      nlb.addListener(443, targetGroup);
+      expect(() => nlb.addListener(443, targetGroup)).toThrow('StaticIpNlb: port 443 has a listener already');
+      expect([...nlb.listeners.keys()]).toEqual([443]);
     });
-  });
-
-  test.each([80, 443])('port %i: a TCP listener forwarding to that port’s target group', (port) => {
-    const targetGroup = resourceAt(json, 'aws_lb_target_group', `target-group-${port}`);
-    expect(resourceAt(json, 'aws_lb_listener', `listener-${port}`)).toMatchObject({
-      load_balancer_arn: ref(lb, 'arn'),
-      port,
+    expect(resourceAt(listeners, 'aws_lb_listener', 'listener-443')).toMatchObject({
+      load_balancer_arn: ref(resourceAt(listeners, 'aws_lb', 'load-balancer'), 'arn'),
+      port: 443,
       protocol: 'TCP',
-      default_action: [{ type: 'forward', target_group_arn: ref(targetGroup, 'arn') }],
+      default_action: [{ type: 'forward', target_group_arn: ref(resourceAt(listeners, 'aws_lb_target_group', 'tg-443/target-group'), 'arn') }],
     });
-  });
-
-  test('exposes each port’s target group and listener', () => {
-    let nlb!: StaticIpNlb;
-    synthScope((scope) => (nlb = new StaticIpNlb(scope, 'nlb', PROPS)));
-    expect([...nlb.targetGroups.keys()]).toEqual([80, 443]);
-    expect([...nlb.listeners.keys()]).toEqual([80, 443]);
-    expect(nlb.elasticIps).toHaveLength(3);
   });
 
   test.each<[string, Partial<StaticIpNlbProps>, string]>([
-    ['no subnets', { subnetIds: [] }, 'StaticIpNlb: subnetIds must list at least one subnet'],
+    ['no zones', { subnetMappings: [] }, 'StaticIpNlb: subnetMappings must list at least one zone'],
     [
-      'a duplicate subnet',
-      { subnetIds: ['subnet-0000000a', 'subnet-0000000a'] },
-      'StaticIpNlb: subnetIds has duplicates: subnet-0000000a, subnet-0000000a',
+      'a subnet twice',
+      { subnetMappings: [PROPS.subnetMappings[0], PROPS.subnetMappings[0]] },
+      'StaticIpNlb: subnetMappings has duplicate subnets: subnet-0000000a, subnet-0000000a',
     ],
-    ['no ports', { ports: [] }, 'StaticIpNlb: ports must list at least one port'],
-    [
-      'a duplicate port',
-      {
-        ports: [
-          { port: 80, targetGroupName: 'a' },
-          { port: 80, targetGroupName: 'b' },
-        ],
-      },
-      'StaticIpNlb: ports has duplicates: 80, 80',
-    ],
-    [
-      'a name over 32 characters',
-      { name: 'n'.repeat(33) },
-      `StaticIpNlb: names longer than 32 characters: ${'n'.repeat(33)}`,
-    ],
+    ['a client port twice', { clientPorts: [80, 80] }, 'StaticIpNlb: clientPorts has duplicates: 80, 80'],
+    ['a name over 32 characters', { name: 'n'.repeat(33) }, `StaticIpNlb: name "${'n'.repeat(33)}" is longer than 32 characters`],
   ])('rejects %s', (_, change, message) => {
     expect(() => synth({ ...PROPS, ...change })).toThrow(message);
+  });
+});
+
+describe('AlbNodeTargetGroup', () => {
+  test('an IP-type TCP target group on the ALB port, TCP health checks, the client IP not kept (said explicitly)', () => {
+    const json = synthScope((scope) => new AlbNodeTargetGroup(scope, 'tg', { name: 'prod-alb-443', vpcId: PROPS.vpcId, port: 443 }));
+    expect(resourceAt(json, 'aws_lb_target_group', 'tg/target-group')).toMatchObject({
+      name: 'prod-alb-443',
+      target_type: 'ip',
+      protocol: 'TCP',
+      port: 443,
+      vpc_id: PROPS.vpcId,
+      deregistration_delay: '300',
+      preserve_client_ip: 'false',
+      health_check: { enabled: true, protocol: 'TCP', port: 'traffic-port', interval: 10, healthy_threshold: 3, unhealthy_threshold: 3 },
+    });
+  });
+
+  test.each([
+    ['a name over 32 characters', { name: 'n'.repeat(33) }, `AlbNodeTargetGroup: name "${'n'.repeat(33)}" is longer than 32 characters`],
+    ['port 0', { port: 0 }, 'AlbNodeTargetGroup: port 0 is outside 1-65535'],
+  ])('rejects %s', (_, change, message) => {
+    expect(() => synthScope((scope) => new AlbNodeTargetGroup(scope, 'tg', { name: 'x', vpcId: PROPS.vpcId, port: 443, ...change }))).toThrow(message);
   });
 });
