@@ -1,0 +1,198 @@
+import { Token, type ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
+import { LOAD_BALANCER_NAME_MAX_LENGTH } from './static-ip-nlb';
+
+/** An NLB's health check reaches the ALB through one of its listeners, which speak HTTP or HTTPS only. */
+export const ALB_HEALTH_CHECK_PROTOCOLS = ['HTTP', 'HTTPS'] as const;
+export type AlbHealthCheckProtocol = (typeof ALB_HEALTH_CHECK_PROTOCOLS)[number];
+
+/** What ELBv2 accepts in an NLB target group's HTTP(S) health check (CreateTargetGroup API reference). */
+export const NLB_HEALTH_CHECK_RANGES = {
+  intervalSeconds: { min: 5, max: 300 },
+  pathLength: { min: 1, max: 1024 },
+  httpCode: { min: 200, max: 599 },
+} as const;
+
+/**
+ * Health check defaults that pass for an ALB answering its default route with a 200 or a redirect (an HTTP
+ * listener redirecting to HTTPS answers 301). The thresholds are the provider's defaults, explicit so a reviewed
+ * plan shows them: an ALB failing its checks is marked unhealthy after 3 x 30 s.
+ */
+export const ALB_TARGET_HEALTH_CHECK = {
+  path: '/',
+  port: 'traffic-port',
+  matcher: '200-399',
+  intervalSeconds: 30,
+  healthyThreshold: 3,
+  unhealthyThreshold: 3,
+} as const;
+
+/** How an ALB's ARN reads, for error messages. */
+export const ALB_ARN_FORMAT = 'arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>';
+
+/** An ALB's ARN as ELBv2 writes it, in any partition. An NLB's (`loadbalancer/net/`) or a listener's ARN does not match. */
+const ALB_ARN = /^arn:aws(?:-cn|-us-gov)?:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer\/app\/([A-Za-z0-9-]{1,32})\/([0-9a-f]{16})$/;
+
+/** The parts of an ALB ARN that decide where it can be a target or an endpoint. */
+export interface AlbArn {
+  readonly region: string;
+  readonly accountId: string;
+  readonly name: string;
+}
+
+/** The region, account and name of an ALB ARN, or undefined when the string is not one. */
+export function parseAlbArn(arn: string): AlbArn | undefined {
+  const match = ALB_ARN.exec(arn);
+  return match ? { region: match[1], accountId: match[2], name: match[3] } : undefined;
+}
+
+/** The health check an NLB sends through the ALB: answered by the ALB's listener rules and, behind them, its targets. */
+export interface AlbTargetHealthCheck {
+  /** Protocol of the check; the ALB needs a listener of that protocol on the check's port. @default HTTPS when that port is 443, else HTTP */
+  readonly protocol?: AlbHealthCheckProtocol;
+  /** Path requested through the ALB, starting with `/`, at most 1024 characters. @default '/' */
+  readonly path?: string;
+  /** ALB listener port the check goes to. @default 'traffic-port': the ALB listener port of the route */
+  readonly port?: number | 'traffic-port';
+  /** HTTP codes that count as healthy, 200-599: `200`, `200,301` or `200-399`. @default '200-399' */
+  readonly matcher?: string;
+  /** Seconds between checks, 5-300. @default 30 */
+  readonly intervalSeconds?: number;
+}
+
+export interface AlbTypeTargetGroupProps {
+  /** Name of the target group, unique per region and account: at most 32 letters, digits and inner hyphens. */
+  readonly name: string;
+  /** VPC of the NLB; the ALB must be in it, in the same account. */
+  readonly vpcId: string;
+  /** ARN of the ALB registered as the only target. */
+  readonly albArn: string;
+  /** ALB listener port the NLB forwards to: the target group's port and the registered target's. */
+  readonly port: number;
+  /**
+   * The ALB's listener on `port`, when this stack knows it. Registration fails while the ALB has no listener on
+   * the port, so the attachment waits for it.
+   * @default none: the listener must exist before this stack is applied
+   */
+  readonly albListener?: ITerraformDependable;
+  /** How the NLB checks the ALB. @default HTTP(S) GET of `/` on the traffic port, healthy on 200-399 */
+  readonly healthCheck?: AlbTargetHealthCheck;
+}
+
+/**
+ * The alb-target mode of a route: an NLB target group of type `alb` holding one ALB, which AWS keeps registered
+ * whatever its node IPs. No target group attribute is set: ELBv2 documents those of an `alb` group as not
+ * modifiable, and it always preserves the client IP, which the ALB appends to X-Forwarded-For.
+ */
+export class AlbTypeTargetGroup extends Construct {
+  public readonly targetGroup: LbTargetGroup;
+  /** Registration of the ALB in the target group. */
+  public readonly attachment: LbTargetGroupAttachment;
+
+  constructor(scope: Construct, id: string, props: AlbTypeTargetGroupProps) {
+    super(scope, id);
+    validate(props);
+    const healthCheck = props.healthCheck ?? {};
+    const healthCheckPort = healthCheck.port ?? ALB_TARGET_HEALTH_CHECK.port;
+    const checkedPort = healthCheckPort === 'traffic-port' ? props.port : healthCheckPort;
+
+    this.targetGroup = new LbTargetGroup(this, 'target-group', {
+      name: props.name,
+      targetType: 'alb',
+      // The only protocol an `alb` target group takes; the NLB listener forwarding to it must be TCP too.
+      protocol: 'TCP',
+      port: props.port,
+      vpcId: props.vpcId,
+      healthCheck: {
+        enabled: true,
+        protocol: healthCheck.protocol ?? (checkedPort === 443 ? 'HTTPS' : 'HTTP'),
+        path: healthCheck.path ?? ALB_TARGET_HEALTH_CHECK.path,
+        port: String(healthCheckPort),
+        matcher: healthCheck.matcher ?? ALB_TARGET_HEALTH_CHECK.matcher,
+        interval: healthCheck.intervalSeconds ?? ALB_TARGET_HEALTH_CHECK.intervalSeconds,
+        healthyThreshold: ALB_TARGET_HEALTH_CHECK.healthyThreshold,
+        unhealthyThreshold: ALB_TARGET_HEALTH_CHECK.unhealthyThreshold,
+      },
+    });
+
+    this.attachment = new LbTargetGroupAttachment(this, 'attachment', {
+      targetGroupArn: this.targetGroup.arn,
+      targetId: props.albArn,
+      port: props.port,
+      dependsOn: props.albListener ? [props.albListener] : undefined,
+    });
+  }
+}
+
+function validate(props: AlbTypeTargetGroupProps): void {
+  const problems = [...identityProblems(props), ...healthCheckProblems(props.healthCheck ?? {})];
+  if (problems.length > 0) throw new Error(`AlbTypeTargetGroup ${props.name}: ${problems.join('; ')}`);
+}
+
+function identityProblems({ name, albArn, port }: AlbTypeTargetGroupProps): string[] {
+  const problems: string[] = [];
+  if (!Token.isUnresolved(name) && !isTargetGroupName(name)) {
+    problems.push(
+      `name must be 1-${LOAD_BALANCER_NAME_MAX_LENGTH} letters, digits or hyphens, not starting or ending with a hyphen: "${name}"`,
+    );
+  }
+  if (!isPort(port)) problems.push(`port must be an integer in 1-65535: ${port}`);
+  if (!Token.isUnresolved(albArn) && parseAlbArn(albArn) === undefined) {
+    problems.push(`albArn must be an Application Load Balancer ARN (${ALB_ARN_FORMAT}): "${albArn}"`);
+  }
+  return problems;
+}
+
+function healthCheckProblems(check: AlbTargetHealthCheck): string[] {
+  const problems: string[] = [];
+  const { intervalSeconds, pathLength } = NLB_HEALTH_CHECK_RANGES;
+  if (check.protocol !== undefined && !ALB_HEALTH_CHECK_PROTOCOLS.includes(check.protocol)) {
+    problems.push(`healthCheck.protocol must be ${ALB_HEALTH_CHECK_PROTOCOLS.join(' or ')}: "${check.protocol}"`);
+  }
+  if (
+    check.path !== undefined &&
+    !(check.path.startsWith('/') && check.path.length >= pathLength.min && check.path.length <= pathLength.max)
+  ) {
+    problems.push(`healthCheck.path must start with "/" and have at most ${pathLength.max} characters: "${check.path}"`);
+  }
+  if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
+    problems.push(`healthCheck.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
+  }
+  if (check.matcher !== undefined && !isHttpCodeMatcher(check.matcher)) {
+    const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
+    problems.push(`healthCheck.matcher must list HTTP codes or ranges within ${min}-${max}: "${check.matcher}"`);
+  }
+  const interval = check.intervalSeconds;
+  if (interval !== undefined && !isIntegerIn(interval, intervalSeconds.min, intervalSeconds.max)) {
+    problems.push(`healthCheck.intervalSeconds must be an integer in ${intervalSeconds.min}-${intervalSeconds.max}: ${interval}`);
+  }
+  return problems;
+}
+
+function isTargetGroupName(name: string): boolean {
+  return name.length <= LOAD_BALANCER_NAME_MAX_LENGTH && /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(name);
+}
+
+/** `200`, `200,301`, `200-399`, or a comma-separated mix, every code within what NLB health checks accept. */
+function isHttpCodeMatcher(matcher: string): boolean {
+  const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
+  return matcher.split(',').every((part) => {
+    const bounds = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
+    if (!bounds) return false;
+    const low = Number(bounds[1]);
+    const high = Number(bounds[2] ?? bounds[1]);
+    return low >= min && high <= max && low <= high;
+  });
+}
+
+/** A TCP port: an integer in 1-65535. */
+export function isPort(port: number): boolean {
+  return isIntegerIn(port, 1, 65535);
+}
+
+/** An integer within min-max, both included. */
+export function isIntegerIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}

@@ -1,0 +1,234 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TerraformStack, Testing } from 'cdktf';
+import type { Construct } from 'constructs';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import {
+  AlbTypeTargetGroup,
+  parseAlbArn,
+  type AlbTargetHealthCheck,
+  type AlbTypeTargetGroupProps,
+} from '../modules/alb-target';
+import { ref, resourceAt, synthScope, type TerraformJson } from './support/synth';
+import { describeWithTerraform, expectCleanPlan, terraformCheck } from './support/terraform';
+
+const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
+const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
+const PROPS: AlbTypeTargetGroupProps = { name: 'prod-alb-443', vpcId: VPC_ID, albArn: ALB_ARN, port: 443 };
+
+/** The ALB's own listener on a port, as a stack that manages the ALB would declare it. */
+function albListener(scope: Construct, port: number): LbListener {
+  return new LbListener(scope, `alb-listener-${port}`, {
+    loadBalancerArn: ALB_ARN,
+    port,
+    protocol: 'HTTP',
+    defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '200' } }],
+  });
+}
+
+const synth = (props: Partial<AlbTypeTargetGroupProps> = {}) =>
+  synthScope((scope) => new AlbTypeTargetGroup(scope, 'route', { ...PROPS, ...props }));
+const targetGroupOf = (json: TerraformJson) => resourceAt(json, 'aws_lb_target_group', 'route/target-group');
+const healthCheckOf = (props: Partial<AlbTypeTargetGroupProps>) => targetGroupOf(synth(props)).health_check;
+
+describe('AlbTypeTargetGroup', () => {
+  const json = synth();
+  const targetGroup = targetGroupOf(json);
+
+  test('is an NLB target group of type alb: TCP on the ALB listener port, in the VPC', () => {
+    expect(targetGroup).toMatchObject({
+      name: 'prod-alb-443',
+      target_type: 'alb',
+      protocol: 'TCP',
+      port: 443,
+      vpc_id: VPC_ID,
+    });
+  });
+
+  test('sets no target group attribute: those of an alb group cannot be modified', () => {
+    // deregistration_delay, preserve_client_ip, proxy_protocol_v2, stickiness, slow_start... would each be an
+    // argument here. The provider keeps its schema defaults for them in state but sends none for type alb.
+    const { address: _, ...argumentsOfGroup } = targetGroup;
+    expect(Object.keys(argumentsOfGroup).sort()).toEqual(
+      ['health_check', 'name', 'port', 'protocol', 'target_type', 'vpc_id'].sort(),
+    );
+  });
+
+  test('client IP: nothing on the group turns preservation off; an alb group always keeps the client IP', () => {
+    // The documented property of this mode (the ALB appends the client's address to X-Forwarded-For), unlike
+    // ip-sync groups, whose preserve_client_ip = false makes the ALB see the NLB.
+    expect(targetGroup).not.toHaveProperty('preserve_client_ip');
+    expect(targetGroup).not.toHaveProperty('proxy_protocol_v2');
+  });
+
+  test('registers the ALB itself on the listener port', () => {
+    expect(resourceAt(json, 'aws_lb_target_group_attachment', 'route/attachment')).toMatchObject({
+      target_group_arn: ref(targetGroup, 'arn'),
+      target_id: ALB_ARN,
+      port: 443,
+    });
+  });
+
+  test('waits for the ALB listener when given one: registration fails while the ALB has no listener on the port', () => {
+    const withListener = synthScope((scope) => {
+      new AlbTypeTargetGroup(scope, 'route', { ...PROPS, albListener: albListener(scope, 443) });
+    });
+    const listener = resourceAt(withListener, 'aws_lb_listener', 'alb-listener-443');
+    expect(resourceAt(withListener, 'aws_lb_target_group_attachment', 'route/attachment').depends_on).toEqual([
+      listener.address,
+    ]);
+    expect(resourceAt(json, 'aws_lb_target_group_attachment', 'route/attachment').depends_on).toBeUndefined();
+  });
+
+  test.each<[number, string]>([
+    [443, 'HTTPS'],
+    [80, 'HTTP'],
+    [8080, 'HTTP'],
+  ])('port %i: by default a %s GET of / on the traffic port, healthy on 200-399, every 30 s', (port, protocol) => {
+    expect(healthCheckOf({ port })).toEqual({
+      enabled: true,
+      protocol,
+      path: '/',
+      port: 'traffic-port',
+      matcher: '200-399',
+      interval: 30,
+      healthy_threshold: 3,
+      unhealthy_threshold: 3,
+    });
+  });
+
+  test('the default protocol follows a health check port set apart from the traffic port', () => {
+    expect(healthCheckOf({ port: 80, healthCheck: { port: 443 } })).toMatchObject({ protocol: 'HTTPS', port: '443' });
+    expect(healthCheckOf({ port: 443, healthCheck: { port: 8080 } })).toMatchObject({ protocol: 'HTTP', port: '8080' });
+  });
+
+  test('takes the health check the caller sets', () => {
+    const healthCheck: AlbTargetHealthCheck = {
+      protocol: 'HTTP',
+      path: '/healthz?deep=1',
+      port: 8080,
+      matcher: '200,204,300-308',
+      intervalSeconds: 10,
+    };
+    expect(healthCheckOf({ healthCheck })).toMatchObject({
+      protocol: 'HTTP',
+      path: '/healthz?deep=1',
+      port: '8080',
+      matcher: '200,204,300-308',
+      interval: 10,
+    });
+  });
+
+  test('exposes its target group and attachment', () => {
+    let route!: AlbTypeTargetGroup;
+    synthScope((scope) => (route = new AlbTypeTargetGroup(scope, 'route', PROPS)));
+    expect(route.targetGroup.targetTypeInput).toBe('alb');
+    expect(route.attachment.targetIdInput).toBe(ALB_ARN);
+  });
+
+  test('accepts references it cannot check before apply (an ALB of the same stack)', () => {
+    const withReference = synthScope((scope) => {
+      const alb = new Lb(scope, 'alb', { name: 'prod-alb', loadBalancerType: 'application', internal: true });
+      new AlbTypeTargetGroup(scope, 'route', { ...PROPS, albArn: alb.arn });
+    });
+    const alb = resourceAt(withReference, 'aws_lb', 'alb');
+    expect(resourceAt(withReference, 'aws_lb_target_group_attachment', 'route/attachment').target_id).toBe(
+      ref(alb, 'arn'),
+    );
+  });
+
+  const NLB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/prod-nlb/50dc6c495c0c9188';
+  const invalid = (healthCheck: Record<string, unknown>) => ({ healthCheck: healthCheck as AlbTargetHealthCheck });
+  test.each<[string, Partial<AlbTypeTargetGroupProps>, string]>([
+    ['a name over 32 characters', { name: 'n'.repeat(33) }, `name must be 1-32 letters, digits or hyphens`],
+    ['a name with a dot', { name: 'prod.alb' }, 'name must be 1-32 letters, digits or hyphens'],
+    ['a name ending with a hyphen', { name: 'prod-' }, 'not starting or ending with a hyphen: "prod-"'],
+    ['port 0', { port: 0 }, 'port must be an integer in 1-65535: 0'],
+    ['port 65536', { port: 65536 }, 'port must be an integer in 1-65535: 65536'],
+    ['a fractional port', { port: 80.5 }, 'port must be an integer in 1-65535: 80.5'],
+    ['an NLB ARN', { albArn: NLB_ARN }, `albArn must be an Application Load Balancer ARN`],
+    ['a listener ARN', { albArn: `${ALB_ARN.replace(':loadbalancer/', ':listener/')}/f2f7dc8efc522ab2` }, 'albArn'],
+    ['a TCP health check', invalid({ protocol: 'TCP' }), 'healthCheck.protocol must be HTTP or HTTPS: "TCP"'],
+    ['a relative path', invalid({ path: 'healthz' }), 'healthCheck.path must start with "/"'],
+    ['a path over 1024 characters', invalid({ path: `/${'p'.repeat(1024)}` }), 'at most 1024 characters'],
+    ['health check port 0', invalid({ port: 0 }), 'healthCheck.port must be "traffic-port" or an integer'],
+    ['health check port 70000', invalid({ port: 70000 }), 'healthCheck.port must be "traffic-port" or an integer'],
+    ['a 1xx code', invalid({ matcher: '100' }), 'healthCheck.matcher must list HTTP codes or ranges within 200-599'],
+    ['a code over 599', invalid({ matcher: '200-600' }), 'healthCheck.matcher must list HTTP codes'],
+    ['a reversed range', invalid({ matcher: '399-200' }), 'healthCheck.matcher must list HTTP codes'],
+    ['words as codes', invalid({ matcher: 'ok' }), 'healthCheck.matcher must list HTTP codes'],
+    ['a 4 s interval', invalid({ intervalSeconds: 4 }), 'healthCheck.intervalSeconds must be an integer in 5-300: 4'],
+    ['a 301 s interval', invalid({ intervalSeconds: 301 }), 'healthCheck.intervalSeconds must be an integer in 5-300'],
+  ])('rejects %s, naming the field', (_, change, message) => {
+    expect(() => synth(change)).toThrow(message);
+  });
+
+  test('reports every problem at once, under the target group name', () => {
+    expect(() => synth({ port: 0, healthCheck: { intervalSeconds: 1 } })).toThrow(
+      /^AlbTypeTargetGroup prod-alb-443: port must be .*; healthCheck\.intervalSeconds must be/,
+    );
+  });
+});
+
+describe('parseAlbArn', () => {
+  test('reads the region, account and name of an ALB ARN, in any partition', () => {
+    expect(parseAlbArn(ALB_ARN)).toEqual({ region: 'eu-west-1', accountId: '123456789012', name: 'prod-alb' });
+    expect(parseAlbArn(ALB_ARN.replace('arn:aws:', 'arn:aws-us-gov:').replace('eu-west-1', 'us-gov-west-1'))).toEqual(
+      { region: 'us-gov-west-1', accountId: '123456789012', name: 'prod-alb' },
+    );
+  });
+
+  test.each([
+    ['an NLB', ALB_ARN.replace('/app/', '/net/')],
+    ['a target group', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod/50dc6c495c0c9188'],
+    ['a short account', ALB_ARN.replace('123456789012', '12345')],
+    ['a DNS name', 'internal-prod-alb-1234567890.eu-west-1.elb.amazonaws.com'],
+  ])('is undefined for %s', (_, arn) => {
+    expect(parseAlbArn(arn)).toBeUndefined();
+  });
+});
+
+/** init + validate + plan of a small stack take about 20 s on 2 cores; leave room for a busy machine. */
+const TERRAFORM_TIMEOUT_MS = 180_000;
+
+describeWithTerraform('terraform validate and plan of alb-target routes behind an NLB', (mirror) => {
+  test(
+    'the provider accepts every argument and plans to create exactly the synthesized resources',
+    async () => {
+      const stack = new TerraformStack(Testing.app(), 'alb-target');
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+      const nlb = new Lb(stack, 'nlb', {
+        name: 'prod-static-ip',
+        loadBalancerType: 'network',
+        subnets: ['subnet-0000000a', 'subnet-0000000b'],
+      });
+      for (const port of [80, 443]) {
+        const route = new AlbTypeTargetGroup(stack, `route-${port}`, {
+          ...PROPS,
+          name: `prod-alb-${port}`,
+          port,
+          // One route waits for a listener of this stack, the other relies on an existing one.
+          albListener: port === 80 ? albListener(stack, port) : undefined,
+        });
+        new LbListener(stack, `nlb-listener-${port}`, {
+          loadBalancerArn: nlb.arn,
+          port,
+          protocol: 'TCP',
+          defaultAction: [{ type: 'forward', targetGroupArn: route.targetGroup.arn }],
+        });
+      }
+      const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-check-alb-target-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json));
+        expectCleanPlan(await terraformCheck(dir, mirror), json);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+});
