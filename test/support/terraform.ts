@@ -110,20 +110,23 @@ export function copyStackForCheck(stackDir: string): string {
 
 /**
  * Writes an override file (Terraform merges `*_override.tf.json` into the configuration) that pins the aws
- * provider to the mirror's version and gives it fake credentials and no reason to call AWS.
+ * provider to the mirror's version and gives every aws provider block (the default and each alias, such as the
+ * Global Accelerator's us-west-2 one) fake credentials and no reason to call AWS.
  */
 export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void {
+  const offline = {
+    access_key: 'test',
+    secret_key: 'test',
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+  };
+  const configFile = path.join(dir, 'cdk.tf.json');
+  const declared = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')).provider?.aws ?? []) : [];
+  const aliases: (string | undefined)[] = [undefined, ...(declared as { alias?: string }[]).flatMap(({ alias }) => (alias ? [alias] : []))];
   const override = {
     terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: mirror.awsVersion } } },
-    provider: {
-      aws: {
-        access_key: 'test',
-        secret_key: 'test',
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        skip_metadata_api_check: true,
-      },
-    },
+    provider: { aws: aliases.map((alias) => (alias ? { alias, ...offline } : offline)) },
   };
   fs.writeFileSync(path.join(dir, 'offline_override.tf.json'), JSON.stringify(override, null, 2));
 }
