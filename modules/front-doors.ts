@@ -43,6 +43,8 @@ export interface FrontDoorParts {
   readonly targetGroups: ReadonlyMap<string, LbTargetGroup>;
   /** Sync function per `ip-sync` route listener port. */
   readonly syncs: ReadonlyMap<number, AlbIpSync>;
+  /** The sync functions' state, when any route is in `ip-sync` mode. */
+  readonly stateBucket?: SyncStateBucket;
   readonly accelerator?: GlobalAcceleratorFrontDoor;
   readonly observability?: StaticIpObservability;
 }
@@ -68,6 +70,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
   const syncs = new Map<number, AlbIpSync>();
   let staticIps: StaticIps | undefined;
   let nlb: StaticIpNlb | undefined;
+  let stateBucket: SyncStateBucket | undefined;
   let observability: StaticIpObservability | undefined;
 
   if (environment.nlb) {
@@ -91,7 +94,6 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
     });
 
     let code: LambdaBundle | undefined;
-    let stateBucket: SyncStateBucket | undefined;
     const targetGroupOf = (route: ResolvedRoute, mode: RouteMode): LbTargetGroup => {
       const alb = albs.get(route.alb)!;
       const name = names.targetGroup(route.listenerPort, mode);
@@ -124,7 +126,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         albDnsName: alb.dnsName(),
         port: route.albPort,
         targetGroup,
-        stateBucket: stateBucket.bucket,
+        stateBucket: stateBucket!.bucket,
         code,
         tuning: environment.sync,
         runtime: environment.lambdaRuntime,
@@ -181,7 +183,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       protect: environment.protect,
     });
   }
-  return { environment, staticIps, nlb, targetGroups, syncs, accelerator, observability };
+  return { environment, staticIps, nlb, targetGroups, syncs, stateBucket, accelerator, observability };
 }
 
 export interface StaticIpFrontDoorsProps extends FrontDoorOptions {

@@ -39,7 +39,7 @@ export class StaticIpStack extends TerraformStack {
   }
 
   private outputs(): void {
-    const { staticIps, nlb, targetGroups, syncs, accelerator } = this.parts;
+    const { staticIps, nlb, targetGroups, syncs, stateBucket, accelerator } = this.parts;
     const output = (id: string, description: string, value: unknown) => new TerraformOutput(this, id, { description, value });
     if (staticIps && nlb) {
       output('static_ips', 'The static IPs of the NLB, one per Availability Zone in zone order: the list partners allowlist',
@@ -52,6 +52,7 @@ export class StaticIpStack extends TerraformStack {
       output('sync_function_names', 'Sync function per ip-sync route listener port',
         Object.fromEntries([...syncs].map(([port, sync]) => [String(port), sync.function.functionName])));
     }
+    if (stateBucket) output('state_bucket', "Bucket of the sync's state, one prefix per target group ARN", stateBucket.bucket.bucket);
     if (accelerator) {
       output('accelerator_static_ips', "The Global Accelerator's static anycast IPs (IPv4 first)", accelerator.staticIps);
       output('accelerator_dns_name', "The Global Accelerator's DNS name", accelerator.dnsName);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import type { BackendConfig, EnvironmentConfig } from '../config/types';
-import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
+import { MINIMAL } from './fixtures/environments';
 import { ConfigError, resolveEnvironments } from '../config/validate';
 import { backendProblems } from '../config/backend';
 import { applyBackend, BackendConfigError } from '../modules/backend';
@@ -150,7 +150,7 @@ describe('required and malformed fields', () => {
 
 describe('in the app', () => {
   const environment = (name: string, backend?: BackendConfig): EnvironmentConfig => ({
-    ...EXAMPLE_ENVIRONMENTS[0],
+    ...MINIMAL,
     name,
     backend,
   });
@@ -196,8 +196,8 @@ describeWithTerraform('terraform init with the block', (mirror) => {
   // Terraform Cloud environment synthesizes only where terraform is installed.
   it('an environment with a cloud backend synthesizes in the app, beside a local one', () => {
     const stacks = synthesize([
-      { ...EXAMPLE_ENVIRONMENTS[0], name: 'alpha' },
-      { ...EXAMPLE_ENVIRONMENTS[0], name: 'gamma', backend: CLOUD },
+      { ...MINIMAL, name: 'alpha' },
+      { ...MINIMAL, name: 'gamma', backend: CLOUD },
     ]);
     const terraform = (name: string) =>
       (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;

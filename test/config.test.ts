@@ -78,13 +78,14 @@ describe('resolveEnvironment', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'tokens');
     const lookup = new DataAwsLb(stack, 'alb', { name: 'app' });
+    const dnsName = lookup.dnsName;
     const resolved = resolveEnvironment({
       ...VALID,
       vpcId: lookup.vpcId,
-      albs: { app: { dnsName: lookup.dnsName, arn: lookup.arn, securityGroupId: Fn.element(lookup.securityGroups, 0) } },
+      albs: { app: { dnsName, arn: lookup.arn, securityGroupId: Fn.element(lookup.securityGroups, 0) } },
       routes: [{ listenerPort: 443, mode: 'alb-target' }],
     });
-    expect(resolved.albs.get('app')!.dnsName).toBe(lookup.dnsName);
+    expect(resolved.albs.get('app')!.dnsName).toBe(dnsName);
   });
 });
 

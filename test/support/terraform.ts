@@ -135,7 +135,11 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
  * `terraform init`, `validate` and `plan` in `dir` against the mirror, with no network: throws with
  * terraform's output when any step fails.
  */
-export async function terraformCheck(dir: string, mirror: ProviderMirror): Promise<TerraformCheckResult> {
+export async function terraformCheck(
+  dir: string,
+  mirror: ProviderMirror,
+  { plan = true }: { readonly plan?: boolean } = {},
+): Promise<TerraformCheckResult> {
   writeOfflineOverride(dir, mirror);
   const cliConfig = path.join(dir, '.terraformrc');
   fs.writeFileSync(
@@ -157,6 +161,7 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
     valid: boolean;
     diagnostics: { severity: string; summary: string; detail?: string }[];
   };
+  if (!plan) return { toCreate: [], otherChanges: [], warnings: warningsOf(validation) };
   // Machine-readable plan output: one JSON message per line, no second provider start for `terraform show`.
   const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json'))
     .split('\n')
@@ -172,10 +177,24 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
       .map((c) => c.resource.addr)
       .sort(),
     otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
-    warnings: validation.diagnostics
-      .filter((d) => d.severity === 'warning')
-      .map((d) => `${d.summary}: ${d.detail ?? ''}`),
+    warnings: warningsOf(validation),
   };
+}
+
+function warningsOf(validation: { diagnostics: { severity: string; summary: string; detail?: string }[] }): string[] {
+  return validation.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
+}
+
+/**
+ * Why a configuration cannot plan offline: data sources that ask AWS (every one but the policy documents Terraform
+ * renders itself) and import blocks. Empty when it can.
+ */
+export function needsAws(json: TerraformJson & { import?: unknown[] }): string[] {
+  const lookups = Object.entries(json.data ?? {})
+    .filter(([type]) => type !== 'aws_iam_policy_document')
+    .flatMap(([type, byName]) => Object.keys(byName).map((name) => `data.${type}.${name}`));
+  const imports = (json.import ?? []).map((block) => `import into ${(block as { to: string }).to}`);
+  return [...lookups, ...imports];
 }
 
 /** The plan of a fresh configuration creates exactly the synthesized resources, with no warning on the way. */
