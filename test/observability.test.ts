@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, TerraformStack, Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
@@ -195,41 +195,35 @@ describe('StaticIpObservability', () => {
 
   describe('alarms', () => {
     const alarm = (suffix: string) => resourceAt(json, 'aws_cloudwatch_metric_alarm', `observability/${suffix}`);
+    /** What both alarms of a route share: its target group on this NLB, one-minute periods, one target. */
+    const onTargetGroupOf = (port: number) => ({
+      alarm_description: expect.stringContaining(`port ${port}`),
+      namespace: 'AWS/NetworkELB',
+      dimensions: { TargetGroup: port === 443 ? tg443 : tg8443, LoadBalancer: lb },
+      period: 60,
+      threshold: 1,
+    });
 
-    test.each([
-      [443, () => tg443],
-      [8443, () => tg8443],
-    ])('port %i: no healthy target for 3 of 3 minutes, missing data counting as none', (port, targetGroup) => {
+    test.each([443, 8443])('port %i: no healthy target for 3 of 3 minutes, missing data counting as none', (port) => {
       expect(alarm(`no-healthy-targets-${port}`)).toMatchObject({
+        ...onTargetGroupOf(port),
         alarm_name: `prod-static-ip-${port}-no-healthy-targets`,
-        alarm_description: expect.stringContaining(`port ${port}`),
-        namespace: 'AWS/NetworkELB',
         metric_name: 'HealthyHostCount',
-        dimensions: { TargetGroup: targetGroup(), LoadBalancer: lb },
         statistic: 'Minimum',
-        period: 60,
         comparison_operator: 'LessThanThreshold',
-        threshold: 1,
         evaluation_periods: 3,
         datapoints_to_alarm: 3,
         treat_missing_data: 'breaching',
       });
     });
 
-    test.each([
-      [443, () => tg443],
-      [8443, () => tg8443],
-    ])('port %i: unhealthy targets for 15 of 15 minutes, longer than grace period plus draining', (port, targetGroup) => {
+    test.each([443, 8443])('port %i: unhealthy targets for 15 of 15 minutes, past grace period and draining', (port) => {
       expect(alarm(`unhealthy-targets-${port}`)).toMatchObject({
+        ...onTargetGroupOf(port),
         alarm_name: `prod-static-ip-${port}-unhealthy-targets`,
-        alarm_description: expect.stringContaining(`port ${port}`),
-        namespace: 'AWS/NetworkELB',
         metric_name: 'UnHealthyHostCount',
-        dimensions: { TargetGroup: targetGroup(), LoadBalancer: lb },
         statistic: 'Maximum',
-        period: 60,
         comparison_operator: 'GreaterThanOrEqualToThreshold',
-        threshold: 1,
         evaluation_periods: 15,
         datapoints_to_alarm: 15,
         treat_missing_data: 'notBreaching',
@@ -307,7 +301,10 @@ describe('StaticIpObservability', () => {
 
     test('every problem at once', () => {
       expect(() => synth({ region: 'Ireland' }, { listenerPort: 70000, syncFunctionName: undefined })).toThrow(
-        /^StaticIpObservability: region "Ireland".*; route on port 70000: listenerPort is outside 1-65535; route on port 70000: an ip-sync route needs syncFunctionName/,
+        new RegExp(
+          '^StaticIpObservability: region "Ireland".*; route on port 70000: listenerPort is outside 1-65535; ' +
+            'route on port 70000: an ip-sync route needs syncFunctionName$',
+        ),
       );
     });
   });
@@ -321,11 +318,15 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
   const checks = new Map<string, { json: TerraformJson; check: Promise<TerraformCheckResult> }>();
 
   /** Synthesizes a stack into a fresh folder and starts its check; its test awaits it, so the runs overlap. */
-  const startCheck = (key: string, build: (stack: TerraformStack) => void, edit: (json: any) => void = () => undefined) => {
-    const stack = new TerraformStack(Testing.app() as App, key);
+  const startCheck = (
+    key: string,
+    build: (stack: TerraformStack) => void,
+    edit: (json: TerraformJson) => void = () => undefined,
+  ) => {
+    const stack = new TerraformStack(Testing.app(), key);
     new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
     build(stack);
-    const json = JSON.parse(Testing.synth(stack));
+    const json: TerraformJson = JSON.parse(Testing.synth(stack));
     edit(json);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `observability-${key}-`));
     dirs.push(dir);
@@ -362,7 +363,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
     });
     // A dashboard body that is not JSON, to prove terraform reads the body and the check fails when it does.
     startCheck(BROKEN, observeLiterals, (json) => {
-      const dashboard = Object.values(json.resource.aws_cloudwatch_dashboard)[0] as Resource;
+      const [dashboard] = Object.values(resourcesOf(json, 'aws_cloudwatch_dashboard'));
       dashboard.dashboard_body = dashboard.dashboard_body.slice(0, -1);
     });
   });
@@ -383,7 +384,9 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
   test(
     'a dashboard body that is not JSON fails the check',
     async () => {
-      await expect(checks.get(BROKEN)!.check).rejects.toThrow(/terraform validate failed[\s\S]*dashboard_body\W+ contains an invalid JSON/);
+      await expect(checks.get(BROKEN)!.check).rejects.toThrow(
+        /terraform validate failed[\s\S]*dashboard_body\W+ contains an invalid JSON/,
+      );
     },
     TERRAFORM_TIMEOUT_MS,
   );
