@@ -9,6 +9,7 @@ export const METRIC_NAMES = {
   registered: 'Registered',
   deregistered: 'Deregistered',
   dnsFailures: 'DnsFailures',
+  discoveryClean: 'DiscoveryClean',
 } as const;
 
 /**

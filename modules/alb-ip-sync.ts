@@ -3,10 +3,7 @@ import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import {
-  CloudwatchMetricAlarm,
-  type CloudwatchMetricAlarmConfig,
-} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import {
   DataAwsIamPolicyDocument,
   type DataAwsIamPolicyDocumentStatement,
@@ -21,6 +18,7 @@ import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { SyncTuning } from '../config/types';
 import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS } from '../config/defaults';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
+import { metricAlarm, type MetricAlarmSettings } from './alarm';
 import type { LambdaBundle } from './lambda-bundle';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
@@ -181,16 +179,18 @@ export class AlbIpSync extends Construct {
     });
 
     const alarm = (alarmId: string, config: AlarmSettings): CloudwatchMetricAlarm =>
-      new CloudwatchMetricAlarm(this, alarmId, {
-        alarmName: `${functionName}-${alarmId}`,
-        namespace: 'AWS/Lambda',
-        dimensions: { FunctionName: this.function.functionName },
-        statistic: 'Sum',
-        period: 60,
-        alarmActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
-        okActions: props.alarmTopicArn ? [props.alarmTopicArn] : undefined,
-        ...config,
-      });
+      metricAlarm(
+        this,
+        alarmId,
+        {
+          alarmName: `${functionName}-${alarmId}`,
+          namespace: 'AWS/Lambda',
+          dimensions: { FunctionName: this.function.functionName },
+          statistic: 'Sum',
+          ...config,
+        },
+        props.alarmTopicArn,
+      );
     // One failed run is retried by the next minute's; three in five minutes mean the sync is broken.
     // No data means no run, which is not an error: the not-running alarm covers it.
     this.errorsAlarm = alarm('errors', {
@@ -231,19 +231,8 @@ export class AlbIpSync extends Construct {
 }
 
 /** What differs between the alarms; namespace, dimensions and statistic default to the function's Lambda metrics. */
-type AlarmSettings = Partial<Pick<CloudwatchMetricAlarmConfig, 'namespace' | 'dimensions' | 'statistic'>> &
-  Required<
-    Pick<
-      CloudwatchMetricAlarmConfig,
-      | 'alarmDescription'
-      | 'metricName'
-      | 'comparisonOperator'
-      | 'threshold'
-      | 'evaluationPeriods'
-      | 'datapointsToAlarm'
-      | 'treatMissingData'
-    >
-  >;
+type AlarmSettings = Partial<Pick<MetricAlarmSettings, 'namespace' | 'dimensions' | 'statistic'>> &
+  Omit<MetricAlarmSettings, 'alarmName' | 'namespace' | 'dimensions' | 'statistic'>;
 
 /**
  * What one port's function may do, and nothing more.

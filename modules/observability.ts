@@ -59,6 +59,8 @@ const GRAPH_HEIGHT = 6;
 /** A heading is two lines: a title and one sentence. */
 const HEADING_HEIGHT = 2;
 
+const NLB_NAMESPACE = 'AWS/NetworkELB';
+
 /** Which modes have a sync function whose metrics and runs belong on the dashboard. */
 const MODE_HAS_SYNC: Readonly<Record<RouteMode, boolean>> = { 'ip-sync': true, 'alb-target': false };
 
@@ -85,12 +87,7 @@ export class StaticIpObservability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     validate(props);
-    const nlbMetric = (metricName: string, statistic: string): Metric => ({
-      namespace: 'AWS/NetworkELB',
-      metricName,
-      dimensions: { LoadBalancer: props.loadBalancerArnSuffix },
-      statistic,
-    });
+    const nlb = metricsOf(NLB_NAMESPACE, { LoadBalancer: props.loadBalancerArnSuffix });
 
     this.targetHealthAlarms = new Map(
       props.routes.map((route) => [route.listenerPort, this.targetHealthAlarmsOf(route, props)]),
@@ -99,8 +96,8 @@ export class StaticIpObservability extends Construct {
     const rows: Widget[][] = [
       [heading(`# ${props.name}: static-IP NLB`, 'Its traffic, then one section per route (NLB listener port).')],
       [
-        graph(props.region, 'NLB bytes processed', [[nlbMetric('ProcessedBytes', 'Sum'), 'bytes']]),
-        graph(props.region, 'NLB active flows', [[nlbMetric('ActiveFlowCount', 'Maximum'), 'flows (max)']]),
+        graph(props.region, 'NLB bytes processed', [[nlb('ProcessedBytes', 'Sum'), 'bytes']]),
+        graph(props.region, 'NLB active flows', [[nlb('ActiveFlowCount', 'Maximum'), 'flows (max)']]),
       ],
       ...props.routes.flatMap((route) => routeRows(route, props)),
     ];
@@ -127,7 +124,7 @@ export class StaticIpObservability extends Construct {
         {
           ...health.healthy,
           alarmName: alarm('noHealthyTargets'),
-          alarmDescription: `No healthy target behind port ${port} for 3 minutes: the static IPs serve nothing on this port`,
+          alarmDescription: `No healthy target behind port ${port} for 3 minutes: the static IPs serve nothing on it`,
           comparisonOperator: 'LessThanThreshold',
           threshold: 1,
           evaluationPeriods: 3,
@@ -146,7 +143,7 @@ export class StaticIpObservability extends Construct {
         {
           ...health.unhealthy,
           alarmName: alarm('unhealthyTargets'),
-          alarmDescription: `Unhealthy targets behind port ${port} for 15 minutes, longer than a node's departure or registration takes`,
+          alarmDescription: `Unhealthy targets behind port ${port} for 15 minutes, longer than departures or registrations take`,
           comparisonOperator: 'GreaterThanOrEqualToThreshold',
           threshold: 1,
           evaluationPeriods: 15,
@@ -159,13 +156,18 @@ export class StaticIpObservability extends Construct {
   }
 }
 
+/** The metrics of one namespace that share their dimensions, e.g. one target group's. */
+function metricsOf(namespace: string, dimensions: Record<string, string>) {
+  return (metricName: string, statistic: string): Metric => ({ namespace, metricName, dimensions, statistic });
+}
+
 /** The NLB target group's health counts, with the statistic their alarm and graph use. */
 function targetHealthMetrics(route: ObservedRoute, loadBalancerArnSuffix: string) {
-  const dimensions = { TargetGroup: route.targetGroupArnSuffix, LoadBalancer: loadBalancerArnSuffix };
-  return {
-    healthy: { namespace: 'AWS/NetworkELB', metricName: 'HealthyHostCount', dimensions, statistic: 'Minimum' },
-    unhealthy: { namespace: 'AWS/NetworkELB', metricName: 'UnHealthyHostCount', dimensions, statistic: 'Maximum' },
-  } as const satisfies Record<string, Metric>;
+  const metric = metricsOf(NLB_NAMESPACE, {
+    TargetGroup: route.targetGroupArnSuffix,
+    LoadBalancer: loadBalancerArnSuffix,
+  });
+  return { healthy: metric('HealthyHostCount', 'Minimum'), unhealthy: metric('UnHealthyHostCount', 'Maximum') };
 }
 
 /** A route's section: a heading, its target health, and for ip-sync routes what the sync found and did. */
@@ -178,28 +180,19 @@ function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] 
   ]);
   const title = `## Port ${port}: ${route.mode}`;
   if (!MODE_HAS_SYNC[route.mode]) {
-    return [[heading(title, 'The NLB forwards to the ALB itself (ALB-type target group): no sync function.')], [healthGraph]];
+    const sentence = 'The NLB forwards to the ALB itself (ALB-type target group): no sync function.';
+    return [[heading(title, sentence)], [healthGraph]];
   }
-  const sync = (metricName: string, statistic: string): Metric => ({
-    namespace: METRIC_NAMESPACE,
-    metricName,
-    dimensions: { TargetGroup: route.targetGroupArnSuffix },
-    statistic,
-  });
-  const lambda = (metricName: string): Metric => ({
-    namespace: 'AWS/Lambda',
-    metricName,
-    dimensions: { FunctionName: route.syncFunctionName! },
-    statistic: 'Sum',
-  });
+  const sync = metricsOf(METRIC_NAMESPACE, { TargetGroup: route.targetGroupArnSuffix });
+  const lambda = metricsOf('AWS/Lambda', { FunctionName: route.syncFunctionName! });
   return [
     [heading(title, `The sync function \`${route.syncFunctionName}\` registers the ALB's node IPs every minute.`)],
     [
       healthGraph,
       graph(props.region, `Port ${port}: ALB node IPs found`, [[sync(METRIC_NAMES.ipCount, 'Maximum'), 'IPs found']]),
       graph(props.region, `Port ${port}: sync runs`, [
-        [lambda('Invocations'), 'runs'],
-        [lambda('Errors'), 'failed runs'],
+        [lambda('Invocations', 'Sum'), 'runs'],
+        [lambda('Errors', 'Sum'), 'failed runs'],
       ]),
     ],
     [
@@ -210,7 +203,9 @@ function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] 
       graph(props.region, `Port ${port}: discovery clean (1) or not (0: removals held back)`, [
         [sync(METRIC_NAMES.discoveryClean, 'Minimum'), 'clean (min)'],
       ]),
-      graph(props.region, `Port ${port}: DNS queries that failed`, [[sync(METRIC_NAMES.dnsFailures, 'Sum'), 'failed queries']]),
+      graph(props.region, `Port ${port}: DNS queries that failed`, [
+        [sync(METRIC_NAMES.dnsFailures, 'Sum'), 'failed queries'],
+      ]),
     ],
   ];
 }
