@@ -24,13 +24,19 @@ export function buildApp(environments: readonly EnvironmentConfig[], options: Bu
   return app;
 }
 
-if (require.main === module) {
+/**
+ * Synthesizes the environments, or explains why not: a configuration problem is the user's to fix, not a crash,
+ * so its lines are printed once, without a stack trace. Returns the process exit code.
+ */
+export function synthesize(environments: readonly EnvironmentConfig[], options: BuildAppOptions = {}): number {
   try {
-    buildApp(ENVIRONMENTS).synth();
+    buildApp(environments, options).synth();
+    return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // A configuration problem is the user's to fix, not a crash: its lines, once, and no stack trace.
     process.stderr.write(`Invalid configuration in config/environments.ts:\n${error.problems.map((line) => `  - ${line}`).join('\n')}\n`);
-    process.exitCode = 1;
+    return 1;
   }
 }
+
+if (require.main === module) process.exitCode = synthesize(ENVIRONMENTS);

@@ -109,7 +109,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
           // A listener made in the same apply: referencing it makes the attachment wait (AWS rejects an ALB
           // target whose port has no listener yet).
           attachment.addOverride('lifecycle.precondition', [
-            { condition: `\${length("${route.albListenerArn}") > 0}`, error_message: 'The ALB listener of this route must exist first.' },
+            { condition: `\${length(${route.albListenerArn}) > 0}`, error_message: 'The ALB listener of this route must exist first.' },
           ]);
         }
         return targetGroup;

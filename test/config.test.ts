@@ -313,3 +313,30 @@ describe('configuration errors name the environment and the field', () => {
     fs.rmSync(path.dirname(bundleOutdir), { recursive: true });
   });
 });
+
+describe('synth with a bad configuration', () => {
+  test('prints every problem once, without a stack trace, and exits 1 having written nothing', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-'));
+    try {
+      const bad = { ...VALID, ingresCidrs: ['10.0.0.0/8'], zones: [] };
+      // A child process, as cdktf runs the app: what it prints and how it exits is what the user sees.
+      const script = `process.exitCode = require('./main').synthesize(${JSON.stringify([bad])}, { outdir: ${JSON.stringify(outdir)} });`;
+      const result = require('node:child_process').spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: path.resolve(__dirname, '..'),
+        encoding: 'utf8',
+        env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(
+        'Invalid configuration in config/environments.ts:\n' +
+          '  - environment "prod": ingresCidrs is not a field; did you mean ingressCidrs?\n' +
+          '  - environment "prod": zones must list at least one entry\n',
+      );
+      expect(result.stderr.match(/ingresCidrs is not a field/g)).toHaveLength(1);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(fs.readdirSync(outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
