@@ -35,8 +35,12 @@ export interface Contender {
   deploy(name: string, servers: readonly DnsServer[]): SyncFunction;
 }
 
+/** ALB_LISTENER of the simulated function: the port its targets are registered on. */
+export const LISTENER_PORT = 443;
+
 /** This project runs with the defaults it deploys with. */
 const DEPLOYED_SETTINGS: DecisionSettings = {
+  albListener: LISTENER_PORT,
   invocationsBeforeDeregistration: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
   maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
 };
@@ -59,7 +63,7 @@ function projectContender(label: string, settings: DecisionSettings): Contender 
           if (decision.stateChanged) {
             writes++;
             // Through the codec, as the deployed function stores and reads it.
-            state = { kind: 'found', state: decodeState(encodeState(decision.nextState)), etag: `"${writes}"` };
+            state = { kind: 'found', ...decodeState(encodeState(decision.nextState, `invocation-${writes}`), settings.albListener), etag: `"${writes}"` };
           }
           return {
             register: decision.register,

@@ -5,7 +5,7 @@
  * 90-180 s registration latency is the same for both contenders and is left out).
  */
 import type { Target } from '../lambda/types';
-import type { Contender } from './contenders';
+import { LISTENER_PORT, type Contender } from './contenders';
 import { albDnsModel, MODEL_ALB, nodeAddress, type DnsView } from './dns-model';
 import { createRng, randomInt, sample, type Rng } from './rng';
 import { percentile } from './stats';
@@ -55,7 +55,6 @@ export interface Timeline {
 }
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] as const;
-const LISTENER_PORT = 443;
 
 /** Seed streams, so the timeline and each minute's DNS answers never share random numbers. */
 const STREAM = { timeline: 1, dns: 2 } as const;

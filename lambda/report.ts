@@ -7,6 +7,7 @@ export const METRIC_NAMESPACE = 'AlbStaticIp';
 export const METRIC_NAMES = {
   ipCount: 'IPCount',
   registered: 'Registered',
+  registrationFailures: 'RegistrationFailures',
   deregistered: 'Deregistered',
   dnsFailures: 'DnsFailures',
   discoveryClean: 'DiscoveryClean',
@@ -22,6 +23,7 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
   const metrics = [
     ...(settings.publishIpCount ? [[METRIC_NAMES.ipCount, discovery.ips.length] as const] : []),
     [METRIC_NAMES.registered, outcome.registered.length] as const,
+    [METRIC_NAMES.registrationFailures, outcome.registrationFailures.reduce((sum, failure) => sum + failure.ips.length, 0)] as const,
     [METRIC_NAMES.deregistered, outcome.deregistered.length] as const,
     [METRIC_NAMES.dnsFailures, discovery.failures] as const,
   ];
@@ -38,6 +40,7 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     discoveryClean: discovery.clean,
     registeredBefore: plan?.registered.length,
     registered: outcome.registered,
+    registrationFailures: outcome.registrationFailures,
     deregistered: outcome.deregistered.map(({ ip, port, availabilityZone }) => ({ ip, port, availabilityZone })),
     pending: plan?.decision.nextState.missing ?? {},
     capHits: heldBack.flatMap((hold) => (hold.kind === 'cap' ? hold.kept : hold.kind === 'last-target' ? [hold.kept] : [])).length,

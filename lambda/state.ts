@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { decodeState, encodeState } from './state-codec';
-import type { StateRead, SyncState } from './types';
+import { decodeState, encodeState, type StoredState } from './state-codec';
+import type { StateRead } from './types';
 
 /** Where one sync keeps its state. */
 export interface StateLocation {
@@ -19,8 +19,11 @@ export function stateKey(targetGroupArn: string, albDnsName: string): string {
 /** What a conditional write needs to know about the object it replaces. */
 export type WriteCondition = { readonly kind: 'found'; readonly etag: string } | { readonly kind: 'absent' };
 
-/** Reads the state. Only "no such key" is a first run; every other failure is unreadable, never guessed past. */
-export async function readState(s3: S3Client, location: StateLocation, abortSignal?: AbortSignal): Promise<StateRead> {
+/**
+ * Reads the state. Only "no such key" is a first run; every other failure is unreadable, never guessed past.
+ * `listenerPort` (ALB_LISTENER) is what version-1 objects, which counted IPs, are read with.
+ */
+export async function readState(s3: S3Client, location: StateLocation, listenerPort: number, abortSignal?: AbortSignal): Promise<StateRead> {
   let text: string;
   let etag: string | undefined;
   try {
@@ -33,7 +36,7 @@ export async function readState(s3: S3Client, location: StateLocation, abortSign
   }
   if (!etag) return { kind: 'unreadable', reason: `s3://${location.bucket}/${location.key} came without an ETag to write against` };
   try {
-    return { kind: 'found', state: decodeState(text), etag };
+    return { kind: 'found', ...decodeState(text, listenerPort), etag };
   } catch (error) {
     return { kind: 'unreadable', reason: `s3://${location.bucket}/${location.key}: ${(error as Error).message}` };
   }
@@ -41,13 +44,15 @@ export async function readState(s3: S3Client, location: StateLocation, abortSign
 
 /**
  * Writes the state only if nobody else wrote since it was read: If-Match on the ETag read, If-None-Match on a
- * first write. Another run's write shows as `conflict` (412, or 409 for a race S3 saw in flight); the caller
- * re-reads and re-decides instead of overwriting that run's counters. Any other failure throws.
+ * first write. A write that did not take effect shows as `conflict` (412, or 409 for a race S3 saw in flight):
+ * usually another run wrote first, and the caller re-reads and re-decides instead of overwriting that run's
+ * counters. But when S3 carried out this write and its answer was lost or late, the SDK's retry meets this very
+ * write and also answers 412: the object read back then names this run as its writer. Any other failure throws.
  */
 export async function writeState(
   s3: S3Client,
   location: StateLocation,
-  state: SyncState,
+  { state, writer }: Required<StoredState>,
   condition: WriteCondition,
   abortSignal?: AbortSignal,
 ): Promise<'written' | 'conflict'> {
@@ -56,7 +61,7 @@ export async function writeState(
       new PutObjectCommand({
         Bucket: location.bucket,
         Key: location.key,
-        Body: encodeState(state),
+        Body: encodeState(state, writer),
         ContentType: 'application/json',
         ...(condition.kind === 'found' ? { IfMatch: condition.etag } : { IfNoneMatch: '*' }),
       }),

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { AwsClients } from './clients';
 import { decide } from './decide';
 import { authoritativeServers, discover, udpQuery, type DnsServer, type QueryFn } from './discovery';
 import type { Settings } from './settings';
 import { describeError, readState, stateKey, writeState, type StateLocation } from './state';
-import { deregisterTargets, describeTargets, registerTargets } from './targets';
+import { deregisterTargets, describeTargets, registerTargets, type RegistrationFailure } from './targets';
 import type { Decision, Discovery, StateRead, Target } from './types';
 
 /** Per query, per name-server lookup, and for a whole discovery: together well inside the 30 s function timeout. */
@@ -69,7 +70,7 @@ export function stateLocation(settings: Settings): StateLocation {
 export async function plan(settings: Settings, discovery: Discovery, deps: SyncDeps): Promise<Plan> {
   const [registered, state] = await Promise.all([
     awsStep('DescribeTargetHealth', () => describeTargets(deps.elb, settings.targetGroupArn, deps.abortSignal)),
-    readState(deps.s3, stateLocation(settings), deps.abortSignal),
+    readState(deps.s3, stateLocation(settings), settings.albListener, deps.abortSignal),
   ]);
   return { registered, state, decision: decide({ discovery, registered, state, settings }) };
 }
@@ -80,6 +81,8 @@ export interface SyncOutcome {
   /** The plan the run acted on last; absent when the target group could not be read. */
   readonly plan?: Plan;
   readonly registered: readonly string[];
+  /** Addresses RegisterTargets refused; each failure is also one of `errors`. */
+  readonly registrationFailures: readonly RegistrationFailure[];
   readonly deregistered: readonly Target[];
   readonly stateWritten: boolean;
   /** Conditional writes lost to another run. */
@@ -90,42 +93,62 @@ export interface SyncOutcome {
 
 /**
  * One run: discover, then read, decide, register, write the state and deregister, repeating the read and the
- * decision when another run wrote the state first. Registration comes first (it is always safe); removal comes
- * only after this run's state write won, so a run that raced another never acts on stale counts. Failures are
- * collected, not thrown: the caller reports them and then fails the run.
+ * decision when another run wrote the state first. Registration comes first (it is always safe) and a refused
+ * registration stops nothing else; removal comes only after this run's state write won, so a run that raced
+ * another never acts on stale counts. Failures are collected, not thrown: the caller reports them and then
+ * fails the run.
  */
 export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutcome> {
   const { discovery, error } = await discoverAlb(settings, deps);
   const errors = error ? [error] : [];
   const registration = { targetGroupArn: settings.targetGroupArn, port: settings.albListener, sameVpc: settings.sameVpc };
-  const registered = new Set<string>();
-  let last: Plan | undefined;
+  // Names this run's writes, so a write S3 carried out but whose answer was lost is known as its own when read
+  // back. Not the Lambda request id: a retried invocation reuses that.
+  const writer = randomUUID();
+  const registered: string[] = [];
+  const registrationFailures: RegistrationFailure[] = [];
+  /** Addresses this run sent already, registered or refused: not sent again after a lost write. */
+  const sent = new Set<string>();
+  let acted: Plan | undefined;
   let deregistered: readonly Target[] = [];
   let stateWritten = false;
   let writeConflicts = 0;
   try {
-    while (writeConflicts < MAX_WRITE_ATTEMPTS) {
-      last = await plan(settings, discovery, deps);
-      const { decision, state } = last;
-      await awsStep('RegisterTargets', () => registerTargets(deps.elb, registration, decision.register, deps.abortSignal));
-      decision.register.forEach((ip) => registered.add(ip));
+    let current = await plan(settings, discovery, deps);
+    for (;;) {
+      acted = current;
+      const { decision, state } = current;
+      const fresh = decision.register.filter((ip) => !sent.has(ip));
+      fresh.forEach((ip) => sent.add(ip));
+      const { registered: added, failures } = await registerTargets(deps.elb, registration, fresh, deps.abortSignal);
+      registered.push(...added);
+      registrationFailures.push(...failures);
       if (!decision.stateChanged) break;
       const condition = state.kind === 'found' ? { kind: 'found' as const, etag: state.etag } : { kind: 'absent' as const };
-      if ((await writeState(deps.s3, stateLocation(settings), decision.nextState, condition, deps.abortSignal)) === 'conflict') {
-        writeConflicts += 1;
-        continue;
+      const written = await writeState(deps.s3, stateLocation(settings), { state: decision.nextState, writer }, condition, deps.abortSignal);
+      if (written === 'conflict') {
+        current = await plan(settings, discovery, deps);
+        // The object names this run: S3 carried out the write, and the conflict was the SDK's retry meeting it.
+        const ours = current.state.kind === 'found' && current.state.writer === writer;
+        if (!ours) {
+          writeConflicts += 1;
+          if (writeConflicts < MAX_WRITE_ATTEMPTS) continue;
+          errors.push(`the state write lost to another run ${writeConflicts} times; nothing was deregistered`);
+          break;
+        }
       }
       stateWritten = true;
-      await awsStep('DeregisterTargets', () => deregisterTargets(deps.elb, settings.targetGroupArn, decision.deregister, deps.abortSignal));
-      deregistered = decision.deregister;
+      const removal = await deregisterTargets(deps.elb, settings.targetGroupArn, decision.deregister, deps.abortSignal);
+      deregistered = removal.deregistered;
+      if (removal.failure) errors.push(`DeregisterTargets failed: ${removal.failure}`);
       break;
     }
-    if (writeConflicts === MAX_WRITE_ATTEMPTS) errors.push(`the state write lost to another run ${writeConflicts} times; nothing was deregistered`);
   } catch (failure) {
     errors.push((failure as Error).message);
   }
-  if (last?.state.kind === 'unreadable') errors.push(`state unreadable, nothing deregistered: ${last.state.reason}`);
-  return { discovery, plan: last, registered: [...registered], deregistered, stateWritten, writeConflicts, errors };
+  for (const { ips, reason } of registrationFailures) errors.push(`RegisterTargets refused ${ips.join(', ')}: ${reason}`);
+  if (acted?.state.kind === 'unreadable') errors.push(`state unreadable, nothing deregistered: ${acted.state.reason}`);
+  return { discovery, plan: acted, registered, registrationFailures, deregistered, stateWritten, writeConflicts, errors };
 }
 
 async function awsStep<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -3,7 +3,10 @@
  * The decision (decide.ts), the handler, the tests, the benchmark and the dry-run all speak these types.
  */
 
-/** A target as DescribeTargetHealth reports it. Deregistration must reuse its port and AZ. */
+/**
+ * A target as DescribeTargetHealth reports it: an address and a port (one IP may be registered on several
+ * ports). Deregistration must reuse its port and AZ.
+ */
 export interface Target {
   readonly ip: string;
   readonly port: number;
@@ -12,6 +15,9 @@ export interface Target {
   /** initial | healthy | unhealthy | unhealthy.draining | unused | draining | unavailable */
   readonly health?: string;
 }
+
+/** A target's identity in the state and in logs: `<ip>:<port>`, e.g. `10.0.3.4:443`. */
+export type TargetKey = string;
 
 /** What one run of DNS discovery saw. */
 export interface Discovery {
@@ -27,23 +33,33 @@ export interface Discovery {
   readonly clean: boolean;
 }
 
-/** The sync's memory between runs, stored as JSON in S3. */
+/** The sync's memory between runs, stored as JSON in S3 (state-codec.ts owns the format and its versions). */
 export interface SyncState {
-  readonly version: 1;
-  /** ip -> consecutive clean runs in which a registered (or previously active) IP was absent from DNS. */
-  readonly missing: Readonly<Record<string, number>>;
-  /** IPs seen in the last clean discovery, so an IP can be tracked even before DescribeTargetHealth lists it. */
+  /**
+   * Target -> consecutive clean runs in which a registered (or previously active) target was not wanted: its IP
+   * absent from DNS, or its port not ALB_LISTENER.
+   */
+  readonly missing: Readonly<Record<TargetKey, number>>;
+  /** IPs seen in the last clean discovery, so their targets are tracked even before DescribeTargetHealth lists them. */
   readonly active: readonly string[];
 }
 
 /** The state object as read from S3: its absence (first run) is not the same as a failure to read it. */
 export type StateRead =
-  | { readonly kind: 'found'; readonly state: SyncState; readonly etag: string }
+  | {
+      readonly kind: 'found';
+      readonly state: SyncState;
+      readonly etag: string;
+      /** The id of the run that wrote the object (absent from objects of format version 1). */
+      readonly writer?: string;
+    }
   | { readonly kind: 'absent' }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** The rules' knobs. */
 export interface DecisionSettings {
+  /** ALB_LISTENER: the port targets are wanted on; a registration on any other port is stale. */
+  readonly albListener: number;
   /** Clean runs an IP must be absent before it is deregistered. */
   readonly invocationsBeforeDeregistration: number;
   /** At most this percentage of the registered targets is deregistered in one run. */
@@ -62,8 +78,9 @@ export type HoldReason =
   | { readonly kind: 'discovery-not-clean' }
   | { readonly kind: 'discovery-empty' }
   | { readonly kind: 'state-unreadable'; readonly reason: string }
-  | { readonly kind: 'cap'; readonly kept: readonly string[] }
-  | { readonly kind: 'last-target'; readonly kept: string };
+  | { readonly kind: 'cap'; readonly kept: readonly TargetKey[] }
+  /** The last target that can serve (a healthy one while any is healthy) was kept. */
+  | { readonly kind: 'last-target'; readonly kept: TargetKey };
 
 /** What one run decided. Pure data: no I/O happened to produce it. */
 export interface Decision {

@@ -37,7 +37,7 @@ export async function dryRun(argv: readonly string[], env: NodeJS.ProcessEnv, pr
 
 function describePlan(alb: string, targetGroup: string, stateUrl: string, discovery: Discovery, { registered, state, decision }: Plan, grace: number): string {
   const list = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : 'none');
-  const pending = Object.entries(decision.nextState.missing).map(([ip, count]) => `${ip} (${count}/${grace})`);
+  const pending = Object.entries(decision.nextState.missing).map(([target, count]) => `${target} (${count}/${grace})`);
   return [
     `DNS ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} queries, ${discovery.failures} failed, ${discovery.clean ? 'clean' : 'NOT clean'}`,
     `  found: ${list(discovery.ips)}`,

@@ -4,12 +4,15 @@
  * The rule under test everywhere: a sync that is unsure registers what it saw and removes nothing.
  */
 import { nodeAddresses } from '../bench/dns-model';
+import { targetKey } from '../lambda/state-codec';
 import { runSync, SCENARIO, startStandIns, stateKeyOf, summaryOf, syncOk, type StandIns } from './support/run-sync';
 
 const TG = SCENARIO.targetGroupArn;
 const KEY = stateKeyOf(TG);
 const NODES = nodeAddresses(40);
 
+/** The state's key of the IP's target on ALB_LISTENER. */
+const onListener = (ip: string): string => targetKey(ip, SCENARIO.listenerPort);
 const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 
 /** 40 registered IPs, of which `gone` vanished from DNS `runs` clean runs ago: their counters stand at `runs`. */
@@ -17,7 +20,7 @@ async function withPendingRemovals(world: StandIns, gone: readonly string[], run
   await syncOk(world);
   world.dns.setAddresses(NODES.filter((ip) => !gone.includes(ip)));
   for (let run = 0; run < runs; run++) await syncOk(world);
-  expect(world.state().missing).toEqual(Object.fromEntries(gone.map((ip) => [ip, runs])));
+  expect(world.state().missing).toEqual(Object.fromEntries(gone.map((ip) => [onListener(ip), runs])));
 }
 
 describe('the sync bundle under faults', () => {
@@ -74,7 +77,7 @@ describe('the sync bundle under faults', () => {
     expect(summary.dnsFailures).toBeGreaterThan(0);
     expect(deregisteredIds(world)).toEqual([]);
     expect(world.registeredIps()).toEqual(expect.arrayContaining([...NODES, ...added]));
-    expect(world.state().missing).toEqual({ [gone[0]]: 2, [gone[1]]: 2 });
+    expect(world.state().missing).toEqual({ [onListener(gone[0])]: 2, [onListener(gone[1])]: 2 });
   });
 
   it('80% of the IPs vanish at once: at most MAX_DEREGISTRATION_PERCENT go per run, never a live one, never the last', async () => {
@@ -230,7 +233,7 @@ describe('the sync bundle under faults', () => {
     const run = await syncOk(world);
     const writes = world.s3.requests.slice(writesBefore).filter((request) => request.operation === 'PutObject');
     expect(writes.map((request) => request.status)).toEqual([412, 200]);
-    expect(world.state().missing).toEqual({ [gone]: 2 });
+    expect(world.state().missing).toEqual({ [onListener(gone)]: 2 });
     expect(summaryOf(run).writeConflicts).toBe(1);
     expect(world.registeredIps()).toEqual(NODES);
   });
@@ -241,7 +244,7 @@ describe('the sync bundle under faults', () => {
     world.s3.fail('ConditionalRequestConflict', { operation: 'PutObject', times: 1 });
 
     await syncOk(world);
-    expect(world.state().missing).toEqual({ [NODES[0]]: 1 });
+    expect(world.state().missing).toEqual({ [onListener(NODES[0])]: 1 });
   });
 
   it('two overlapping runs started together: both end consistent, no counter update lost, no double deregistration', async () => {
@@ -257,7 +260,7 @@ describe('the sync bundle under faults', () => {
     expect(deregisteredIds(world)).toEqual([due]);
     expect(world.registeredIps()).toEqual(NODES.slice(1));
     // Both runs saw the fresh absence, so both counts stand.
-    expect(world.state().missing[fresh]).toBe(2);
+    expect(world.state().missing[onListener(fresh)]).toBe(2);
     expect(world.s3.keys(SCENARIO.bucket)).toEqual([KEY]);
     expect(conflicts.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
   });

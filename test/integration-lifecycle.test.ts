@@ -5,6 +5,7 @@
  */
 import { nodeAddresses } from '../bench/dns-model';
 import { compareIps } from '../lambda/ip';
+import { targetKey } from '../lambda/state-codec';
 import { SCENARIO, startStandIns, stateKeyOf, summaryOf, syncOk, type StandIns } from './support/run-sync';
 
 const TG = SCENARIO.targetGroupArn;
@@ -12,6 +13,8 @@ const KEY = stateKeyOf(TG);
 const NODES = nodeAddresses(40);
 
 const sortedIps = (ips: readonly string[]): string[] => [...ips].sort(compareIps);
+/** The state's key of the IP's target on ALB_LISTENER. */
+const onListener = (ip: string): string => targetKey(ip, SCENARIO.listenerPort);
 
 describe('the sync bundle over an ALB lifecycle', () => {
   let world: StandIns;
@@ -31,7 +34,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
 
     const puts = world.s3.requests.filter((request) => request.operation === 'PutObject');
     expect(puts).toEqual([expect.objectContaining({ key: KEY, status: 200, ifNoneMatch: '*', ifMatch: undefined })]);
-    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES });
+    expect(world.state()).toEqual({ version: 2, writer: expect.any(String), missing: {}, active: NODES });
 
     const summary = summaryOf(run);
     expect(summary).toMatchObject({ discoveryClean: true, queries: world.dns.queries.length, deregistered: [], pending: {} });
@@ -53,10 +56,11 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(sortedIps(summaryOf(run).registered)).toEqual(added);
   });
 
-  it('scale-in: a vanished IP stays registered for two runs and goes on the third, with the port and AZ DescribeTargetHealth reported', async () => {
-    // One IP registered long ago with another port: deregistering it with ALB_LISTENER would silently remove nothing.
+  it('scale-in: a vanished IP stays registered for two runs and goes on the third, with the AZ DescribeTargetHealth reported', async () => {
+    // One IP registered long ago in another zone: deregistering it with another zone would silently remove nothing.
+    // (Targets on another port: integration-targets-state.test.ts.)
     world.elb.addTargets(TG, NODES.slice(1).map((ip) => ({ ip, port: SCENARIO.listenerPort, availabilityZone: 'us-east-1a' })));
-    world.elb.addTargets(TG, [{ ip: NODES[0], port: 8443, availabilityZone: 'us-east-1c' }]);
+    world.elb.addTargets(TG, [{ ip: NODES[0], port: SCENARIO.listenerPort, availabilityZone: 'us-east-1c' }]);
     await syncOk(world);
     const gone = [NODES[0], NODES[1]];
     world.dns.setAddresses(NODES.slice(2));
@@ -64,15 +68,15 @@ describe('the sync bundle over an ALB lifecycle', () => {
     for (const count of [1, 2]) {
       const run = await syncOk(world);
       expect(world.registeredIps()).toEqual(NODES);
-      expect(world.state().missing).toEqual({ [gone[0]]: count, [gone[1]]: count });
-      expect(summaryOf(run).pending).toEqual({ [gone[0]]: count, [gone[1]]: count });
+      expect(world.state().missing).toEqual({ [onListener(gone[0])]: count, [onListener(gone[1])]: count });
+      expect(summaryOf(run).pending).toEqual({ [onListener(gone[0])]: count, [onListener(gone[1])]: count });
     }
     expect(world.elbCalls('DeregisterTargets')).toEqual([]);
 
     const run = await syncOk(world);
     expect(world.elbCalls('DeregisterTargets').flatMap((request) => request.targets)).toEqual(
       expect.arrayContaining([
-        { id: gone[0], port: 8443, availabilityZone: 'us-east-1c' },
+        { id: gone[0], port: SCENARIO.listenerPort, availabilityZone: 'us-east-1c' },
         { id: gone[1], port: SCENARIO.listenerPort, availabilityZone: 'us-east-1a' },
       ]),
     );
@@ -82,7 +86,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
 
     // Once the target group no longer lists them, their counters are dropped and nothing is removed twice.
     await syncOk(world);
-    expect(world.state()).toEqual({ version: 1, missing: {}, active: NODES.slice(2) });
+    expect(world.state()).toMatchObject({ version: 2, missing: {}, active: NODES.slice(2) });
     expect(world.elbCalls('DeregisterTargets')).toHaveLength(1);
   });
 
@@ -93,7 +97,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
     world.dns.setAddresses(without);
     await syncOk(world);
     await syncOk(world);
-    expect(world.state().missing).toEqual({ [flapping]: 2 });
+    expect(world.state().missing).toEqual({ [onListener(flapping)]: 2 });
 
     world.dns.setAddresses(NODES);
     await syncOk(world);
@@ -101,7 +105,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
 
     world.dns.setAddresses(without);
     await syncOk(world);
-    expect(world.state().missing).toEqual({ [flapping]: 1 });
+    expect(world.state().missing).toEqual({ [onListener(flapping)]: 1 });
     expect(world.registeredIps()).toContain(flapping);
     expect(world.elbCalls('DeregisterTargets')).toEqual([]);
   });
@@ -159,7 +163,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(others).toEqual([]);
     expect(directive.Namespace).toMatch(/^(?!AWS\/)\S+$/);
     const metrics = Object.fromEntries(directive.Metrics.map(({ Name }: { Name: string }) => [Name, summary[Name]]));
-    expect(metrics).toEqual({ IPCount: 40, Registered: 40, Deregistered: 0, DnsFailures: 0 });
+    expect(metrics).toEqual({ IPCount: 40, Registered: 40, RegistrationFailures: 0, Deregistered: 0, DnsFailures: 0 });
     for (const dimensions of directive.Dimensions) for (const dimension of dimensions) expect(typeof summary[dimension]).toBe('string');
 
     const quiet = summaryOf(await syncOk(world, { CW_METRIC_FLAG_IP_COUNT: 'false' }));
@@ -193,7 +197,7 @@ describe('two ports sharing one bucket', () => {
     world.dns.setAddresses(NODES.slice(1));
     const port443Before = world.s3.getObject(SCENARIO.bucket, KEY);
     expect(await keysTouchedBy(port80)).toEqual([stateKeyOf(PORT_80_TG)]);
-    expect(world.state(stateKeyOf(PORT_80_TG)).missing).toEqual({ [NODES[0]]: 1 });
+    expect(world.state(stateKeyOf(PORT_80_TG)).missing).toEqual({ [targetKey(NODES[0], 80)]: 1 });
     expect(world.s3.getObject(SCENARIO.bucket, KEY)).toEqual(port443Before);
 
     expect(world.elb.targets(TG).every((target) => target.port === 443)).toBe(true);

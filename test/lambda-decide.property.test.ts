@@ -1,25 +1,27 @@
 import fc from 'fast-check';
 import { decide } from '../lambda/decide';
-import { decodeState, encodeState, normalizeState } from '../lambda/state-codec';
+import { decodeState, encodeState, normalizeState, targetKey } from '../lambda/state-codec';
 import type { DecisionInput, StateRead, SyncState, Target } from '../lambda/types';
 
 const POOL = Array.from({ length: 24 }, (_, i) => `10.0.${i % 3}.${i + 1}`);
+const PORTS = [80, 443, 8443] as const;
 const HEALTH = ['initial', 'healthy', 'unhealthy', 'unhealthy.draining', 'unused', 'draining', 'unavailable'] as const;
+const FAILING = new Set<string | undefined>(['unhealthy', 'unhealthy.draining']);
 
 const ip = fc.constantFrom(...POOL);
+const port = fc.constantFrom(...PORTS);
 const syncState: fc.Arbitrary<SyncState> = fc.record({
-  version: fc.constant(1 as const),
-  missing: fc.dictionary(ip, fc.nat({ max: 8 })),
+  missing: fc.dictionary(fc.tuple(ip, port).map(([address, p]) => targetKey(address, p)), fc.nat({ max: 8 })),
   active: fc.subarray(POOL),
 });
 const stateRead: fc.Arbitrary<StateRead> = fc.oneof(
-  fc.record({ kind: fc.constant('found' as const), state: syncState, etag: fc.constant('"etag"') }),
+  fc.record({ kind: fc.constant('found' as const), state: syncState, etag: fc.constant('"etag"'), writer: fc.constant('run') }),
   fc.constant({ kind: 'absent' as const }),
   fc.constant({ kind: 'unreadable' as const, reason: 'AccessDenied' }),
 );
 const target: fc.Arbitrary<Target> = fc.record({
   ip,
-  port: fc.constantFrom(80, 443, 8443),
+  port,
   availabilityZone: fc.constantFrom('eu-west-1a', 'eu-west-1b', 'all'),
   health: fc.constantFrom(...HEALTH),
 });
@@ -31,32 +33,59 @@ const input: fc.Arbitrary<DecisionInput> = fc.record({
     failures: fc.nat({ max: 3 }),
     clean: fc.boolean(),
   }),
-  registered: fc.uniqueArray(target, { selector: (t) => t.ip, maxLength: POOL.length }),
+  // One IP may be registered on several ports; a target (IP and port) is listed once.
+  registered: fc.uniqueArray(target, { selector: (t) => targetKey(t.ip, t.port), maxLength: POOL.length * PORTS.length }),
   state: stateRead,
-  settings: fc.record({ invocationsBeforeDeregistration: fc.integer({ min: 1, max: 5 }), maxDeregistrationPercent: fc.integer({ min: 1, max: 100 }) }),
+  settings: fc.record({
+    albListener: port,
+    invocationsBeforeDeregistration: fc.integer({ min: 1, max: 5 }),
+    maxDeregistrationPercent: fc.integer({ min: 1, max: 100 }),
+  }),
 });
 
-const liveIps = (registered: readonly Target[]) => new Set(registered.filter((t) => t.health !== 'draining').map((t) => t.ip));
+const keyOf = (t: Target) => targetKey(t.ip, t.port);
+const live = (registered: readonly Target[]) => registered.filter((t) => t.health !== 'draining');
+const liveKeys = (registered: readonly Target[]) => new Set(live(registered).map(keyOf));
+const serves = (t: Target) => t.health === undefined || t.health === 'healthy';
 const previousMissing = (state: StateRead) => (state.kind === 'found' ? state.state.missing : {});
 const failsClosed = ({ discovery, state }: DecisionInput) => !discovery.clean || discovery.ips.length === 0 || state.kind === 'unreadable';
+const isDue = (i: DecisionInput, t: Target) => (previousMissing(i.state)[keyOf(t)] ?? 0) + 1 >= i.settings.invocationsBeforeDeregistration;
 
 describe('decide (properties)', () => {
-  test('never deregisters an IP present in the discovery', () => {
+  test('never deregisters a wanted target: a discovered IP on ALB_LISTENER', () => {
     fc.assert(
       fc.property(input, (i) => {
         const seen = new Set(i.discovery.ips);
-        expect(decide(i).deregister.filter((t) => seen.has(t.ip))).toEqual([]);
+        expect(decide(i).deregister.filter((t) => seen.has(t.ip) && t.port === i.settings.albListener)).toEqual([]);
       }),
     );
   });
 
-  test('never deregisters more than the cap, nor every registered target', () => {
+  test('deregisters no more than the cap of the targets that might carry traffic, never every target, never the last healthy one', () => {
     fc.assert(
       fc.property(input, (i) => {
-        const live = liveIps(i.registered).size;
-        const removed = new Set(decide(i).deregister.map((t) => t.ip)).size;
-        expect(removed).toBeLessThanOrEqual(Math.floor((live * i.settings.maxDeregistrationPercent) / 100));
-        if (live > 0) expect(removed).toBeLessThan(live);
+        const targets = live(i.registered);
+        const removed = decide(i).deregister;
+        const someServe = targets.some(serves);
+        // While some target is healthy, those failing their health checks carry no traffic and pass the cap.
+        const capped = removed.filter((t) => !(someServe && FAILING.has(t.health)));
+        expect(capped.length).toBeLessThanOrEqual(Math.floor((targets.length * i.settings.maxDeregistrationPercent) / 100));
+        const left = targets.filter((t) => !removed.includes(t));
+        if (targets.length > 0) expect(left.length).toBeGreaterThan(0);
+        if (someServe) expect(left.some(serves)).toBe(true);
+      }),
+    );
+  });
+
+  test('a due target failing its health checks goes at once while another target is healthy, whatever the cap', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        fc.pre(!failsClosed(i) && live(i.registered).some(serves));
+        const wanted = new Set(i.discovery.ips.map((address) => targetKey(address, i.settings.albListener)));
+        const removed = decide(i).deregister;
+        for (const t of live(i.registered)) {
+          if (FAILING.has(t.health) && !wanted.has(keyOf(t)) && isDue(i, t)) expect(removed).toContainEqual(t);
+        }
       }),
     );
   });
@@ -73,11 +102,10 @@ describe('decide (properties)', () => {
   test('deregisters only registered targets, as reported, whose grace period is over', () => {
     fc.assert(
       fc.property(input, (i) => {
-        const missing = previousMissing(i.state);
         for (const removed of decide(i).deregister) {
           expect(i.registered).toContainEqual(removed);
           expect(removed.health).not.toBe('draining');
-          expect((missing[removed.ip] ?? 0) + 1).toBeGreaterThanOrEqual(i.settings.invocationsBeforeDeregistration);
+          expect(isDue(i, removed)).toBe(true);
         }
       }),
     );
@@ -98,11 +126,11 @@ describe('decide (properties)', () => {
     );
   });
 
-  test('registers exactly the discovered IPs that are not live targets, whatever else happened', () => {
+  test('registers exactly the discovered IPs without a live target on ALB_LISTENER, whatever else happened', () => {
     fc.assert(
       fc.property(input, (i) => {
-        const live = liveIps(i.registered);
-        expect(decide(i).register).toEqual(i.discovery.ips.filter((address) => !live.has(address)));
+        const keys = liveKeys(i.registered);
+        expect(decide(i).register).toEqual(i.discovery.ips.filter((address) => !keys.has(targetKey(address, i.settings.albListener))));
       }),
     );
   });
@@ -129,7 +157,7 @@ describe('decide (properties)', () => {
             discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, clean },
             registered,
             state: stateLost ? { kind: 'unreadable', reason: 'lost' } : state,
-            settings: { invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },
+            settings: { albListener: 443, invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },
           });
           expect(decision.deregister.map((t) => t.ip)).not.toContain(anchor);
           const gone = new Set(decision.deregister.map((t) => t.ip));
@@ -140,12 +168,12 @@ describe('decide (properties)', () => {
     );
   });
 
-  test('state round-trips through its encoding, and decide\'s next state always encodes validly', () => {
+  test('state round-trips through its encoding with its writer, and decide\'s next state always encodes validly', () => {
     fc.assert(
       fc.property(syncState, input, (state, i) => {
-        expect(decodeState(encodeState(state))).toEqual(normalizeState(state));
+        expect(decodeState(encodeState(state, 'run-1'), i.settings.albListener)).toEqual({ state: normalizeState(state), writer: 'run-1' });
         const next = decide(i).nextState;
-        expect(decodeState(encodeState(next))).toEqual(next);
+        expect(decodeState(encodeState(next, 'run-2'), i.settings.albListener).state).toEqual(next);
       }),
     );
   });

@@ -2,6 +2,7 @@ import { decide } from '../lambda/decide';
 import { buildReport, METRIC_NAMESPACE } from '../lambda/report';
 import { parseSettings } from '../lambda/settings';
 import type { SyncOutcome } from '../lambda/sync';
+import type { RegistrationFailure } from '../lambda/targets';
 import type { Discovery, StateRead, Target } from '../lambda/types';
 
 const ENV = {
@@ -12,12 +13,21 @@ const ENV = {
   MAX_DEREGISTRATION_PERCENT: '34',
 };
 
-function outcome(settings: ReturnType<typeof parseSettings>, errors: string[] = []): SyncOutcome {
+function outcome(settings: ReturnType<typeof parseSettings>, errors: string[] = [], registrationFailures: RegistrationFailure[] = []): SyncOutcome {
   const discovery: Discovery = { ips: ['10.0.0.1', '10.0.0.4'], ignored: ['52.0.0.1'], queries: 12, failures: 1, clean: true };
   const registered: Target[] = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => ({ ip, port: 443, availabilityZone: 'eu-west-1a' }));
-  const state: StateRead = { kind: 'found', state: { version: 1, missing: { '10.0.0.2': 4, '10.0.0.3': 2 }, active: [] }, etag: '"e"' };
+  const state: StateRead = { kind: 'found', state: { missing: { '10.0.0.2:443': 4, '10.0.0.3:443': 2 }, active: [] }, etag: '"e"', writer: 'run' };
   const decision = decide({ discovery, registered, state, settings });
-  return { discovery, plan: { registered, state, decision }, registered: decision.register, deregistered: decision.deregister, stateWritten: true, writeConflicts: 1, errors };
+  return {
+    discovery,
+    plan: { registered, state, decision },
+    registered: decision.register,
+    registrationFailures,
+    deregistered: decision.deregister,
+    stateWritten: true,
+    writeConflicts: 1,
+    errors,
+  };
 }
 
 describe('buildReport', () => {
@@ -33,7 +43,8 @@ describe('buildReport', () => {
       discoveryClean: true,
       registered: ['10.0.0.4'],
       deregistered: [{ ip: '10.0.0.2', port: 443, availabilityZone: 'eu-west-1a' }],
-      pending: { '10.0.0.2': 5, '10.0.0.3': 3 },
+      registrationFailures: [],
+      pending: { '10.0.0.2:443': 5, '10.0.0.3:443': 3 },
       capHits: 1,
       writeConflicts: 1,
       durationMs: 420,
@@ -48,23 +59,32 @@ describe('buildReport', () => {
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [['TargetGroup']],
-          Metrics: ['IPCount', 'Registered', 'Deregistered', 'DnsFailures'].map((Name) => ({ Name, Unit: 'Count' })),
+          Metrics: ['IPCount', 'Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures'].map((Name) => ({ Name, Unit: 'Count' })),
         },
       ],
     });
     expect(METRIC_NAMESPACE.startsWith('AWS/')).toBe(false);
-    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, Deregistered: 1, DnsFailures: 1 });
+    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, RegistrationFailures: 0, Deregistered: 1, DnsFailures: 1 });
   });
 
   test('leaves IPCount out when CW_METRIC_FLAG_IP_COUNT is false', () => {
     const quiet = parseSettings({ ...ENV, CW_METRIC_FLAG_IP_COUNT: 'false' });
     const line = buildReport(quiet, outcome(quiet), 1, 0) as { IPCount?: number; _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
     expect(line.IPCount).toBeUndefined();
-    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'Deregistered', 'DnsFailures']);
+    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures']);
   });
 
   test('a failed run is an ERROR line naming every error', () => {
     const failed = buildReport(settings, outcome(settings, ['DescribeTargetHealth failed: Throttling', 'state unreadable']), 1, 0);
     expect(failed).toMatchObject({ level: 'ERROR', message: 'sync failed: DescribeTargetHealth failed: Throttling; state unreadable' });
+  });
+
+  test('registration failures: the refused addresses and why in the line, how many in RegistrationFailures', () => {
+    const failures = [
+      { ips: ['10.0.0.4'], reason: "InvalidTargetException: The following targets are not valid: '10.0.0.4' (HTTP 400)" },
+      { ips: ['10.0.0.7', '10.0.0.8'], reason: "TooManyTargetsException: You've reached the limit on the number of targets. (HTTP 400)" },
+    ];
+    const line = buildReport(settings, outcome(settings, ['RegisterTargets refused ...'], failures), 1, 0);
+    expect(line).toMatchObject({ level: 'ERROR', registrationFailures: failures, RegistrationFailures: 3 });
   });
 });

@@ -221,6 +221,24 @@ describe('S3 stand-in, through the real S3 client', () => {
     expect(await errorOf(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY })))).toBeUndefined();
   });
 
+  it.each([
+    ['AnswerLost', /socket hang up|ECONNRESET/],
+    ['AnswerLate', /requestTimeout/],
+  ] as const)('%s: carries the put out, then the client never gets the answer; a retry meets its own write', async (fault, clientError) => {
+    const etag = s3.putObject(BUCKET, KEY, 'before');
+    s3.fail(fault, { operation: 'PutObject', times: 1 });
+    const impatient = new S3Client({ region: TEST_REGION, endpoint: s3.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
+    const send = () => impatient.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'after', IfMatch: etag }));
+    await expect(send()).rejects.toThrow(clientError);
+    expect(s3.getObject(BUCKET, KEY)?.body).toBe('after');
+    expect(await errorOf(send())).toBe('PreconditionFailed 412');
+    impatient.destroy();
+    expect(s3.requests.map(({ status, fault: met }) => [status, met])).toEqual([
+      [200, fault],
+      [412, undefined],
+    ]);
+  });
+
   it('answers a bucket that does not exist with NoSuchBucket', async () => {
     expect(await errorOf(client.send(new GetObjectCommand({ Bucket: 'elsewhere', Key: KEY })))).toBe('NoSuchBucket 404');
   });
@@ -315,6 +333,35 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     await impatient.send(new DescribeTargetHealthCommand({ TargetGroupArn: TG }));
     impatient.destroy();
     expect(elb.requests.map((request) => request.action)).toEqual(['DescribeTargetHealth', 'DescribeTargetHealth']);
+  });
+
+  it('rejects the addresses set, naming each one in the request, and registers nothing of that request', async () => {
+    elb.rejectTargets(['10.0.1.6', '10.0.1.8']);
+    const register = (ids: string[]) => client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
+    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7', '10.0.1.8']))).toMatch(/^InvalidTargetException 400: .*'10\.0\.1\.6', '10\.0\.1\.8'$/);
+    expect(elb.targets(TG)).toEqual([]);
+    expect(await errorOf(register(['10.0.1.5', '10.0.1.7']))).toBeUndefined();
+    elb.rejectTargets(['10.0.1.9'], { named: false });
+    expect(await errorOf(register(['10.0.1.9']))).not.toContain('10.0.1.9');
+    expect(elb.requests.map((request) => request.targets.length)).toEqual([4, 2, 1]);
+  });
+
+  it('refuses a registration that would go above the target limit with TooManyTargets; registering again adds nothing and passes', async () => {
+    elb.setTargetLimit(2);
+    const register = (ids: string[]) => client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
+    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7']))).toMatch(/^TooManyTargetsException 400: /);
+    expect(elb.targets(TG)).toEqual([]);
+    expect(await errorOf(register(['10.0.1.5', '10.0.1.6']))).toBeUndefined();
+    expect(await errorOf(register(['10.0.1.6']))).toBeUndefined();
+    expect(await errorOf(register(['10.0.1.7']))).toMatch(/^TooManyTargetsException/);
+  });
+
+  it('sets the health of one port of an IP, or of every port', async () => {
+    elb.addTargets(TG, [443, 8443].map((port) => ({ ip: '10.0.1.5', port, availabilityZone: 'us-east-1a' })), 'initial');
+    elb.setHealth(TG, '10.0.1.5', 'healthy', 443);
+    expect(elb.targets(TG).map((target) => target.health)).toEqual(['healthy', 'initial']);
+    elb.setHealth(TG, '10.0.1.5', 'unhealthy');
+    expect(elb.targets(TG).map((target) => target.health)).toEqual(['unhealthy', 'unhealthy']);
   });
 
   it('rejects a target that is not an IPv4 address', async () => {

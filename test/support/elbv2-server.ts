@@ -2,7 +2,8 @@
  * A stand-in for the ELBv2 Query API on 127.0.0.1: POST form-encoded DescribeTargetHealth, RegisterTargets and
  * DeregisterTargets (Version 2015-12-01), XML answers in the API's namespace, IP target groups in memory.
  * Like AWS: registering again is idempotent, and deregistering a target that is not there (say, with the wrong
- * port) succeeds and changes nothing.
+ * port) succeeds and changes nothing. A registration the API refuses (an address it rejects, the target quota)
+ * registers nothing of its batch.
  */
 import { randomUUID } from 'node:crypto';
 import { createRng } from '../../bench/rng';
@@ -16,6 +17,8 @@ export const ELBV2_ERRORS = {
   Throttling: { status: 400, type: 'Sender', message: 'Rate exceeded' },
   TargetGroupNotFound: { status: 400, type: 'Sender', message: 'One or more target groups not found' },
   ValidationError: { status: 400, type: 'Sender', message: 'The request is not valid' },
+  InvalidTarget: { status: 400, type: 'Sender', message: 'The specified target does not exist, is not in the same VPC as the target group, or has an unsupported instance type.' },
+  TooManyTargets: { status: 400, type: 'Sender', message: "You've reached the limit on the number of targets." },
   InvalidAction: { status: 400, type: 'Sender', message: 'The action or operation requested is not valid' },
   InternalFailure: { status: 500, type: 'Receiver', message: 'The request processing has failed because of an unknown error' },
 } as const;
@@ -71,7 +74,15 @@ export interface Elbv2StandIn {
   targets(targetGroupArn: string): RegisteredTarget[];
   /** Registers targets directly (no request recorded), e.g. as an earlier deployment left them. */
   addTargets(targetGroupArn: string, targets: readonly Omit<RegisteredTarget, 'health'>[], health?: string): void;
-  setHealth(targetGroupArn: string, ip: string, health: string): void;
+  /** Sets the health of the IP's targets: on every port, or only on `port`. */
+  setHealth(targetGroupArn: string, ip: string, health: string, port?: number): void;
+  /**
+   * RegisterTargets naming any of these addresses fails with InvalidTarget. The message names every rejected
+   * address of the request, as ELBv2's does (`'10.0.0.1', '10.0.0.2'`), unless `named` is false.
+   */
+  rejectTargets(ips: readonly string[], options?: { readonly named?: boolean }): void;
+  /** RegisterTargets that would take a target group above `limit` targets fails with TooManyTargets (AWS: 1,000). */
+  setTargetLimit(limit: number): void;
   fail(fault: Elbv2Fault, options?: FaultOptions): void;
   clearFaults(): void;
   /** Holds every later reply back this long. */
@@ -96,6 +107,9 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
   /** ARN -> `ip:port` -> target. */
   const groups = new Map(Object.keys(options.targetGroups).map((arn) => [arn, new Map<string, RegisteredTarget>()]));
   const requests: Elbv2RequestRecord[] = [];
+  const rejected = new Set<string>();
+  let rejectionsNamed = true;
+  let targetLimit = Infinity;
 
   const group = (arn: string | undefined): Map<string, RegisteredTarget> => {
     if (arn === undefined) throw new ApiError('ValidationError', 'TargetGroupArn is required');
@@ -113,6 +127,12 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
   const actions: Readonly<Record<string, Action>> = {
     DescribeTargetHealth: (_arn, targets) => `<TargetHealthDescriptions>${sortTargets([...targets.values()]).map(describeTarget).join('')}</TargetHealthDescriptions>`,
     RegisterTargets: (arn, targets, requested) => {
+      const refused = requested.filter((target) => rejected.has(target.id)).map((target) => `'${target.id}'`);
+      if (refused.length > 0) {
+        throw new ApiError('InvalidTarget', rejectionsNamed ? `The following targets are not valid for target group ${arn}: ${refused.join(', ')}` : undefined);
+      }
+      const added = new Set(requested.map(({ id, port = options.targetGroups[arn] }) => `${id}:${port}`).filter((id) => !targets.has(id)));
+      if (targets.size + added.size > targetLimit) throw new ApiError('TooManyTargets');
       for (const { id, port = options.targetGroups[arn], availabilityZone = zoneOf(id, arn) } of requested) {
         register(targets, { ip: id, port, availabilityZone }, INITIAL_HEALTH);
       }
@@ -157,8 +177,15 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     requests,
     targets: (arn) => sortTargets([...group(arn).values()]),
     addTargets: (arn, targets, health = 'healthy') => targets.forEach((target) => register(group(arn), target, health)),
-    setHealth: (arn, ip, health) => {
-      for (const [id, target] of group(arn)) if (target.ip === ip) group(arn).set(id, { ...target, health });
+    setHealth: (arn, ip, health, port) => {
+      for (const [id, target] of group(arn)) if (target.ip === ip && (port === undefined || target.port === port)) group(arn).set(id, { ...target, health });
+    },
+    rejectTargets: (ips, { named = true } = {}) => {
+      ips.forEach((ip) => rejected.add(ip));
+      rejectionsNamed = named;
+    },
+    setTargetLimit: (limit) => {
+      targetLimit = limit;
     },
     fail: (fault, faultOptions) => faults.add(fault, faultOptions),
     clearFaults: () => faults.clear(),

@@ -18,8 +18,19 @@ export const S3_ERRORS = {
 } as const;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
-/** Faults to inject (`operation`: GetObject, HeadObject or PutObject). */
-export type S3Fault = Extract<S3ErrorCode, 'InternalError' | 'AccessDenied' | 'PreconditionFailed' | 'ConditionalRequestConflict'>;
+/**
+ * Faults to inject (`operation`: GetObject, HeadObject or PutObject). An error code answers with that error and
+ * changes nothing. `AnswerLost` and `AnswerLate` carry the request out (a put is stored), then close the
+ * connection without an answer, or hold the answer back LATE_ANSWER_MS, past any client's timeout: the client
+ * cannot tell whether its request took effect, and its SDK sends it again.
+ */
+export type S3Fault =
+  | Extract<S3ErrorCode, 'InternalError' | 'AccessDenied' | 'PreconditionFailed' | 'ConditionalRequestConflict'>
+  | 'AnswerLost'
+  | 'AnswerLate';
+
+/** How long an `AnswerLate` answer is held: far longer than any run may take. */
+export const LATE_ANSWER_MS = 600_000;
 
 export interface S3ServerOptions {
   /** Buckets that exist; any other answers NoSuchBucket. */
@@ -47,7 +58,10 @@ interface ObjectCall {
 
 /** One request as the server saw it. */
 export interface S3RequestRecord extends ObjectCall {
+  /** The status answered, or that would have been for a request whose answer was lost or held back. */
   readonly status: number;
+  /** The fault this request met, if any. */
+  readonly fault?: S3Fault;
 }
 
 export interface S3StandIn {
@@ -111,18 +125,21 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
       ifMatch: header(request, 'if-match'),
       ifNoneMatch: header(request, 'if-none-match'),
     };
-    const reply = OPERATIONS_BY_NAME.has(call.operation) && call.key !== ''
-      ? respond(call, request)
-      : s3Error('NotImplemented', `${request.method} ${request.url.pathname}`);
-    requests.push({ ...call, status: reply.status });
-    return reply;
+    const served = OPERATIONS_BY_NAME.has(call.operation) && call.key !== '';
+    const fault = served && buckets.has(bucket) ? faults.draw(call.operation) : undefined;
+    const reply = !served
+      ? s3Error('NotImplemented', `${request.method} ${request.url.pathname}`)
+      : isErrorCode(fault)
+        ? s3Error(fault, call.key)
+        : respond(call, request);
+    requests.push({ ...call, status: reply.status, ...(fault && { fault }) });
+    if (fault === 'AnswerLost') return { ...reply, drop: true };
+    return fault === 'AnswerLate' ? { ...reply, delayMs: LATE_ANSWER_MS } : reply;
   };
 
   const respond = ({ operation, bucket, key, ifMatch, ifNoneMatch }: ObjectCall, request: HttpRequest): HttpReply => {
     const objects = buckets.get(bucket);
     if (!objects) return s3Error('NoSuchBucket', bucket);
-    const fault = faults.draw(operation);
-    if (fault) return s3Error(fault, key);
     if (operation !== 'PutObject') {
       const object = objects.get(key);
       if (!object) return s3Error('NoSuchKey', key);
@@ -163,6 +180,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3StandIn
   };
 }
 
+const isErrorCode = (fault: S3Fault | undefined): fault is S3ErrorCode & S3Fault => fault !== undefined && fault in S3_ERRORS;
 
 function header(request: HttpRequest, name: string): string | undefined {
   const value = request.headers[name];

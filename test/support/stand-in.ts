@@ -60,6 +60,8 @@ export interface HttpReply {
   readonly delayMs?: number;
   /** Sends the reply (composed on arrival) only once this settles, e.g. when other requests have arrived too. */
   readonly after?: Promise<void>;
+  /** Closes the connection instead of answering: the request was carried out, its answer lost on the way. */
+  readonly drop?: boolean;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
 }
@@ -105,6 +107,10 @@ export async function listenHttp(handle: (request: HttpRequest) => HttpReply, in
       void Promise.resolve(reply.after).then(() => {
         const timer = setTimeout(() => {
           pending.delete(timer);
+          if (reply.drop) {
+            outgoing.destroy();
+            return;
+          }
           outgoing.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(body)) });
           outgoing.end(body);
         }, reply.delayMs ?? latencyMs);
