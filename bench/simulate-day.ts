@@ -55,7 +55,8 @@ export interface Timeline {
 }
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] as const;
-const LISTENER_PORT = 443;
+/** The port every target is registered with, as the deployed function's ALB_LISTENER. */
+export const LISTENER_PORT = 443;
 
 /** Seed streams, so the timeline and each minute's DNS answers never share random numbers. */
 const STREAM = { timeline: 1, dns: 2 } as const;
@@ -149,9 +150,9 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
     totals.dnsQueries += run.dnsQueries;
     totals.describeCalls++;
     totals.registerCalls += run.register.length > 0 ? 1 : 0;
-    totals.deregisterCalls += run.deregister.length > 0 ? 1 : 0;
-    totals.s3Reads++;
-    totals.s3Writes += run.stateWritten ? 1 : 0;
+    totals.deregisterCalls += run.deregisterCalls;
+    totals.s3Reads += run.s3Reads;
+    totals.s3Writes += run.s3Writes;
     for (const ip of targets.keys()) if (!live.has(ip)) totals.staleTargetMinutes++;
     for (const ip of live) if (!targets.has(ip)) totals.unservedNodeMinutes++;
   }
