@@ -5,7 +5,7 @@ import { formatLoad, formatNumber, formatPercent } from './format';
 import { GOALS, loadOf } from './goals';
 import { REFERENCE_RULES } from './reference';
 import { FULL_DAY, type DayEvent } from './simulate-day';
-import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, GoalCheck, LoopbackFigures, Measured } from './types';
+import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, GoalCheck, LoopbackFigures, Measured, TimedStep } from './types';
 
 const verdict = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? 'met' : 'NOT met');
 
@@ -278,6 +278,11 @@ export function renderSummary(results: BenchResults): string {
       measuredOr(artifact.coldImport, (c) => formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)), 'n/a'],
   ];
   const met = goals.filter((g) => g.met === true).length;
+  const oneMinuteLoad = (step: TimedStep, what: string): string[] => {
+    const record = results.steps.find((s) => s.step === step);
+    return record ? [`${formatNumber(record.loadAfter[0], 2)} (${what})`] : [];
+  };
+  const loads = [...oneMinuteLoad('loopback', 'loopback'), ...oneMinuteLoad('coldImport', 'cold import')];
   return [
     '## Benchmark',
     '',
@@ -285,6 +290,9 @@ export function renderSummary(results: BenchResults): string {
       `${met} of ${goals.length} goals met. Method, every figure and how to reproduce it: [bench/RESULTS.md](bench/RESULTS.md).`,
     '',
     table(['', PROJECT.label, REFERENCE.label], rows),
+    '',
+    `Wall times are compared as ratios of two measured in the same run, here at a 1-minute load average of ${loads.join(' and ') || 'n/a'} on ` +
+      `${results.machine.cores} cores.`,
     '',
   ].join('\n');
 }

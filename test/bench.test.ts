@@ -418,6 +418,7 @@ describe('goals and RESULTS.md', () => {
     const [ours, reference] = [PROJECT, REFERENCE].map((c) => figures.day.find((d) => d.contender === c.label)?.liveDeregistrations);
     expect(liveRow).toBe(`| Live IPs deregistered, 1 simulated day(s) | **${ours}** | **${reference}** |`);
     expect(summary).toContain('| 150.0 KB; 0.503 | n/a |');
+    expect(summary).toContain('at a 1-minute load average of 1.50 (cold import) on 2 cores');
   });
 
   it('leaves the README alone unless the run is asked to update it', async () => {
