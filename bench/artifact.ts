@@ -36,6 +36,7 @@ function timed(command: string, args: readonly string[], timeoutMs: number): { r
 
 /** Why a child process did not succeed, in one line: its first error line, or else the tail of its output. */
 function failure(run: SpawnSyncReturns<string>): string {
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return 'timed out';
   if (run.error) return run.error.message;
   const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
   const errorLine = lines.find((line) => /^\w*Error\b/.test(line));
@@ -113,7 +114,7 @@ export function measureSynth(workDir: string): Measured<TimedCommand & { stacks:
   fs.rmSync(outdir, { recursive: true, force: true });
   const args = ['synth', '--output', outdir];
   const { run, wallMs } = timed(path.join(BIN, 'cdktf'), args, SYNTH_TIMEOUT_MS);
-  if (run.status !== 0) return { available: false, reason: `cdktf synth failed: ${failure(run)}` };
+  if (run.status !== 0) return { available: false, reason: `cdktf synth failed (limit ${SYNTH_TIMEOUT_MS / 1000} s): ${failure(run)}` };
   const manifest = path.join(outdir, 'manifest.json');
   if (!fs.existsSync(manifest)) return { available: false, reason: `cdktf synth wrote no ${manifest}` };
   const stacks = Object.keys((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { stacks: object }).stacks);
@@ -133,7 +134,7 @@ export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] 
   fs.rmSync(report, { force: true });
   const args = ['--testPathIgnorePatterns', 'test/bench\\.test\\.ts$', '--json', '--outputFile', report];
   const { run, wallMs } = timed(path.join(BIN, 'jest'), args, TEST_SUITE_TIMEOUT_MS);
-  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report: ${failure(run)}` };
+  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report (limit ${TEST_SUITE_TIMEOUT_MS / 1000} s): ${failure(run)}` };
   const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
   return {
     available: true,

@@ -213,7 +213,8 @@ Reproduce: \`${reproduce(options, QUICK)}\` (these figures depend only on the se
 
 ${loopbackSection(results)}
 
-Reproduce: \`${reproduce(options, QUICK)}\`; wall times depend on the machine and its load, their ratio much less.
+Reproduce: \`${reproduce(options, QUICK)}\`. Wall times depend on the machine and its load; their ratio less, but not
+nothing: read it with the load above.
 
 ## 2. A simulated day
 
