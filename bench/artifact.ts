@@ -24,8 +24,9 @@ const CHILD_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
 } as const;
 
-const SYNTH_TIMEOUT_MS = 180_000;
-const TEST_SUITE_TIMEOUT_MS = 240_000;
+/** Far above the times on an idle machine (3 s, 45 s): on a shared one a suite took over 240 s at load 45 on 2 cores. */
+const SYNTH_TIMEOUT_MS = 300_000;
+const TEST_SUITE_TIMEOUT_MS = 600_000;
 
 function timed(command: string, args: readonly string[], timeoutMs: number): { run: SpawnSyncReturns<string>; wallMs: number } {
   const start = process.hrtime.bigint();
@@ -35,6 +36,7 @@ function timed(command: string, args: readonly string[], timeoutMs: number): { r
 
 /** Why a child process did not succeed, in one line: its first error line, or else the tail of its output. */
 function failure(run: SpawnSyncReturns<string>): string {
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return 'timed out';
   if (run.error) return run.error.message;
   const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
   const errorLine = lines.find((line) => /^\w*Error\b/.test(line));
@@ -64,25 +66,47 @@ export function measureBundle(workDir: string): ArtifactFigures['bundle'] {
   };
 }
 
-/** Prints the milliseconds require() took; the parent times the whole process around it. */
+/** Requires every module named after it and prints the milliseconds that took; the parent times the whole process. */
 const IMPORT_PROBE = `
 const start = process.hrtime.bigint();
-const bundle = require(process.argv[1]);
+const [first] = process.argv.slice(1).map((name) => require(name));
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
-if (typeof bundle.handler !== 'function') throw new Error('the bundle exports no handler function');
-process.stdout.write(JSON.stringify({ ms }));
+process.stdout.write(JSON.stringify({ ms, handler: typeof first?.handler === 'function' }));
 `;
 
+/** The AWS SDK packages the bundle holds: what an unbundled function would load from node_modules instead. */
+const BUNDLED_SDK = Object.keys((JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: object }).dependencies)
+  .filter((name) => name.startsWith('@aws-sdk/'));
+
+/**
+ * Cold imports in fresh node processes, interleaved so that a change of load hits all three alike: the bundle,
+ * the SDK packages it holds (unbundled), and node loading nothing.
+ */
 export function measureColdImport(bundleFile: string, runs: number): ArtifactFigures['coldImport'] {
-  const requireMs: number[] = [];
-  const processMs: number[] = [];
+  const probe = (modules: readonly string[]) => timed(process.execPath, ['-e', IMPORT_PROBE, ...modules], 30_000);
+  const [requireMs, sdkRequireMs, processMs, nodeStartMs]: number[][] = [[], [], [], []];
   for (let i = 0; i < runs; i++) {
-    const { run, wallMs } = timed(process.execPath, ['-e', IMPORT_PROBE, bundleFile], 30_000);
-    if (run.status !== 0) return { available: false, reason: `importing ${bundleFile} failed: ${failure(run)}` };
-    requireMs.push((JSON.parse(run.stdout) as { ms: number }).ms);
-    processMs.push(wallMs);
+    const bundle = probe([bundleFile]);
+    if (bundle.run.status !== 0) return { available: false, reason: `importing ${bundleFile} failed: ${failure(bundle.run)}` };
+    const bundled = JSON.parse(bundle.run.stdout) as { ms: number; handler: boolean };
+    if (!bundled.handler) return { available: false, reason: `importing ${bundleFile} failed: the bundle exports no handler function` };
+    const sdk = probe(BUNDLED_SDK);
+    if (sdk.run.status !== 0) return { available: false, reason: `importing ${BUNDLED_SDK.join(', ')} failed: ${failure(sdk.run)}` };
+    const empty = timed(process.execPath, ['-e', '0'], 30_000);
+    if (empty.run.status !== 0) return { available: false, reason: `an empty node process failed: ${failure(empty.run)}` };
+    requireMs.push(bundled.ms);
+    processMs.push(bundle.wallMs);
+    sdkRequireMs.push((JSON.parse(sdk.run.stdout) as { ms: number }).ms);
+    nodeStartMs.push(empty.wallMs);
   }
-  return { available: true, runs, medianRequireMs: median(requireMs), medianProcessMs: median(processMs) };
+  return {
+    available: true,
+    runs,
+    medianRequireMs: median(requireMs),
+    medianSdkRequireMs: median(sdkRequireMs),
+    medianProcessMs: median(processMs),
+    medianNodeStartMs: median(nodeStartMs),
+  };
 }
 
 export function measureSynth(workDir: string): Measured<TimedCommand & { stacks: readonly string[] }> {
@@ -90,7 +114,7 @@ export function measureSynth(workDir: string): Measured<TimedCommand & { stacks:
   fs.rmSync(outdir, { recursive: true, force: true });
   const args = ['synth', '--output', outdir];
   const { run, wallMs } = timed(path.join(BIN, 'cdktf'), args, SYNTH_TIMEOUT_MS);
-  if (run.status !== 0) return { available: false, reason: `cdktf synth failed: ${failure(run)}` };
+  if (run.status !== 0) return { available: false, reason: `cdktf synth failed (limit ${SYNTH_TIMEOUT_MS / 1000} s): ${failure(run)}` };
   const manifest = path.join(outdir, 'manifest.json');
   if (!fs.existsSync(manifest)) return { available: false, reason: `cdktf synth wrote no ${manifest}` };
   const stacks = Object.keys((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { stacks: object }).stacks);
@@ -110,7 +134,7 @@ export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] 
   fs.rmSync(report, { force: true });
   const args = ['--testPathIgnorePatterns', 'test/bench\\.test\\.ts$', '--json', '--outputFile', report];
   const { run, wallMs } = timed(path.join(BIN, 'jest'), args, TEST_SUITE_TIMEOUT_MS);
-  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report: ${failure(run)}` };
+  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report (limit ${TEST_SUITE_TIMEOUT_MS / 1000} s): ${failure(run)}` };
   const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
   return {
     available: true,

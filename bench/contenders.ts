@@ -1,6 +1,6 @@
 /**
  * The two syncs the benchmark compares, behind one shape: this project's (the real `discover` and `decide`
- * from lambda/) and the reference rules (bench/reference.ts). Each keeps its own state between invocations,
+ * from lambda/) and AWS's reference function (bench/reference.ts). Each keeps its own state between invocations,
  * as the deployed functions keep theirs in S3.
  */
 import { discover, type DnsServer, type QueryFn } from '../lambda/discovery';
@@ -8,19 +8,23 @@ import { decide } from '../lambda/decide';
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import { decodeState, encodeState } from '../lambda/state-codec';
 import type { DecisionSettings, StateRead, Target } from '../lambda/types';
-import { REFERENCE_RULES, referenceDecide, referenceDiscover, type ReferenceCounts } from './reference';
+import { deployReference, referenceDiscover } from './reference';
 
 export interface DiscoveryOutcome {
   readonly ips: readonly string[];
   readonly queries: number;
 }
 
-/** What one invocation did to the target group and the state object. */
+/** What one invocation did to the target group, and the calls it made that differ between the two. */
 export interface Invocation {
   readonly register: readonly string[];
   readonly deregister: readonly Target[];
   readonly dnsQueries: number;
-  readonly stateWritten: boolean;
+  /** S3 GetObject calls. */
+  readonly s3Reads: number;
+  /** S3 PutObject calls. */
+  readonly s3Writes: number;
+  readonly deregisterCalls: number;
 }
 
 /** One deployed function: state lives in the closure between invocations. */
@@ -69,7 +73,9 @@ function projectContender(label: string, settings: DecisionSettings): Contender 
             register: decision.register,
             deregister: decision.deregister,
             dnsQueries: discovery.queries,
-            stateWritten: decision.stateChanged,
+            s3Reads: 1,
+            s3Writes: decision.stateChanged ? 1 : 0,
+            deregisterCalls: decision.deregister.length > 0 ? 1 : 0,
           };
         },
       };
@@ -86,19 +92,9 @@ export const PROJECT_UNCAPPED = projectContender('this project, cap off', {
 });
 
 export const REFERENCE: Contender = {
-  label: 'AWS reference rules',
-  discover: (name, servers, query) => referenceDiscover(name, servers[0], query),
-  deploy(name, servers) {
-    let counts: ReferenceCounts = {};
-    return {
-      async invoke(query, registered) {
-        const found = await referenceDiscover(name, servers[0], query);
-        const decision = referenceDecide(found.ips, registered, counts, REFERENCE_RULES.invocationsBeforeDeregistration);
-        counts = decision.nextCounts;
-        return { register: decision.register, deregister: decision.deregister, dnsQueries: found.queries, stateWritten: true };
-      },
-    };
-  },
+  label: 'AWS reference function',
+  discover: referenceDiscover,
+  deploy: (name, servers) => deployReference({ albName: name, servers, listenerPort: LISTENER_PORT }),
 };
 
 /** Compared in discovery: the cap plays no part there. */

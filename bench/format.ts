@@ -9,3 +9,8 @@ export function formatPercent(share: number): string {
   if (!Number.isFinite(share)) return 'n/a';
   return `${(share * 100).toFixed(share > 0.99 && share < 1 ? 2 : 1)}%`;
 }
+
+/** The load averages next to the core count they are to be read against. */
+export function formatLoad(load: readonly number[], cores: number): string {
+  return `load ${load.map((x) => x.toFixed(2)).join(' / ')} (1 / 5 / 15 min) on ${cores} cores`;
+}

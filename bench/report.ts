@@ -1,11 +1,11 @@
 /** Renders the figures of one run as bench/RESULTS.md. Pure: every number comes from `results`. */
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import { PROJECT, PROJECT_UNCAPPED, REFERENCE } from './contenders';
-import { formatNumber, formatPercent } from './format';
-import { GOALS } from './goals';
+import { formatLoad, formatNumber, formatPercent } from './format';
+import { GOALS, loadOf } from './goals';
 import { REFERENCE_RULES } from './reference';
 import { FULL_DAY, type DayEvent } from './simulate-day';
-import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, GoalCheck, Measured } from './types';
+import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, GoalCheck, LoopbackFigures, Measured, TimedStep } from './types';
 
 const verdict = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? 'met' : 'NOT met');
 
@@ -64,7 +64,16 @@ function discoverySection({ discovery, options }: BenchResults): string {
   ].join('\n');
 }
 
-function loopbackSection({ loopback }: BenchResults): string {
+/** Our median wall time over the reference's, per ALB size, from the same run. */
+function loopbackRatios(figures: readonly LoopbackFigures[]): { albSize: number; ratio: number }[] {
+  return [...new Set(figures.map((f) => f.albSize))].flatMap((albSize) => {
+    const [ours, reference] = [PROJECT, REFERENCE].map((c) => figures.find((f) => f.albSize === albSize && f.contender === c.label));
+    return ours && reference ? [{ albSize, ratio: ours.medianWallMs / reference.medianWallMs }] : [];
+  });
+}
+
+function loopbackSection(results: BenchResults): string {
+  const { loopback } = results;
   if (!loopback.available) return `Not measured: ${loopback.reason}`;
   const rows = loopback.figures.map((f) => [
     f.albSize,
@@ -77,9 +86,13 @@ function loopbackSection({ loopback }: BenchResults): string {
   ]);
   return [
     `Real DNS over UDP on 127.0.0.1: the DNS stand-in of the integration tests (test/support/dns-server.ts) delays every answer by ${loopback.delayMs} ms.`,
-    "Both contenders send their queries with this project's `udpQuery`, so both pay the same cost per query; the reference sends them one after another, as its rule says.",
+    "Both contenders send their queries with this project's `udpQuery`, so both pay the same cost per query; the reference sends them one after another, as it does.",
     '',
     table(['N', 'Discovery', 'Runs', 'Wall ms (median)', 'Wall ms (p90)', 'Queries (mean)', 'All N found'], rows),
+    '',
+    `Wall time per discovery, ${PROJECT.label} / ${REFERENCE.label} (medians, same run): ` +
+      loopbackRatios(loopback.figures).map((r) => `N = ${r.albSize}: **${formatNumber(r.ratio, 3)}**`).join('; ') +
+      `. Measured at ${loadOf(results, 'loopback')}.`,
   ].join('\n');
 }
 
@@ -96,7 +109,7 @@ function daySection({ day, options }: BenchResults): string {
     row('DNS queries per invocation', (d) => formatNumber(d.perInvocation.dnsQueries)),
     row('ELBv2 calls per invocation (describe + register + deregister)', (d) =>
       `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`),
-    row('S3 reads / writes per invocation', (d) => `${formatNumber(d.perInvocation.s3Reads, 2)} / ${formatNumber(d.perInvocation.s3Writes, 3)}`),
+    row('S3 reads / writes per invocation', (d) => `${formatNumber(d.perInvocation.s3Reads, 3)} / ${formatNumber(d.perInvocation.s3Writes, 3)}`),
   ];
   const perDay = day[0]?.perDay.map((_, i) => [
     day[0].perDay[i].seed,
@@ -123,33 +136,63 @@ function measuredOr<T extends object>(figure: Measured<T>, show: (f: T) => strin
   return figure.available ? show(figure) : `not measured: ${figure.reason}`;
 }
 
-function artifactSection(artifact: ArtifactFigures): string {
-  return table(['Figure', 'Value'], [
-    ['Bundle (raw)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.rawBytes / 1000)} KB (${b.rawBytes} bytes, ${b.file})`)],
-    ['Bundle (zipped as the stack zips it)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB (${b.zippedBytes} bytes)`)],
-    ['Cold import: require() in a fresh node (median)', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianRequireMs)} ms over ${c.runs} processes`)],
-    ['Cold import: whole process (median)', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianProcessMs)} ms`)],
-    ['`cdktf synth` of the example environments', measuredOr(artifact.synth, (s) => `${formatNumber(s.wallMs / 1000)} s for ${s.stacks.length} stack(s): ${s.stacks.join(', ')}`)],
+/** A wall time, and the same as a multiple of an empty node process's start measured in the same run. */
+function wallTime(ms: number, artifact: ArtifactFigures): string {
+  const { coldImport } = artifact;
+  const seconds = ms >= 1000 ? `${formatNumber(ms / 1000)} s` : `${formatNumber(ms)} ms`;
+  return coldImport.available ? `${seconds} = ${formatNumber(ms / coldImport.medianNodeStartMs)} node starts` : seconds;
+}
+
+function artifactSection(results: BenchResults): string {
+  const { artifact } = results;
+  const load = (step: Parameters<typeof loadOf>[1], figure: Measured<object>) => (figure.available ? loadOf(results, step) : '');
+  return table(['Figure', 'Value', 'Machine load when the step ended'], [
+    ['Bundle (raw)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.rawBytes / 1000)} KB (${b.rawBytes} bytes, ${b.file})`), ''],
+    ['Bundle (zipped as the stack zips it)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB (${b.zippedBytes} bytes)`), ''],
+    ['An empty node process, start to exit (median): the yardstick', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianNodeStartMs)} ms over ${c.runs} processes`), load('coldImport', artifact.coldImport)],
+    ['Cold import: require() of the bundle in a fresh node (median)', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianRequireMs)} ms`), load('coldImport', artifact.coldImport)],
+    ['Cold import: require() of the SDK packages it holds, unbundled (median)', measuredOr(artifact.coldImport, (c) =>
+      `${formatNumber(c.medianSdkRequireMs)} ms; bundle / unbundled = **${formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)}**`), load('coldImport', artifact.coldImport)],
+    ['Cold import: whole process with the bundle (median)', measuredOr(artifact.coldImport, (c) => wallTime(c.medianProcessMs, artifact)), load('coldImport', artifact.coldImport)],
+    ['`cdktf synth` of the example environments', measuredOr(artifact.synth, (s) => `${wallTime(s.wallMs, artifact)} for ${s.stacks.length} stack(s): ${s.stacks.join(', ')}`), load('synth', artifact.synth)],
     ['Test suite (without the benchmark test)', measuredOr(artifact.testSuite, (t) =>
-      [`${formatNumber(t.wallMs / 1000)} s, ${t.passed} passed, ${t.failed} failed`, ...t.failures.map((f) => `failed: ${f}`)].join('<br>'))],
+      [`${wallTime(t.wallMs, artifact)}, ${t.passed} passed, ${t.failed} failed`, ...t.failures.map((f) => `failed: ${f}`)].join('<br>')), load('testSuite', artifact.testSuite)],
   ]);
+}
+
+/** Every step of the run with its wall time and the load when it ended. */
+function stepsSection({ steps, machine }: BenchResults): string {
+  return table(['Step', 'Wall time', 'Load when it ended'], steps.map((s) => [s.step, `${formatNumber(s.wallMs / 1000)} s`, formatLoad(s.loadAfter, machine.cores)]));
 }
 
 export function renderResults(results: BenchResults): string {
   const { machine, options } = results;
-  return `# Benchmark: this project's sync against AWS's reference rules
+  return `# Benchmark: this project's sync against AWS's reference function
 
 Generated by \`npm run bench\` (bench/run.ts); the same figures are in [results.json](results.json). Do not edit by hand.
 
 - Date: ${machine.date}
-- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}
+- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; at the start ${formatLoad(machine.loadAtStart, machine.cores)}
 - Seed: ${options.seed}; whole run ${formatNumber(results.durationMs / 1000)} s
 - Reproduce everything: \`${reproduce(options)}\`
 
-The reference is implemented inside the benchmark (bench/reference.ts) from the rules stated in issue 4: sequential lookups to one
-authoritative server, stop at the first answer with fewer than 8 addresses, at most ${REFERENCE_RULES.maxLookupsPerInvocation} lookups; every registered IP absent from a
-run's result gains a count and is deregistered at ${REFERENCE_RULES.invocationsBeforeDeregistration}, with no cap, also after a failed lookup; state written every run. This project
-runs its real code: \`discover\` (lambda/discovery.ts) and \`decide\` (lambda/decide.ts) with the deployed defaults (at most
+Wall times depend on the machine and on what else runs on it: each is shown next to the load when its step ended, and the
+goals on wall times are ratios of two wall times measured in the same run.
+
+The reference is modelled inside the benchmark (bench/reference.ts) as AWS's \`populate_NLB_TG_with_ALB.py\` (Python 3.8 version)
+behaves. It calls DescribeTargetHealth first (an error counts as no registered targets), then sends at most
+${REFERENCE_RULES.maxLookupsPerInvocation} A queries one after another to the ALB zone's name server, until the first answer with fewer than 8 records. A failed
+query, or an answer without records, raises out of its handler: the run fails before any write and changes nothing. It takes every
+address, private or not. It reads its two state objects (a read error counts as a first run), registers what it found that is not
+registered or that its last run did not find, counts every address in (last run's result ∪ registered) − this run's result, drops
+the count of an address found again, and deregisters an address at ${REFERENCE_RULES.invocationsBeforeDeregistration}, with no cap, one DeregisterTargets call per address. It writes
+both objects every run. A first run counts nothing. The objects are keyed by the ALB's DNS name, so the functions of two ports of one
+ALB share them; **the simulated day has one port** (one target group), so its figures do not show what that sharing does
+(test/bench.test.ts shows it: with two ports, an address that left DNS is deregistered on its second minute instead of its third).
+The NS lookup of the ALB's zone, which both functions make before their queries, is counted for neither; the benchmark gives both
+one name server.
+
+This project runs its real code: \`discover\` (lambda/discovery.ts) and \`decide\` (lambda/decide.ts) with the deployed defaults (at most
 ${SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION} lookups, ${SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION} clean runs before deregistration, at most ${SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT}% of the targets per run).
 
 ## Goals
@@ -170,7 +213,8 @@ Reproduce: \`${reproduce(options, QUICK)}\` (these figures depend only on the se
 
 ${loopbackSection(results)}
 
-Reproduce: \`${reproduce(options, QUICK)}\`; wall times depend on the machine and its load, their ratio much less.
+Reproduce: \`${reproduce(options, QUICK)}\`. Wall times depend on the machine and its load; their ratio less, but not
+nothing: read it with the load above.
 
 ## 2. A simulated day
 
@@ -182,19 +226,31 @@ How to read it:
 - Stale target-minutes: per minute, targets still registered whose IP is no longer an ALB node. Unserved node-minutes: per minute,
   ALB nodes with no target (missed, not yet registered, or wrongly deregistered).
 - Live IPs deregistered: deregistrations of an IP that was an ALB node at that minute. During the DNS outage the nodes are alive.
-- ELBv2 calls count one DescribeTargetHealth per run and one RegisterTargets / DeregisterTargets call per run that has any.
-  S3: one GetObject per run; a PutObject per run for the reference, only when the state changed for this project.
-- Not modelled: deregistration delay (draining targets), retries, throttling.
+- ELBv2 calls count one DescribeTargetHealth per run and one RegisterTargets call per run that has any (the reference's list may
+  hold addresses already registered: its last run missed them). DeregisterTargets: one call per run that has any for this project,
+  one per address for the reference.
+- S3: this project reads its state object every run and writes it only when it changed. The reference reads and writes its two
+  objects in every run that gets past its DNS queries, and touches neither in a run that fails there.
+- A failed run of the reference (its DNS failed) changes nothing; its next scheduled run starts from the state of its last good one.
+- Not modelled: Lambda retrying a failed asynchronous invocation (twice by default, which would add runs after each of the
+  reference's failures), deregistration delay (draining targets), API errors and throttling, a second port (see above).
 
 Reproduce: \`${reproduce(options, QUICK)}\` (these figures depend only on the seed and the number of days).
 
 ## 3. The artifact
 
-${artifactSection(results.artifact)}
+${artifactSection(results)}
 
 Reproduce: \`${reproduce(options)}\` (the benchmark's own test, test/bench.test.ts, is never part of the suite it times).
 The bundle is built with the same function as \`npm run build\` (modules/lambda-bundle.ts) into bench/.work and zipped with cdktf's own
-archiver entry point, as the stack's TerraformAsset zips it.
+archiver entry point, as the stack's TerraformAsset zips it. The cold import compares, in fresh node processes taken in turn,
+require() of the bundle with require() of the AWS SDK packages it holds (the dependencies named \`@aws-sdk/*\`) from node_modules,
+which is what the function would load unbundled. "Node starts" divide a wall time by an empty node process's, measured in the
+same step.
+
+## The run
+
+${stepsSection(results)}
 `;
 }
 
@@ -209,31 +265,40 @@ export function renderSummary(results: BenchResults): string {
   const atSize = (n: number) => discovery.filter((d) => d.albSize === n);
   const largest = Math.max(...options.albSizes);
   const smallest = Math.min(...options.albSizes);
-  const loopbackRows = loopback.available ? loopback.figures.filter((f) => f.albSize === GOALS.loopbackAlbSize) : [];
+  const loopbackRatio = loopback.available ? loopbackRatios(loopback.figures).find((r) => r.albSize === GOALS.loopbackAlbSize) : undefined;
   const rows = [
     [`All nodes found, ALB of ${largest} nodes`, ...pair(atSize(largest), (d) => formatPercent(d.allFoundShare))],
     [`DNS queries per discovery, ${largest} nodes`, ...pair(atSize(largest), (d) => formatNumber(d.meanQueries))],
     [`DNS queries per discovery, ${smallest} nodes`, ...pair(atSize(smallest), (d) => formatNumber(d.meanQueries))],
-    [`Discovery wall time, ${GOALS.loopbackAlbSize} nodes, loopback`, ...pair(loopbackRows, (f) => `${formatNumber(f.medianWallMs)} ms`)],
+    [`Discovery wall time, ${GOALS.loopbackAlbSize} nodes, loopback, relative to the reference's (same run)`,
+      loopbackRatio ? formatNumber(loopbackRatio.ratio, 3) : 'n/a', '1'],
     [`Live IPs deregistered, ${options.days} simulated day(s)`, ...pair(day, (d) => `**${d.liveDeregistrations}**`)],
     ['Stale target-minutes per day', ...pair(day, (d) => formatNumber(d.staleTargetMinutesPerDay))],
     ['S3 writes per invocation', ...pair(day, (d) => formatNumber(d.perInvocation.s3Writes, 2))],
-    ['Zipped bundle / cold import', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB`) + ' / ' +
-      measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianRequireMs)} ms`), 'n/a'],
+    ['Zipped bundle; cold import relative to requiring the SDK unbundled (same run)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB`) + '; ' +
+      measuredOr(artifact.coldImport, (c) => formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)), 'n/a'],
   ];
   const met = goals.filter((g) => g.met === true).length;
+  const oneMinuteLoad = (step: TimedStep, what: string): string[] => {
+    const record = results.steps.find((s) => s.step === step);
+    return record ? [`${formatNumber(record.loadAfter[0], 2)} (${what})`] : [];
+  };
+  const loads = [...oneMinuteLoad('loopback', 'loopback'), ...oneMinuteLoad('coldImport', 'cold import')];
   return [
     '## Benchmark',
     '',
-    `Measured by \`npm run bench\` against AWS's reference rules in the same run (seed ${options.seed}, ${results.machine.date.slice(0, 10)}); ` +
+    `Measured by \`npm run bench\` against a model of AWS's reference function in the same run (seed ${options.seed}, ${results.machine.date.slice(0, 10)}); ` +
       `${met} of ${goals.length} goals met. Method, every figure and how to reproduce it: [bench/RESULTS.md](bench/RESULTS.md).`,
     '',
     table(['', PROJECT.label, REFERENCE.label], rows),
     '',
+    `Wall times are compared as ratios of two measured in the same run, here at a 1-minute load average of ${loads.join(' and ') || 'n/a'} on ` +
+      `${results.machine.cores} cores.`,
+    '',
   ].join('\n');
 }
 
-/** The README's benchmark section lies between these; each run replaces what is between them. */
+/** The README's benchmark section lies between these; a run with --update-readme replaces what is between them. */
 export const SUMMARY_MARKERS = { start: '<!-- bench-summary:start -->', end: '<!-- bench-summary:end -->' } as const;
 
 /** `readme` with its benchmark section replaced by `summary`; fails if the markers are missing. */

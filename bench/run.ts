@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- options]`: measures this project's sync side by side with AWS's reference rules and writes
- * bench/RESULTS.md and bench/results.json. Nothing leaves 127.0.0.1. A measurement, not a test: it exits 0
- * whatever the figures are, and non-zero only when the harness itself breaks.
+ * `npm run bench [-- options]`: measures this project's sync side by side with AWS's reference function and writes
+ * bench/RESULTS.md and bench/results.json; the README's summary only with --update-readme. Nothing leaves
+ * 127.0.0.1. A measurement, not a test: it exits 0 whatever the figures are, and non-zero only when the harness
+ * itself breaks.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,7 @@ import { checkGoals } from './goals';
 import { measureLoopback } from './loopback';
 import { renderResults, renderSummary, withSummary } from './report';
 import { buildTimeline, FULL_DAY, simulateDay, summarizeDays } from './simulate-day';
-import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, DayTotals, MachineInfo } from './types';
+import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, DayTotals, LoadAverage, MachineInfo, StepRecord } from './types';
 
 const BENCH_DIR = __dirname;
 const WORK_DIR = path.join(BENCH_DIR, '.work');
@@ -32,7 +33,7 @@ const DEFAULTS = {
 } as const;
 
 const USAGE = `usage: npm run bench -- [--seed N] [--trials N] [--days N] [--loopback-runs N] [--loopback-delay-ms N]
-                         [--cold-import-runs N] [--skip-synth] [--skip-test-suite]`;
+                         [--cold-import-runs N] [--skip-synth] [--skip-test-suite] [--update-readme]`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -53,6 +54,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         ...Object.fromEntries(numeric.map((flag) => [flag, { type: 'string' as const }])),
         'skip-synth': { type: 'boolean' },
         'skip-test-suite': { type: 'boolean' },
+        'update-readme': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -71,26 +73,39 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     coldImportRuns: int('cold-import-runs', DEFAULTS.coldImportRuns),
     skipSynth: values['skip-synth'] === true,
     skipTestSuite: values['skip-test-suite'] === true,
+    updateReadme: values['update-readme'] === true,
   };
 }
+
+const loadAverage = (): LoadAverage => {
+  const [one, five, fifteen] = os.loadavg();
+  return [one, five, fifteen];
+};
 
 function machineInfo(): MachineInfo {
   return {
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.availableParallelism(),
+    loadAtStart: loadAverage(),
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString(),
   };
 }
 
-/** Runs `step`, logging how long it took to stderr (stdout stays free for the summary). */
-async function step<T>(label: string, work: () => T | Promise<T>): Promise<T> {
-  const start = Date.now();
-  process.stderr.write(`bench: ${label} ...\n`);
-  const result = await work();
-  process.stderr.write(`bench: ${label} done in ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
-  return result;
+/** Runs the steps of one benchmark run, logging each to stderr (stdout stays free for the verdicts) and recording it. */
+class Steps {
+  readonly records: StepRecord[] = [];
+
+  async run<T>(step: StepRecord['step'], label: string, work: () => T | Promise<T>): Promise<T> {
+    const start = Date.now();
+    process.stderr.write(`bench: ${label} ...\n`);
+    const result = await work();
+    const wallMs = Date.now() - start;
+    this.records.push({ step, wallMs, loadAfter: loadAverage() });
+    process.stderr.write(`bench: ${label} done in ${(wallMs / 1000).toFixed(1)} s\n`);
+    return result;
+  }
 }
 
 async function simulatedDays(options: BenchOptions): Promise<DayFigures[]> {
@@ -103,15 +118,33 @@ async function simulatedDays(options: BenchOptions): Promise<DayFigures[]> {
   return DAY_CONTENDERS.map((c) => summarizeDays(c.label, seeds, totals.get(c.label) ?? []));
 }
 
-async function artifact(options: BenchOptions): Promise<ArtifactFigures> {
+async function artifact(options: BenchOptions, steps: Steps): Promise<ArtifactFigures> {
   const skipped = (flag: string) => ({ available: false as const, reason: `skipped (${flag})` });
-  const bundle = await step('bundle size', () => measureBundle(WORK_DIR));
+  const bundle = await steps.run('bundle', 'bundle size', () => measureBundle(WORK_DIR));
   const coldImport = bundle.available
-    ? await step('cold import', () => measureColdImport(path.join(WORK_DIR, 'bundle', 'index.js'), options.coldImportRuns))
+    ? await steps.run('coldImport', 'cold import', () => measureColdImport(path.join(WORK_DIR, 'bundle', 'index.js'), options.coldImportRuns))
     : { available: false as const, reason: 'no bundle to import' };
-  const synth = options.skipSynth ? skipped('--skip-synth') : await step('cdktf synth', () => measureSynth(WORK_DIR));
-  const testSuite = options.skipTestSuite ? skipped('--skip-test-suite') : await step('test suite', () => measureTestSuite(WORK_DIR));
+  const synth = options.skipSynth ? skipped('--skip-synth') : await steps.run('synth', 'cdktf synth', () => measureSynth(WORK_DIR));
+  const testSuite = options.skipTestSuite ? skipped('--skip-test-suite') : await steps.run('testSuite', 'test suite', () => measureTestSuite(WORK_DIR));
   return { bundle, coldImport, synth, testSuite };
+}
+
+export interface OutputPaths {
+  readonly benchDir: string;
+  readonly readme: string;
+}
+
+/**
+ * Writes the bench's own artifacts, and the README's summary only when the run was asked to (--update-readme):
+ * a run to look at figures must not leave the README changed. Returns the files written.
+ */
+export function writeOutputs(results: BenchResults, paths: OutputPaths = { benchDir: BENCH_DIR, readme: README_FILE }): string[] {
+  const files = [path.join(paths.benchDir, 'RESULTS.md'), path.join(paths.benchDir, 'results.json')];
+  fs.writeFileSync(files[0], renderResults(results));
+  fs.writeFileSync(files[1], `${JSON.stringify(results, null, 2)}\n`);
+  if (!results.options.updateReadme) return files;
+  fs.writeFileSync(paths.readme, withSummary(fs.readFileSync(paths.readme, 'utf8'), renderSummary(results)));
+  return [...files, paths.readme];
 }
 
 async function main(): Promise<void> {
@@ -120,25 +153,24 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   fs.mkdirSync(WORK_DIR, { recursive: true });
 
-  const discovery = await step(`discovery model (${options.trials} trials per size)`, async () => {
+  const steps = new Steps();
+  const discovery = await steps.run('discoveryModel', `discovery model (${options.trials} trials per size)`, async () => {
     const figures = [];
     for (const albSize of options.albSizes) for (const c of CONTENDERS) figures.push(await discoveryTrials(c, albSize, options.trials, options.seed));
     return figures;
   });
   // Sockets and a server in the loop: a failure here is reported as unmeasured rather than losing the other figures.
-  const loopback = await step('discovery over loopback UDP', () =>
+  const loopback = await steps.run('loopback', 'discovery over loopback UDP', () =>
     measureLoopback(options).catch((error: unknown) => ({ available: false as const, reason: `loopback run failed: ${String(error)}` })),
   );
-  const day = await step(`simulated day x${options.days}`, () => simulatedDays(options));
-  const artifactFigures = await artifact(options);
+  const day = await steps.run('simulatedDays', `simulated day x${options.days}`, () => simulatedDays(options));
+  const artifactFigures = await artifact(options, steps);
 
-  const figures = { machine, options, discovery, loopback, day, artifact: artifactFigures };
+  const figures = { machine, options, steps: steps.records, discovery, loopback, day, artifact: artifactFigures };
   const results: BenchResults = { ...figures, durationMs: Date.now() - started, goals: checkGoals(figures) };
-  fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
-  fs.writeFileSync(README_FILE, withSummary(fs.readFileSync(README_FILE, 'utf8'), renderSummary(results)));
+  const written = writeOutputs(results);
   for (const goal of results.goals) process.stdout.write(`${goal.met === undefined ? '?' : goal.met ? 'met' : 'NOT met'}: ${goal.goal} (${goal.measured})\n`);
-  process.stdout.write(`wrote bench/RESULTS.md, bench/results.json and the README's summary in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
 if (require.main === module) {

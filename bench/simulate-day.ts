@@ -148,9 +148,9 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
     totals.dnsQueries += run.dnsQueries;
     totals.describeCalls++;
     totals.registerCalls += run.register.length > 0 ? 1 : 0;
-    totals.deregisterCalls += run.deregister.length > 0 ? 1 : 0;
-    totals.s3Reads++;
-    totals.s3Writes += run.stateWritten ? 1 : 0;
+    totals.deregisterCalls += run.deregisterCalls;
+    totals.s3Reads += run.s3Reads;
+    totals.s3Writes += run.s3Writes;
     for (const ip of targets.keys()) if (!live.has(ip)) totals.staleTargetMinutes++;
     for (const ip of live) if (!targets.has(ip)) totals.unservedNodeMinutes++;
   }

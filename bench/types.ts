@@ -3,9 +3,13 @@
 /** A figure the run could not measure here, with the reason, instead of a crash or a made-up number. */
 export type Measured<T> = ({ readonly available: true } & T) | { readonly available: false; readonly reason: string };
 
+/** os.loadavg(): the 1, 5 and 15 minute load averages, to read against MachineInfo.cores. */
+export type LoadAverage = readonly [number, number, number];
+
 export interface MachineInfo {
   readonly cpuModel: string;
   readonly cores: number;
+  readonly loadAtStart: LoadAverage;
   readonly node: string;
   readonly platform: string;
   /** ISO time the run started. */
@@ -26,6 +30,18 @@ export interface BenchOptions {
   readonly coldImportRuns: number;
   readonly skipSynth: boolean;
   readonly skipTestSuite: boolean;
+  /** Replace the README's section between the summary markers. */
+  readonly updateReadme: boolean;
+}
+
+/** The steps whose wall times depend on the machine and its load. */
+export type TimedStep = 'loopback' | 'coldImport' | 'synth' | 'testSuite';
+
+/** How long one step of the run took, and the machine's load when it ended. */
+export interface StepRecord {
+  readonly step: TimedStep | 'discoveryModel' | 'simulatedDays' | 'bundle';
+  readonly wallMs: number;
+  readonly loadAfter: LoadAverage;
 }
 
 /** One contender at one ALB size over the seeded trials of the DNS model. */
@@ -118,8 +134,12 @@ export interface ArtifactFigures {
     readonly runs: number;
     /** require() of the bundle inside a fresh node process. */
     readonly medianRequireMs: number;
-    /** The whole fresh process: start, require, exit. */
+    /** require() of the AWS SDK clients the bundle holds, unbundled from node_modules, inside a fresh node process. */
+    readonly medianSdkRequireMs: number;
+    /** The whole fresh process with the bundle: start, require, exit. */
     readonly medianProcessMs: number;
+    /** A fresh node process that loads nothing: the yardstick the run's other wall times are divided by. */
+    readonly medianNodeStartMs: number;
   }>;
   readonly synth: Measured<TimedCommand & { readonly stacks: readonly string[] }>;
   readonly testSuite: Measured<TimedCommand & { readonly passed: number; readonly failed: number; readonly failures: readonly string[] }>;
@@ -137,6 +157,7 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly options: BenchOptions;
   readonly durationMs: number;
+  readonly steps: readonly StepRecord[];
   readonly discovery: readonly DiscoveryTrialFigures[];
   readonly loopback: Measured<{ readonly delayMs: number; readonly figures: readonly LoopbackFigures[] }>;
   readonly day: readonly DayFigures[];
