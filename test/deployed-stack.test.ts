@@ -1,0 +1,190 @@
+import * as path from 'node:path';
+import type { EnvironmentConfig } from '../config/types';
+import { ALB_ARN } from './fixtures/environments';
+import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from './support/deployed-state';
+import { removeSyntheses, synthesize } from './support/synth';
+import { describeWithTerraform, type ProviderMirror } from './support/terraform';
+
+/**
+ * What changes do to a deployed stack: a state built as if the stack had been applied, and `terraform plan
+ * -refresh=false` of the changed configuration against it, offline. The addresses are the product: no ordinary
+ * change may destroy or replace an Elastic IP or the NLB, and what would must fail the plan, naming it.
+ */
+const TIMEOUT_MS = 600_000;
+
+/** A deployed environment: two zones, one ALB with its security group, ports 80 and 443 in ip-sync mode. */
+const BASE: EnvironmentConfig = {
+  name: 'fixture-upgrade',
+  region: 'eu-west-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  zones: [
+    { availabilityZone: 'eu-west-1a', subnetId: 'subnet-0a1b2c3d4e5f60001' },
+    { availabilityZone: 'eu-west-1b', subnetId: 'subnet-0a1b2c3d4e5f60002' },
+  ],
+  albs: {
+    app: {
+      dnsName: 'internal-app-1234567890.eu-west-1.elb.amazonaws.com',
+      arn: ALB_ARN,
+      securityGroupId: 'sg-0c3d4e5f607182930',
+    },
+  },
+  ingressCidrs: ['198.51.100.0/24', '203.0.113.0/24'],
+  tags: { Environment: 'fixture' },
+};
+
+const variant = (change: Partial<EnvironmentConfig>): EnvironmentConfig => ({ ...BASE, ...change });
+const route443 = (route: Record<string, unknown>) => ({ routes: [{ listenerPort: 80 }, { listenerPort: 443, ...route }] }) as Partial<EnvironmentConfig>;
+
+/** The ordinary changes of the README's table: none may touch an address or the NLB. */
+const ORDINARY: Record<string, EnvironmentConfig> = {
+  'zones reordered': variant({ zones: [...BASE.zones!].reverse() }),
+  'a route added': variant({ routes: [{ listenerPort: 80 }, { listenerPort: 443 }, { listenerPort: 8443, albPort: 443 }] }),
+  'a route removed': variant({ routes: [{ listenerPort: 443 }] }),
+  'an ingress CIDR added': variant({ ingressCidrs: [...BASE.ingressCidrs!, '192.0.2.0/24'] }),
+  'the first ingress CIDR removed': variant({ ingressCidrs: BASE.ingressCidrs!.slice(1) }),
+  'sync tuning, runtime, tags and alarm topic changed': variant({
+    sync: { invocationsBeforeDeregistration: 5, maxDeregistrationPercent: 25 },
+    lambdaRuntime: 'nodejs20.x',
+    tags: { Environment: 'fixture', Owner: 'platform' },
+    alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+  }),
+  'a route switched to alb-target in one step': variant(route443({ mode: 'alb-target' })),
+};
+
+/** What holds the addresses: an Elastic IP, the NLB, the accelerator. */
+const ADDRESS_HOLDERS = ['aws_eip', 'aws_lb', 'aws_globalaccelerator_accelerator'];
+const touchesAddresses = (changes: readonly PlannedChange[]) =>
+  [...replaced(changes), ...destroyed(changes)].filter((change) => ADDRESS_HOLDERS.includes(change.type)).map((change) => change.address);
+
+describeWithTerraform('changes planned against a deployed stack', (mirror: ProviderMirror) => {
+  const configs: Record<string, EnvironmentConfig> = {
+    base: BASE,
+    ...ORDINARY,
+    'a zone’s subnet changed': variant({ zones: [BASE.zones![0], { ...BASE.zones![1], subnetId: 'subnet-0a1b2c3d4e5f60009' }] }),
+    'switch, step 1: a standby alb-target': variant(route443({ standby: { mode: 'alb-target', listenerPort: 10443 } })),
+    'switch, step 2: alb-target serving': variant(route443({ mode: 'alb-target' })),
+    'switch back, step 1: a standby ip-sync': variant(route443({ mode: 'alb-target', standby: { mode: 'ip-sync', listenerPort: 10443 } })),
+    'switch back, step 2: ip-sync serving': BASE,
+  };
+  // One synthesis per configuration; all have the same name, so each gets its own app.
+  const dirs = new Map(Object.entries(configs).map(([key, config]) => [key, synthesize([config]).get(config.name)!.dir]));
+  const deployments = new Map<string, Promise<Deployed>>();
+  const deploy = (key: string): Promise<Deployed> => {
+    if (!deployments.has(key)) deployments.set(key, deployStack(dirs.get(key)!, mirror));
+    return deployments.get(key)!;
+  };
+  const plans = new Map<string, Promise<PlanAgainstResult>>();
+  const plan = (deployed: string, config: string, options: { destroy?: boolean } = {}): Promise<PlanAgainstResult> => {
+    const key = `${deployed} -> ${config}${options.destroy ? ' (destroy)' : ''}`;
+    if (!plans.has(key)) plans.set(key, deploy(deployed).then((state) => planAgainst(state, dirs.get(config)!, options)));
+    return plans.get(key)!;
+  };
+  afterAll(async () => {
+    await Promise.allSettled([...plans.values()]);
+    for (const deployment of await Promise.allSettled([...deployments.values()])) {
+      if (deployment.status === 'fulfilled') deployment.value.dispose();
+    }
+    removeSyntheses();
+  });
+
+  test(
+    'an unchanged re-synthesis plans no change at all',
+    async () => {
+      const again = synthesize([BASE]).get(BASE.name)!.dir;
+      const result = await deploy('base').then((state) => planAgainst(state, again));
+      expect(result.error).toBeUndefined();
+      expect(result.changes).toEqual([]);
+      expect(result.outputChanges).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  test.each(Object.keys(ORDINARY))(
+    '%s: no Elastic IP or NLB is destroyed or replaced',
+    async (change) => {
+      const result = await plan('base', change);
+      expect(result.error).toBeUndefined();
+      expect(result.changes.length).toBeGreaterThan(0);
+      expect(touchesAddresses(result.changes)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'rules are keyed by what they allow: removing the first CIDR removes its rules and touches no other',
+    async () => {
+      const { changes } = await plan('base', 'the first ingress CIDR removed');
+      expect(changes).toEqual([
+        expect.objectContaining({ address: expect.stringMatching(/ingress-443-198\.51\.100\.0-24/), actions: ['delete'] }),
+        expect.objectContaining({ address: expect.stringMatching(/ingress-80-198\.51\.100\.0-24/), actions: ['delete'] }),
+      ]);
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'a zone’s new subnet keeps the zone’s address, but replacing the NLB fails the plan, naming it',
+    async () => {
+      const result = await plan('base', 'a zone’s subnet changed');
+      expect(result.error).toMatch(/Instance cannot be destroyed[\s\S]*aws_lb\.static-ip-nlb_load-balancer/);
+      expect(result.error).not.toMatch(/aws_eip\./);
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'a destroy fails on every owned address and the NLB',
+    async () => {
+      const { error } = await plan('base', 'base', { destroy: true });
+      expect(error).toMatch(/Instance cannot be destroyed/);
+      for (const zone of ['eu-west-1a', 'eu-west-1b']) expect(error).toContain(`aws_eip.static-ips_eip-${zone}_`);
+      expect(error).toContain('aws_lb.static-ip-nlb_load-balancer');
+    },
+    TIMEOUT_MS,
+  );
+
+  test.each([
+    ['ip-sync to alb-target, step 1 adds a standby beside the serving target group', 'base', 'switch, step 1: a standby alb-target'],
+    ['ip-sync to alb-target, step 2 moves the listener and removes the old', 'switch, step 1: a standby alb-target', 'switch, step 2: alb-target serving'],
+    ['alb-target to ip-sync, step 1', 'switch, step 2: alb-target serving', 'switch back, step 1: a standby ip-sync'],
+    ['alb-target to ip-sync, step 2', 'switch back, step 1: a standby ip-sync', 'switch back, step 2: ip-sync serving'],
+  ])(
+    'switching modes keeps the addresses: %s',
+    async (_, from, to) => {
+      const { changes, error } = await plan(from, to);
+      expect(error).toBeUndefined();
+      expect(touchesAddresses(changes)).toEqual([]);
+      // The serving listener is updated in place, never replaced: a replaced listener would drop connections.
+      expect(replaced(changes).filter((change) => change.type === 'aws_lb_listener')).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'step 2 of a switch serves from the standby’s own target group: it is neither created nor replaced',
+    async () => {
+      const { changes } = await plan('switch, step 1: a standby alb-target', 'switch, step 2: alb-target serving');
+      const targetGroups = changes.filter((change) => change.type === 'aws_lb_target_group');
+      expect(targetGroups).toEqual([expect.objectContaining({ address: expect.stringMatching(/ip-target-group-443/), actions: ['delete'] })]);
+      expect(changes).toContainEqual(expect.objectContaining({ address: expect.stringMatching(/listener-443_/), actions: ['update'] }));
+      expect(changes).toContainEqual(expect.objectContaining({ address: expect.stringMatching(/listener-10443_/), actions: ['delete'] }));
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'upgrading a stack deployed with 0.1 moves its addresses, target groups and rules instead of replacing them',
+    async () => {
+      const deployed = await deployStack(path.join(__dirname, 'fixtures', 'v0.1'), mirror);
+      try {
+        const { changes, error } = await planAgainst(deployed, dirs.get('base')!);
+        expect(error).toBeUndefined();
+        expect(touchesAddresses(changes)).toEqual([]);
+        expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
+      } finally {
+        deployed.dispose();
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
