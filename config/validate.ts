@@ -467,7 +467,12 @@ function modeProblems(
     if (check.port !== undefined) problems.port(`${at}.healthCheck.port`, check.port);
     if (check.matcher !== undefined) problems.matches(`${at}.healthCheck.matcher`, check.matcher, 'matcher');
   }
-  if (route.albListenerArn !== undefined) problems.matches(`${at}.albListenerArn`, route.albListenerArn, 'albListenerArn');
+  const listener = route.albListenerArn;
+  if (listener !== undefined && problems.matches(`${at}.albListenerArn`, listener, 'albListenerArn') && literal(listener) && literal(alb?.arn)) {
+    // listener/app/<name>/<alb id>/<listener id> belongs to loadbalancer/app/<name>/<alb id>.
+    const owner = listener.replace(':listener/', ':loadbalancer/').replace(/\/[0-9a-f]{16}$/, '');
+    if (owner !== alb!.arn) problems.add(`${at}.albListenerArn is a listener of ${owner}, not of albs.${albKey} (${alb!.arn})`);
+  }
 }
 
 function acceleratorProblems(config: EnvironmentConfig, problems: Problems): void {

@@ -195,6 +195,11 @@ describe('configuration errors name the environment and the field', () => {
       { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 8443, albPort: 443, mode: 'alb-target' }] },
       'routes[0]: alb-target routes forward port for port (the ALB-type target group\'s port is the ALB listener\'s); listenerPort 8443 and albPort 443 differ: use ip-sync to map ports',
     ],
+    [
+      'a listener of another ALB',
+      { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 443, mode: 'alb-target', albListenerArn: ALB_ARN.replace(':loadbalancer/app/app/50dc6c495c0c9188', ':listener/app/other/0123456789abcdef/f2f7dc8efc522ab2') }] },
+      `routes[0].albListenerArn is a listener of ${ALB_ARN.replace('app/app/50dc6c495c0c9188', 'app/other/0123456789abcdef')}, not of albs.app (${ALB_ARN})`,
+    ],
     ['a health check for an ip-sync route', { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] }, 'routes[0].healthCheck applies to alb-target routes only'],
     [
       'a TCP health check for an alb-target route',
