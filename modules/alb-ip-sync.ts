@@ -50,7 +50,7 @@ export interface AlbIpSyncProps {
   readonly stateBucket: S3Bucket;
   /** The bundled sync function (one bundle serves every port of a stack). */
   readonly code: LambdaBundle;
-  /** Knobs of the sync. @default 200 lookups, 3 invocations before deregistration, 50 % deregistration cap */
+  /** Knobs of the sync. @default 1000 lookups, 3 invocations before deregistration, 50 % deregistration cap */
   readonly tuning?: SyncTuning;
   /** Lambda runtime. @default nodejs22.x */
   readonly runtime?: string;

@@ -69,7 +69,7 @@ describe('AlbIpSync', () => {
       ALB_LISTENER: '443',
       NLB_TG_ARN: ref(targetGroup, 'arn'),
       S3_BUCKET: ref(bucket, 'bucket'),
-      MAX_LOOKUP_PER_INVOCATION: '200',
+      MAX_LOOKUP_PER_INVOCATION: '1000',
       INVOCATIONS_BEFORE_DEREGISTRATION: '3',
       MAX_DEREGISTRATION_PERCENT: '50',
       CW_METRIC_FLAG_IP_COUNT: 'true',

@@ -66,7 +66,7 @@ describe('DNS model', () => {
 
   it('fails every query during an outage and for any other name', async () => {
     const down = albDnsModel(MODEL_ALB.name, createRng(3), () => ({ up: false }));
-    expect(await down(SERVER, MODEL_ALB.name)).toEqual({ ok: false, error: 'SERVFAIL' });
+    expect(await down(SERVER, MODEL_ALB.name)).toEqual({ ok: false, kind: 'servfail', error: 'SERVFAIL' });
     const query = albDnsModel(MODEL_ALB.name, createRng(3), up(nodeAddresses(3)));
     expect((await query(SERVER, 'other.example.com')).ok).toBe(false);
   });
@@ -86,7 +86,7 @@ describe('reference rules', () => {
     const addresses = nodeAddresses(40);
     const model = albDnsModel(MODEL_ALB.name, createRng(5), up(addresses));
     let calls = 0;
-    const failsThird: QueryFn = async (server, name) => (++calls === 3 ? { ok: false, error: 'SERVFAIL' } : model(server, name));
+    const failsThird: QueryFn = async (server, name) => (++calls === 3 ? { ok: false, kind: 'servfail', error: 'SERVFAIL' } : model(server, name));
     const found = await referenceDiscover(MODEL_ALB.name, SERVER, failsThird);
     expect(found.failed).toBe(true);
     expect(found.queries).toBe(3);

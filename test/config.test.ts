@@ -35,7 +35,7 @@ describe('resolveEnvironment', () => {
       ports: [80, 443],
       ingressCidrs: ['0.0.0.0/0'],
       tags: {},
-      sync: { maxLookupsPerInvocation: 200, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
+      sync: { maxLookupsPerInvocation: 1000, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
       lambdaRuntime: 'nodejs22.x',
       backend: { type: 'local' },
     });
@@ -48,7 +48,7 @@ describe('resolveEnvironment', () => {
     expect(resolved.ports).toEqual([8443]);
     expect(resolved.ingressCidrs).toEqual(['203.0.113.0/24']);
     expect(resolved.sync).toEqual({
-      maxLookupsPerInvocation: 200,
+      maxLookupsPerInvocation: 1000,
       invocationsBeforeDeregistration: 5,
       maxDeregistrationPercent: 50,
     });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { decide } from '../lambda/decide';
+import { NO_FAILURES } from '../lambda/discovery';
 import { decodeState, encodeState, normalizeState } from '../lambda/state-codec';
 import type { DecisionInput, StateRead, SyncState, Target } from '../lambda/types';
 
@@ -29,7 +30,10 @@ const input: fc.Arbitrary<DecisionInput> = fc.record({
     ignored: fc.constant([]),
     queries: fc.nat({ max: 200 }),
     failures: fc.nat({ max: 3 }),
+    failuresByKind: fc.constant(NO_FAILURES),
+    nonAuthoritative: fc.constant(0),
     clean: fc.boolean(),
+    uncleanReasons: fc.constant([]),
   }),
   registered: fc.uniqueArray(target, { selector: (t) => t.ip, maxLength: POOL.length }),
   state: stateRead,
@@ -126,7 +130,7 @@ describe('decide (properties)', () => {
         for (const { extra, clean, stateLost } of runs) {
           const ips = clean ? [anchor, ...extra] : extra;
           const decision = decide({
-            discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, clean },
+            discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] },
             registered,
             state: stateLost ? { kind: 'unreadable', reason: 'lost' } : state,
             settings: { invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },
