@@ -233,6 +233,25 @@ describe('AlbIpSync', () => {
     });
   });
 
+  test('alarms when no run of a quarter hour had a clean discovery, on the DiscoveryClean metric the function writes', () => {
+    expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/discovery-unclean')).toMatchObject({
+      alarm_name: 'prod-alb-ip-sync-443-discovery-unclean',
+      namespace: 'AlbStaticIp',
+      metric_name: 'DiscoveryClean',
+      dimensions: { TargetGroup: ref(targetGroup, 'arn_suffix') },
+      // Maximum: one clean run in a minute makes the minute clean.
+      statistic: 'Maximum',
+      period: 60,
+      comparison_operator: 'LessThanThreshold',
+      threshold: 1,
+      evaluation_periods: 15,
+      datapoints_to_alarm: 15,
+      treat_missing_data: 'notBreaching',
+    });
+    const notified = synth({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' });
+    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({ alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'] });
+  });
+
   test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:alerts';
     const notified = synth({ alarmTopicArn: topic });
