@@ -17,10 +17,10 @@ export type DnsView = { readonly up: true; readonly addresses: readonly string[]
 /** A QueryFn answering `name` from `view()` at the time of each query, drawing from `rng`. */
 export function albDnsModel(name: string, rng: Rng, view: () => DnsView): QueryFn {
   return async (_server, queried): Promise<DnsAnswer> => {
-    if (queried !== name) return { ok: false, error: `NXDOMAIN ${queried}` };
+    if (queried !== name) return { ok: false, kind: 'nxdomain', error: `NXDOMAIN ${queried}` };
     const current = view();
-    if (!current.up) return { ok: false, error: 'SERVFAIL' };
-    return { ok: true, addresses: sample(rng, current.addresses, ANSWER_SIZE) };
+    if (!current.up) return { ok: false, kind: 'servfail', error: 'SERVFAIL' };
+    return { ok: true, addresses: sample(rng, current.addresses, ANSWER_SIZE), authoritative: true };
   };
 }
 

@@ -27,7 +27,7 @@ export type BackendConfig =
 
 /** Knobs of the sync function (see lambda/ and the README). */
 export interface SyncTuning {
-  /** Cap on DNS queries per run. @default the function's own (lambda/settings.ts) */
+  /** Cap on DNS queries per run, retries included. @default 1000 */
   readonly maxLookupsPerInvocation?: number;
   /** Clean runs an IP must be missing before deregistration. @default 3 */
   readonly invocationsBeforeDeregistration?: number;

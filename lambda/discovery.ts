@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { promises as dnsPromises } from 'node:dns';
+import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
-import { compareIps, isTargetableIpv4 } from './ip';
-import type { Discovery } from './types';
+import { compareIps, isIpv4, isTargetableIpv4 } from './ip';
+import type { Discovery, DnsFailureKind } from './types';
 
 export interface DnsServer {
   readonly host: string;
@@ -11,20 +12,25 @@ export interface DnsServer {
 }
 
 export type DnsAnswer =
-  | { readonly ok: true; readonly addresses: readonly string[] }
-  | { readonly ok: false; readonly error: string };
+  | {
+      readonly ok: true;
+      readonly addresses: readonly string[];
+      /** The AA flag: the server is authoritative for the name. Only such answers are fresh random draws. */
+      readonly authoritative: boolean;
+    }
+  | { readonly ok: false; readonly kind: DnsFailureKind; readonly error: string };
 
 /** One DNS A query to one server. Never rejects: failures come back as { ok: false }. */
 export type QueryFn = (server: DnsServer, name: string) => Promise<DnsAnswer>;
 
 export interface DiscoveryOptions {
-  /** Most queries one discovery may send (MAX_LOOKUP_PER_INVOCATION). */
+  /** Most queries one discovery may send, retries included (MAX_LOOKUP_PER_INVOCATION). */
   readonly maxLookups: number;
   /** parallel queries in flight @default 16 */
   readonly concurrency?: number;
   /** stop when the chance an address is still unseen is below this @default 1e-4 */
   readonly missChance?: number;
-  /** Once aborted, no further batch is sent and the discovery ends unclean with what it found. @default none */
+  /** Once aborted, no further query is sent and the discovery ends unclean with what it found. @default none */
   readonly signal?: AbortSignal;
 }
 
@@ -33,8 +39,42 @@ export const ANSWER_SIZE = 8;
 
 export const DISCOVERY_DEFAULTS = { concurrency: 16, missChance: 1e-4 } as const;
 
-/** DNS response codes worth naming in a log line. */
-const RCODE_NAMES: Readonly<Record<number, string>> = { 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED' };
+/**
+ * Lost queries a clean discovery tolerates: a quarter of those sent, and never fewer than one per server but one,
+ * so a small ALB whose first server is down (one query lost, one answered) still discovers cleanly.
+ */
+export const MAX_LOST_SHARE = 0.25;
+
+/**
+ * Each failure of a server beyond its answers divides its share of the queries by this: a dead server is asked
+ * about log16(queries) times a run, a server that loses a query now and then keeps its share.
+ */
+const FAILED_SERVER_PENALTY = 16;
+
+/** Failures in which the server said nothing: the query was lost, and with it no information. */
+const LOST_KINDS: ReadonlySet<DnsFailureKind> = new Set(['timeout', 'unreachable']);
+
+/** Every failure kind at zero: where a discovery's counts start. */
+export const NO_FAILURES: Readonly<Record<DnsFailureKind, number>> = {
+  timeout: 0,
+  unreachable: 0,
+  servfail: 0,
+  nxdomain: 0,
+  refused: 0,
+  truncated: 0,
+  malformed: 0,
+  empty: 0,
+  other: 0,
+};
+
+/** DNS response codes and the failure kind each one is. */
+const RCODE_KINDS: Readonly<Record<number, { readonly name: string; readonly kind: DnsFailureKind }>> = {
+  1: { name: 'FORMERR', kind: 'other' },
+  2: { name: 'SERVFAIL', kind: 'servfail' },
+  3: { name: 'NXDOMAIN', kind: 'nxdomain' },
+  4: { name: 'NOTIMP', kind: 'other' },
+  5: { name: 'REFUSED', kind: 'refused' },
+};
 
 /** The chance is computed to this relative precision: far finer than any stopping decision needs. */
 const PRECISION = 1e-6;
@@ -91,11 +131,76 @@ export function answersStillNeeded(distinct: number, answers: number, missChance
   return low;
 }
 
+/** How one server has fared in this run. */
+interface ServerStanding {
+  sent: number;
+  failed: number;
+  answered: number;
+}
+
+/** The server for the next query: the one with the fewest queries, each failure beyond its answers counting 16-fold. */
+function leastLoaded(standing: readonly ServerStanding[]): number {
+  const loads = standing.map(({ sent, failed, answered }) => Math.log(sent + 1) + Math.max(0, failed - answered) * Math.log(FAILED_SERVER_PENALTY));
+  return loads.indexOf(Math.min(...loads));
+}
+
+/** What a finished discovery weighs to call it clean. */
+interface Verdict {
+  readonly complete: boolean;
+  /** Why it is not complete, should it not be. */
+  readonly incomplete: string;
+  readonly queries: number;
+  readonly servers: number;
+  readonly failuresByKind: Readonly<Record<DnsFailureKind, number>>;
+  readonly nonAuthoritative: number;
+}
+
+/** Why a discovery is not clean (rules 1-4 of `discover`); none when it is. */
+function uncleanReasons(verdict: Verdict): string[] {
+  const { queries, failuresByKind } = verdict;
+  const kinds = Object.entries(failuresByKind).filter(([, n]) => n > 0) as [DnsFailureKind, number][];
+  const [lostKinds, troubleKinds] = [kinds.filter(([kind]) => LOST_KINDS.has(kind)), kinds.filter(([kind]) => !LOST_KINDS.has(kind))];
+  const total = (list: [DnsFailureKind, number][]): number => list.reduce((sum, [, n]) => sum + n, 0);
+  const named = (list: [DnsFailureKind, number][]): string => list.map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const [lost, trouble] = [total(lostKinds), total(troubleKinds)];
+  const lostAllowed = Math.max(verdict.servers - 1, Math.floor(queries * MAX_LOST_SHARE));
+  return [
+    ...(verdict.complete ? [] : [verdict.incomplete]),
+    ...(verdict.nonAuthoritative > 0 ? [`${verdict.nonAuthoritative} answers without the AA flag (from a resolver, not the ALB's name servers)`] : []),
+    ...(trouble > 0 ? [`${trouble} errors or unusable answers (${named(troubleKinds)})`] : []),
+    ...(lost > lostAllowed ? [`${lost} of ${queries} queries lost (${named(lostKinds)}), more than the ${lostAllowed} tolerated`] : []),
+  ];
+}
+
+/** Answers counted towards the stopping rule. */
+interface Tally {
+  /** Answers of 8 (or more) distinct addresses. */
+  full: number;
+  /** The largest answer of fewer than 8: the whole set, as long as nothing else seen in the run contradicts it. */
+  largestShort: number;
+}
+
 /**
- * Finds the ALB's node addresses. The first query goes alone: an ALB with fewer than 8 nodes answers with all of
- * them, and then one query is all it costs. Otherwise batches go out in parallel, round-robin over the servers,
- * each sized to the answers the stopping rule still needs, until the rule is met or `maxLookups` is spent.
- * Discovery is clean only when every query was answered and the set is believed complete.
+ * Finds the ALB's node addresses. Queries go one at a time until one is answered: an ALB with fewer than 8 nodes
+ * answers with all of them, and then one query is all it costs (two when the first server is down). Then up to
+ * `concurrency` queries stay in flight, as many as the stopping rule still needs, until the rule is met,
+ * `maxLookups` is spent, the signal aborts, or the servers look down: one failure per server and one more before
+ * anything answered, twice the concurrency in a row after. Each query goes to the server with the fewest queries,
+ * each failure a server has beyond its answers multiplying its count by 16: a failed query's retry goes to another
+ * server, and a server that fails more than it answers is asked less and less for the rest of the run.
+ *
+ * Every address answered is kept (registering a live node is always safe), but only authoritative answers that
+ * repeat no record are evidence. The discovery is clean when all of these hold:
+ * 1. the evidence meets the stopping rule: an answer of fewer than 8 addresses that holds everything seen in the
+ *    run, or full answers enough that the chance of an address still unseen is below `missChance`;
+ * 2. every answer carried the AA flag: a caching resolver repeats one answer, which says nothing of the rest;
+ * 3. no server answered with an error or an unusable answer (SERVFAIL, NXDOMAIN, REFUSED or another rcode, an
+ *    empty, malformed or duplicated answer, a truncated one TCP could not complete): such a server is not serving
+ *    the zone as it should, and nothing says its other answers are draws from the whole set;
+ * 4. at most MAX_LOST_SHARE of the queries were lost (timeout, unreachable), or one per server but one.
+ * Ignoring lost queries is sound: whether a query is lost does not depend on the addresses its answer would have
+ * held (full answers all have the same size), so the answers that did arrive are still independent random draws
+ * and the rule's bound holds for them. Many lost queries mean a broken path all the same, hence the limit in 4.
  */
 export async function discover(
   name: string,
@@ -103,7 +208,7 @@ export async function discover(
   query: QueryFn,
   options: DiscoveryOptions,
 ): Promise<Discovery> {
-  const { maxLookups } = options;
+  const { maxLookups, signal } = options;
   const concurrency = options.concurrency ?? DISCOVERY_DEFAULTS.concurrency;
   const missChance = options.missChance ?? DISCOVERY_DEFAULTS.missChance;
   if (servers.length === 0) throw new Error('discovery needs at least one DNS server');
@@ -112,94 +217,180 @@ export async function discover(
   if (!(missChance > 0 && missChance < 1)) throw new RangeError(`missChance must lie strictly between 0 and 1, got ${missChance}`);
 
   const seen = new Set<string>();
-  let [queries, failures, fullAnswers, largestShortAnswer] = [0, 0, 0, 0];
+  const failuresByKind: Record<DnsFailureKind, number> = { ...NO_FAILURES };
+  const standing: ServerStanding[] = servers.map(() => ({ sent: 0, failed: 0, answered: 0 }));
+  /** Every answer with distinct addresses: decides when to stop asking. */
+  const sampled: Tally = { full: 0, largestShort: 0 };
+  /** Only the authoritative ones among them: decides whether the set is complete. */
+  const evidence: Tally = { full: 0, largestShort: 0 };
+  let [queries, answered, nonAuthoritative, failStreak] = [0, 0, 0, 0];
+  const inFlight = new Set<Promise<void>>();
 
-  /** Sends `count` queries at once; resolves to how many were answered. */
-  const ask = async (count: number): Promise<number> => {
-    const first = queries;
-    queries += count;
-    const answers = await Promise.all(Array.from({ length: count }, (_, i) => query(servers[(first + i) % servers.length], name)));
-    let answered = 0;
-    for (const answer of answers) {
-      // An empty answer from an ALB's zone means something is wrong, not that the ALB has no nodes.
-      if (!answer.ok || answer.addresses.length === 0) {
-        failures += 1;
-        continue;
-      }
-      answered += 1;
-      const distinct = new Set(answer.addresses);
-      for (const address of distinct) seen.add(address);
-      if (distinct.size < ANSWER_SIZE) largestShortAnswer = Math.max(largestShortAnswer, distinct.size);
-      else fullAnswers += 1;
-    }
-    return answered;
+  const count = (tally: Tally, distinct: number): void => {
+    if (distinct < ANSWER_SIZE) tally.largestShort = Math.max(tally.largestShort, distinct);
+    else tally.full += 1;
   };
-  // A short answer is the whole set, as long as nothing was seen beyond it (an ALB scaling mid-run breaks that).
-  const complete = (): boolean =>
-    (largestShortAnswer > 0 && seen.size === largestShortAnswer) ||
-    (fullAnswers > 0 && unseenChance(seen.size, fullAnswers) < missChance);
+  // A short answer is the whole set only if nothing was seen beyond it (an ALB scaling mid-run breaks that).
+  const complete = (tally: Tally): boolean =>
+    (tally.largestShort > 0 && seen.size === tally.largestShort) || (tally.full > 0 && unseenChance(seen.size, tally.full) < missChance);
+  const fail = (server: number, kind: DnsFailureKind): void => {
+    failuresByKind[kind] += 1;
+    standing[server].failed += 1;
+    failStreak += 1;
+  };
+  const record = (server: number, answer: DnsAnswer): void => {
+    // An empty answer from an ALB's zone means something is wrong, not that the ALB has no nodes.
+    if (!answer.ok || answer.addresses.length === 0) return fail(server, answer.ok ? 'empty' : answer.kind);
+    const distinct = new Set(answer.addresses);
+    distinct.forEach((address) => seen.add(address));
+    // A record set holds each record once (RFC 2181 5): an answer repeating one was altered on its way, and its
+    // 7 distinct of 8 would pass for the whole set of a 7-node ALB. Its addresses are kept; it is no evidence.
+    if (distinct.size < answer.addresses.length) return fail(server, 'malformed');
+    answered += 1;
+    standing[server].answered += 1;
+    failStreak = 0;
+    count(sampled, distinct.size);
+    if (answer.authoritative) count(evidence, distinct.size);
+    else nonAuthoritative += 1;
+  };
+  const send = (): void => {
+    const server = leastLoaded(standing);
+    standing[server].sent += 1;
+    queries += 1;
+    const done: Promise<void> = query(servers[server], name).then((answer) => {
+      record(server, answer);
+      inFlight.delete(done);
+    });
+    inFlight.add(done);
+  };
+  const outage = (): boolean => failStreak >= (answered === 0 ? servers.length + 1 : 2 * concurrency);
+  const stopAsking = (): boolean => complete(sampled) || outage() || queries >= maxLookups || signal?.aborted === true;
+  /** Answers to have in flight: one until something answers, one per server until a full answer, then what the rule still needs. */
+  const wanted = (): number => {
+    if (answered === 0) return 1;
+    if (sampled.full === 0) return servers.length;
+    return answersStillNeeded(seen.size, sampled.full, missChance, maxLookups - queries + inFlight.size);
+  };
 
-  await ask(1);
-  while (!complete() && queries < maxLookups && !options.signal?.aborted) {
-    const remaining = maxLookups - queries;
-    const wanted = fullAnswers === 0 ? servers.length : answersStillNeeded(seen.size, fullAnswers, missChance, remaining);
-    // A batch in which nothing answered means the servers are down: more queries would only burn the run's time.
-    if ((await ask(Math.min(wanted, concurrency, remaining))) === 0) break;
+  for (;;) {
+    if (!stopAsking()) {
+      const target = Math.min(concurrency, wanted());
+      while (inFlight.size < target && queries < maxLookups) send();
+    }
+    if (inFlight.size === 0) break;
+    await Promise.race(inFlight);
   }
+
+  const incomplete = signal?.aborted
+    ? 'out of time before the stopping rule was met'
+    : outage()
+      ? `${failStreak} queries in a row failed: the servers look down`
+      : queries >= maxLookups
+        ? `the lookup cap (${maxLookups}) was spent before the stopping rule was met`
+        : 'too few usable authoritative answers to meet the stopping rule';
+  const reasons = uncleanReasons({ complete: complete(evidence), incomplete, queries, servers: servers.length, failuresByKind, nonAuthoritative });
 
   const addresses = [...seen].sort(compareIps);
   return {
     ips: addresses.filter(isTargetableIpv4),
     ignored: addresses.filter((address) => !isTargetableIpv4(address)),
     queries,
-    failures,
-    clean: failures === 0 && complete(),
+    failures: Object.values(failuresByKind).reduce((sum, n) => sum + n, 0),
+    failuresByKind,
+    nonAuthoritative,
+    clean: reasons.length === 0,
+    uncleanReasons: reasons,
   };
 }
 
-/** Real DNS over UDP: a fresh socket (random source port) and a random id per query, connected to the server. */
+/**
+ * Real DNS: over UDP, with a fresh socket (random source port) and a random id per query, connected to the
+ * server; an answer truncated over UDP is asked again over TCP, which carries it whole (RFC 7766). Each leg waits
+ * at most `timeoutMs`. A truncated answer that TCP cannot complete fails as `truncated`.
+ */
 export function udpQuery(options: { readonly timeoutMs: number }): QueryFn {
-  return (server, name) =>
-    new Promise<DnsAnswer>((resolve) => {
-      const id = randomInt(0, 0x10000);
+  return async (server, name) => {
+    const id = randomInt(0, 0x10000);
+    const packet: dnsPacket.Packet = { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] };
+    const where = `${server.host}:${server.port}`;
+    const overUdp = await exchange(where, options.timeoutMs, (settle) => {
       // A connected socket only receives datagrams from the server it asked.
       const socket = dgram.createSocket('udp4');
-      let settled = false;
-      const settle = (answer: DnsAnswer): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.close();
-        resolve(answer);
-      };
-      const where = `${server.host}:${server.port}`;
-      const timer = setTimeout(() => settle({ ok: false, error: `no answer from ${where} within ${options.timeoutMs} ms` }), options.timeoutMs);
-      socket.on('error', (error) => settle({ ok: false, error: `${where}: ${error.message}` }));
+      socket.on('error', (error) => settle(unreachable(error)));
       socket.on('message', (message) => {
-        const answer = readResponse(message, id, name);
-        if (answer !== undefined) settle(answer.ok ? answer : { ok: false, error: `${where}: ${answer.error}` });
+        const answer = readResponse(() => dnsPacket.decode(message), message, id, name);
+        if (answer !== undefined) settle(answer);
       });
-      socket.connect(server.port, server.host, () => {
-        const question = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] });
-        socket.send(question, (error) => error && settle({ ok: false, error: `${where}: ${error.message}` }));
-      });
+      socket.connect(server.port, server.host, () => socket.send(dnsPacket.encode(packet), (error) => error && settle(unreachable(error))));
+      return () => socket.close();
     });
+    if (overUdp.ok || overUdp.kind !== 'truncated') return overUdp;
+
+    const overTcp = await exchange(where, options.timeoutMs, (settle) => {
+      const socket = net.connect({ host: server.host, port: server.port });
+      let received = Buffer.alloc(0);
+      socket.on('error', (error) => settle(unreachable(error)));
+      socket.on('connect', () => socket.write(dnsPacket.streamEncode(packet)));
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        // On a stream each message comes after its length in two bytes: wait for the whole of it.
+        if (received.length < 2 || received.length < 2 + received.readUInt16BE(0)) return;
+        const answer = readResponse(() => dnsPacket.streamDecode(received) as dnsPacket.DecodedPacket, received.subarray(2), id, name);
+        settle(answer ?? { ok: false, kind: 'malformed', error: 'the answer over TCP is not the response to the question' });
+      });
+      socket.on('end', () => settle({ ok: false, kind: 'unreachable', error: 'the TCP connection closed before a whole answer' }));
+      return () => socket.destroy();
+    });
+    const tcpLost = !overTcp.ok && LOST_KINDS.has(overTcp.kind);
+    return tcpLost ? { ok: false, kind: 'truncated', error: `truncated over UDP, and over TCP ${overTcp.error}` } : overTcp;
+  };
 }
 
-/** The answer a datagram carries, or undefined when it is not the response to our question (keep waiting). */
-function readResponse(message: Buffer, id: number, name: string): DnsAnswer | undefined {
+const unreachable = (error: Error): DnsAnswer => ({ ok: false, kind: 'unreachable', error: error.message });
+
+/**
+ * One exchange with a server: `open` starts it and returns how to close it; the first answer settles it, and
+ * a server that stays silent for `timeoutMs` fails it. Failures name the server.
+ */
+function exchange(where: string, timeoutMs: number, open: (settle: (answer: DnsAnswer) => void) => () => void): Promise<DnsAnswer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let close: (() => void) | undefined;
+    const settle = (answer: DnsAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      close?.();
+      resolve(answer.ok ? answer : { ...answer, error: `${where}: ${answer.error}` });
+    };
+    const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    close = open(settle);
+  });
+}
+
+/** A DNS header: id, flags and four counts, two bytes each. */
+const HEADER_BYTES = 12;
+/** The QR bit of the header's flags: set in responses. */
+const QR_BIT = 0x80;
+
+/**
+ * The answer a DNS message carries, or undefined when it is not the response to our question (garbage, another
+ * id, another question: keep waiting). A response with our id that does not decode is our answer, mangled.
+ */
+function readResponse(decode: () => dnsPacket.DecodedPacket, message: Buffer, id: number, name: string): DnsAnswer | undefined {
   let response: dnsPacket.DecodedPacket;
   try {
-    response = dnsPacket.decode(message);
-  } catch {
-    return undefined;
+    response = decode();
+  } catch (error) {
+    const ours = message.length >= HEADER_BYTES && message.readUInt16BE(0) === id && (message[2] & QR_BIT) !== 0;
+    return ours ? { ok: false, kind: 'malformed', error: `undecodable answer (${(error as Error).message})` } : undefined;
   }
   const question = response.questions?.[0];
   const asked = name.toLowerCase();
   if (response.type !== 'response' || response.id !== id || question?.type !== 'A' || question.name.toLowerCase() !== asked) return undefined;
-  if (response.flag_tc) return { ok: false, error: 'truncated answer' };
+  if (response.flag_tc) return { ok: false, kind: 'truncated', error: 'truncated answer' };
   const rcode = (response.flags ?? 0) & 0x0f;
-  if (rcode !== 0) return { ok: false, error: RCODE_NAMES[rcode] ?? `rcode ${rcode}` };
+  if (rcode !== 0) return { ok: false, kind: RCODE_KINDS[rcode]?.kind ?? 'other', error: RCODE_KINDS[rcode]?.name ?? `rcode ${rcode}` };
   // Follow a CNAME chain, if any, to the names whose A records answer the question.
   const names = new Set([asked]);
   for (const record of response.answers ?? []) {
@@ -208,7 +399,10 @@ function readResponse(message: Buffer, id: number, name: string): DnsAnswer | un
   const addresses = (response.answers ?? []).flatMap((record) =>
     record.type === 'A' && names.has(record.name.toLowerCase()) ? [record.data] : [],
   );
-  return { ok: true, addresses };
+  // dns-packet reads a cut-off A record as "10.undefined.undefined.undefined" rather than failing.
+  const broken = addresses.find((address) => !isIpv4(address));
+  if (broken !== undefined) return { ok: false, kind: 'malformed', error: `an A record that is not an IPv4 address (${broken})` };
+  return { ok: true, addresses, authoritative: response.flag_aa === true };
 }
 
 export interface AuthoritativeLookupOptions {

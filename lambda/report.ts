@@ -26,6 +26,8 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     [METRIC_NAMES.registrationFailures, outcome.registrationFailures.reduce((sum, failure) => sum + failure.ips.length, 0)] as const,
     [METRIC_NAMES.deregistered, outcome.deregistered.length] as const,
     [METRIC_NAMES.dnsFailures, discovery.failures] as const,
+    // 1 or 0 per run: its Maximum over a minute is 0 only when no run that minute could remove anything.
+    [METRIC_NAMES.discoveryClean, discovery.clean ? 1 : 0] as const,
   ];
   const heldBack = plan?.decision.heldBack ?? [];
   return {
@@ -37,7 +39,10 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     ignored: discovery.ignored,
     queries: discovery.queries,
     dnsFailures: discovery.failures,
+    dnsFailuresByKind: discovery.failuresByKind,
+    nonAuthoritativeAnswers: discovery.nonAuthoritative,
     discoveryClean: discovery.clean,
+    discoveryUncleanReasons: discovery.uncleanReasons,
     registeredBefore: plan?.registered.length,
     registered: outcome.registered,
     registrationFailures: outcome.registrationFailures,

@@ -14,19 +14,25 @@ export interface Settings extends DecisionSettings {
   readonly region: string;
   /** S3_BUCKET: where the state object lives. */
   readonly bucket: string;
-  /** MAX_LOOKUP_PER_INVOCATION: cap on DNS queries per run. */
+  /** MAX_LOOKUP_PER_INVOCATION: cap on DNS queries per run, retries included. */
   readonly maxLookups: number;
   /** CW_METRIC_FLAG_IP_COUNT: publish the IPCount metric. */
   readonly publishIpCount: boolean;
   /** SAME_VPC: false registers targets with AvailabilityZone `all`. */
   readonly sameVpc: boolean;
-  /** DNS_SERVERS: when set, every lookup goes to exactly these and authoritative discovery is skipped. */
+  /**
+   * DNS_SERVERS: when set, every lookup goes to exactly these and the zone's name servers are not looked up.
+   * They must be authoritative for the ALB's name: a resolver's answers lack the AA flag, and a discovery with
+   * any such answer is never clean, so nothing is ever removed.
+   */
   readonly dnsServers?: readonly DnsServer[];
 }
 
 /** The variables and their defaults, compatible with AWS's reference function (plus the last two). */
 export const SETTING_DEFAULTS = {
-  MAX_LOOKUP_PER_INVOCATION: 200,
+  // The stopping rule needs 455 answers at N = 250 nodes; 1000 (also the limit) leaves room for retries and
+  // covers N <= 520. The discovery's 12 s budget, not this cap, is what bounds a run against slow servers.
+  MAX_LOOKUP_PER_INVOCATION: 1000,
   INVOCATIONS_BEFORE_DEREGISTRATION: 3,
   CW_METRIC_FLAG_IP_COUNT: true,
   SAME_VPC: true,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from './clients';
 import { decide } from './decide';
-import { authoritativeServers, discover, udpQuery, type DnsServer, type QueryFn } from './discovery';
+import { authoritativeServers, discover, NO_FAILURES, udpQuery, type DnsServer, type QueryFn } from './discovery';
 import type { Settings } from './settings';
 import { describeError, readState, stateKey, writeState, type StateLocation } from './state';
 import { deregisterTargets, describeTargets, registerTargets, type RegistrationFailure } from './targets';
@@ -37,7 +37,17 @@ export interface DiscoveryRun {
   readonly error?: string;
 }
 
-const NOTHING_DISCOVERED: Discovery = { ips: [], ignored: [], queries: 0, failures: 0, clean: false };
+/** A discovery that could not start: no server to ask. */
+const nothingDiscovered = (reason: string): Discovery => ({
+  ips: [],
+  ignored: [],
+  queries: 0,
+  failures: 0,
+  failuresByKind: NO_FAILURES,
+  nonAuthoritative: 0,
+  clean: false,
+  uncleanReasons: [reason],
+});
 
 export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<DiscoveryRun> {
   const name = settings.albDnsName;
@@ -48,10 +58,11 @@ export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<D
     const signal = deps.abortSignal ? AbortSignal.any([deps.abortSignal, budget]) : budget;
     const discovery = await discover(name, servers, deps.query, { maxLookups: settings.maxLookups, signal });
     if (discovery.ips.length > 0) return { discovery };
-    const error = `DNS discovery of ${name} found no usable address (${discovery.failures} of ${discovery.queries} queries failed, ignored: ${discovery.ignored.join(', ') || 'none'})`;
-    return { discovery, error };
+    const why = [...discovery.uncleanReasons, `ignored: ${discovery.ignored.join(', ') || 'none'}`].join('; ');
+    return { discovery, error: `DNS discovery of ${name} found no usable address in ${discovery.queries} queries (${why})` };
   } catch (error) {
-    return { discovery: NOTHING_DISCOVERED, error: `DNS discovery of ${name} failed: ${(error as Error).message}` };
+    const message = `DNS discovery of ${name} failed: ${(error as Error).message}`;
+    return { discovery: nothingDiscovered(message), error: message };
   }
 }
 

@@ -19,18 +19,32 @@ export interface Target {
 /** A target's identity in the state and in logs: `<ip>:<port>`, e.g. `10.0.3.4:443`. */
 export type TargetKey = string;
 
+/**
+ * How one DNS query failed. `timeout` and `unreachable` lose a query without a word from the server; the others
+ * are a server's answer that is an error or cannot be used: `truncated` only when TCP could not fetch the whole
+ * answer either, `malformed` for an answer with our id that does not decode or repeats a record, `empty` for
+ * NOERROR without an address.
+ */
+export type DnsFailureKind = 'timeout' | 'unreachable' | 'servfail' | 'nxdomain' | 'refused' | 'truncated' | 'malformed' | 'empty' | 'other';
+
 /** What one run of DNS discovery saw. */
 export interface Discovery {
   /** Private IPv4 addresses found (the only ones ELBv2 accepts as ip targets), sorted. */
   readonly ips: readonly string[];
   /** Addresses answered but not usable as targets (public, IPv6, ...), for the log. */
   readonly ignored: readonly string[];
-  /** DNS queries sent, including failed ones. */
+  /** DNS queries sent, including failed ones and their retries. */
   readonly queries: number;
-  /** Queries that failed (timeout, SERVFAIL, REFUSED, malformed answer, empty answer). */
+  /** Queries that failed, every kind together. */
   readonly failures: number;
-  /** True only when every query was answered and the stopping rule was met: the set is believed complete. */
+  /** The same failures by kind, every kind listed: a deleted ALB (nxdomain) reads apart from a lost server (timeout). */
+  readonly failuresByKind: Readonly<Record<DnsFailureKind, number>>;
+  /** Answers without the AA flag: their addresses are registered, but they are never evidence of completeness. */
+  readonly nonAuthoritative: number;
+  /** True only when authoritative answers met the stopping rule and the failures show no trouble (see `discover`). */
   readonly clean: boolean;
+  /** Why the discovery is not clean, for the log; empty when it is clean. */
+  readonly uncleanReasons: readonly string[];
 }
 
 /** The sync's memory between runs, stored as JSON in S3 (state-codec.ts owns the format and its versions). */

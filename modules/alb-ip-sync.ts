@@ -51,7 +51,7 @@ export interface AlbIpSyncProps {
   readonly stateBucket: S3Bucket;
   /** The bundled sync function (one bundle serves every port of a stack). */
   readonly code: LambdaBundle;
-  /** Knobs of the sync. @default 200 lookups, 3 invocations before deregistration, 50 % deregistration cap */
+  /** Knobs of the sync. @default 1000 lookups, 3 invocations before deregistration, 50 % deregistration cap */
   readonly tuning?: SyncTuning;
   /** Lambda runtime. @default nodejs22.x */
   readonly runtime?: string;
@@ -81,6 +81,8 @@ export class AlbIpSync extends Construct {
   public readonly notRunningAlarm: CloudwatchMetricAlarm;
   /** The function found no ALB node IP for 5 minutes: ALB gone, renamed, or its DNS unreachable. */
   public readonly noAlbIpsAlarm: CloudwatchMetricAlarm;
+  /** No discovery was clean for 15 minutes (lookup cap, time, DNS failures, a resolver): nothing can be removed. */
+  public readonly discoveryUncleanAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: AlbIpSyncProps) {
     super(scope, id);
@@ -224,6 +226,21 @@ export class AlbIpSync extends Construct {
       threshold: 1,
       evaluationPeriods: 5,
       datapointsToAlarm: 5,
+      // No data means no run: the not-running alarm covers it.
+      treatMissingData: 'notBreaching',
+    });
+    // An unclean run registers what it saw but removes nothing, so departed nodes stay registered: harmless for a
+    // while, but if it lasts, one cause (an ALB past the lookup cap, a resolver in DNS_SERVERS) holds every run.
+    this.discoveryUncleanAlarm = alarm('discovery-unclean', {
+      alarmDescription: `${functionName} had no clean discovery of ${props.albDnsName} for 15 minutes: departed nodes stay registered (see discoveryUncleanReasons in its log)`,
+      namespace: METRIC_NAMESPACE,
+      metricName: METRIC_NAMES.discoveryClean,
+      dimensions: { TargetGroup: targetGroup.arnSuffix },
+      statistic: 'Maximum',
+      comparisonOperator: 'LessThanThreshold',
+      threshold: 1,
+      evaluationPeriods: 15,
+      datapointsToAlarm: 15,
       // No data means no run: the not-running alarm covers it.
       treatMissingData: 'notBreaching',
     });

@@ -69,7 +69,7 @@ describe('AlbIpSync', () => {
       ALB_LISTENER: '443',
       NLB_TG_ARN: ref(targetGroup, 'arn'),
       S3_BUCKET: ref(bucket, 'bucket'),
-      MAX_LOOKUP_PER_INVOCATION: '200',
+      MAX_LOOKUP_PER_INVOCATION: '1000',
       INVOCATIONS_BEFORE_DEREGISTRATION: '3',
       MAX_DEREGISTRATION_PERCENT: '50',
       CW_METRIC_FLAG_IP_COUNT: 'true',
@@ -231,6 +231,25 @@ describe('AlbIpSync', () => {
       datapoints_to_alarm: 5,
       treat_missing_data: 'notBreaching',
     });
+  });
+
+  test('alarms when no run of a quarter hour had a clean discovery, on the DiscoveryClean metric the function writes', () => {
+    expect(resourceAt(json, 'aws_cloudwatch_metric_alarm', 'sync-443/discovery-unclean')).toMatchObject({
+      alarm_name: 'prod-alb-ip-sync-443-discovery-unclean',
+      namespace: 'AlbStaticIp',
+      metric_name: 'DiscoveryClean',
+      dimensions: { TargetGroup: ref(targetGroup, 'arn_suffix') },
+      // Maximum: one clean run in a minute makes the minute clean.
+      statistic: 'Maximum',
+      period: 60,
+      comparison_operator: 'LessThanThreshold',
+      threshold: 1,
+      evaluation_periods: 15,
+      datapoints_to_alarm: 15,
+      treat_missing_data: 'notBreaching',
+    });
+    const notified = synth({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' });
+    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({ alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'] });
   });
 
   test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {

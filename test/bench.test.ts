@@ -66,15 +66,15 @@ describe('DNS model', () => {
 
   it('fails every query during an outage and for any other name', async () => {
     const down = albDnsModel(MODEL_ALB.name, createRng(3), () => ({ up: false }));
-    expect(await down(SERVER, MODEL_ALB.name)).toEqual({ ok: false, error: 'SERVFAIL' });
+    expect(await down(SERVER, MODEL_ALB.name)).toEqual({ ok: false, kind: 'servfail', error: 'SERVFAIL' });
     const query = albDnsModel(MODEL_ALB.name, createRng(3), up(nodeAddresses(3)));
     expect((await query(SERVER, 'other.example.com')).ok).toBe(false);
   });
 });
 
 /** DNS that answers every query with `addresses`: fewer than 8 make one query a whole run. */
-const answering = (addresses: readonly string[]): QueryFn => async () => ({ ok: true, addresses });
-const failing = (error: string): QueryFn => async () => ({ ok: false, error });
+const answering = (addresses: readonly string[]): QueryFn => async () => ({ ok: true, addresses, authoritative: true });
+const failing = (error: string): QueryFn => async () => ({ ok: false, kind: 'other', error });
 
 /** A bucket whose reads fail while `fails()` says so. */
 function flakyReads(bucket: ReturnType<typeof memoryBucket>, fails: () => boolean): ReferenceBucket {
@@ -130,7 +130,7 @@ describe('AWS reference function, as it behaves', () => {
     const pool = nodeAddresses(20);
     const answers = [pool.slice(0, 8), pool.slice(8, 16), pool.slice(16, 19), pool.slice(0, 8)];
     let sent = 0;
-    const run = await referenceFunction().run(async () => ({ ok: true, addresses: answers[sent++] }));
+    const run = await referenceFunction().run(async () => ({ ok: true, addresses: answers[sent++], authoritative: true }));
     expect(run.dnsQueries).toBe(3);
     expect(run.register).toEqual(pool.slice(0, 19).sort());
 
@@ -157,7 +157,7 @@ describe('AWS reference function, as it behaves', () => {
     // A failure after two full answers throws away what they showed.
     const model = albDnsModel(MODEL_ALB.name, createRng(5), up(nodeAddresses(40)));
     let sent = 0;
-    const failsThird: QueryFn = async (server, name) => (++sent === 3 ? { ok: false, error: 'SERVFAIL' } : model(server, name));
+    const failsThird: QueryFn = async (server, name) => (++sent === 3 ? { ok: false, kind: 'servfail', error: 'SERVFAIL' } : model(server, name));
     expect(await fn.run(failsThird)).toMatchObject({ register: [], deregister: [], dnsQueries: 3, failure: 'SERVFAIL' });
     expect(bucket.objects).toEqual(state);
 

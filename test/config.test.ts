@@ -39,7 +39,7 @@ describe('resolveEnvironment', () => {
       protect: true,
       ingressCidrs: ['0.0.0.0/0'],
       tags: {},
-      sync: { maxLookupsPerInvocation: expect.any(Number), invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
+      sync: { maxLookupsPerInvocation: 1000, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 },
       lambdaRuntime: 'nodejs22.x',
       backend: { type: 'local' },
     });

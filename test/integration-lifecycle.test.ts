@@ -163,7 +163,7 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(others).toEqual([]);
     expect(directive.Namespace).toMatch(/^(?!AWS\/)\S+$/);
     const metrics = Object.fromEntries(directive.Metrics.map(({ Name }: { Name: string }) => [Name, summary[Name]]));
-    expect(metrics).toEqual({ IPCount: 40, Registered: 40, RegistrationFailures: 0, Deregistered: 0, DnsFailures: 0 });
+    expect(metrics).toEqual({ IPCount: 40, Registered: 40, RegistrationFailures: 0, Deregistered: 0, DnsFailures: 0, DiscoveryClean: 1 });
     for (const dimensions of directive.Dimensions) for (const dimension of dimensions) expect(typeof summary[dimension]).toBe('string');
 
     const quiet = summaryOf(await syncOk(world, { CW_METRIC_FLAG_IP_COUNT: 'false' }));

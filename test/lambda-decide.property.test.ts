@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { decide } from '../lambda/decide';
+import { NO_FAILURES } from '../lambda/discovery';
 import { decodeState, encodeState, normalizeState, targetKey } from '../lambda/state-codec';
 import type { DecisionInput, StateRead, SyncState, Target } from '../lambda/types';
 
@@ -31,7 +32,10 @@ const input: fc.Arbitrary<DecisionInput> = fc.record({
     ignored: fc.constant([]),
     queries: fc.nat({ max: 200 }),
     failures: fc.nat({ max: 3 }),
+    failuresByKind: fc.constant(NO_FAILURES),
+    nonAuthoritative: fc.constant(0),
     clean: fc.boolean(),
+    uncleanReasons: fc.constant([]),
   }),
   // One IP may be registered on several ports; a target (IP and port) is listed once.
   registered: fc.uniqueArray(target, { selector: (t) => targetKey(t.ip, t.port), maxLength: POOL.length * PORTS.length }),
@@ -154,7 +158,7 @@ describe('decide (properties)', () => {
         for (const { extra, clean, stateLost } of runs) {
           const ips = clean ? [anchor, ...extra] : extra;
           const decision = decide({
-            discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, clean },
+            discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] },
             registered,
             state: stateLost ? { kind: 'unreadable', reason: 'lost' } : state,
             settings: { albListener: 443, invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },

@@ -1,11 +1,12 @@
 import { decide } from '../lambda/decide';
+import { NO_FAILURES } from '../lambda/discovery';
 import type { DecisionInput, Discovery, StateRead, SyncState, Target } from '../lambda/types';
 
 const PORT = 443;
 const settings = { albListener: PORT, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 };
 
 function discovery(ips: string[], clean = true): Discovery {
-  return { ips, ignored: [], queries: 10, failures: clean ? 0 : 1, clean };
+  return { ips, ignored: [], queries: 10, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] };
 }
 function target(ip: string, overrides: Partial<Target> = {}): Target {
   return { ip, port: 443, availabilityZone: 'eu-west-1a', health: 'healthy', ...overrides };

@@ -1,4 +1,5 @@
 import { decide } from '../lambda/decide';
+import { NO_FAILURES } from '../lambda/discovery';
 import { buildReport, METRIC_NAMESPACE } from '../lambda/report';
 import { parseSettings } from '../lambda/settings';
 import type { SyncOutcome } from '../lambda/sync';
@@ -13,8 +14,23 @@ const ENV = {
   MAX_DEREGISTRATION_PERCENT: '34',
 };
 
-function outcome(settings: ReturnType<typeof parseSettings>, errors: string[] = [], registrationFailures: RegistrationFailure[] = []): SyncOutcome {
-  const discovery: Discovery = { ips: ['10.0.0.1', '10.0.0.4'], ignored: ['52.0.0.1'], queries: 12, failures: 1, clean: true };
+const CLEAN: Discovery = {
+  ips: ['10.0.0.1', '10.0.0.4'],
+  ignored: ['52.0.0.1'],
+  queries: 12,
+  failures: 1,
+  failuresByKind: { ...NO_FAILURES, timeout: 1 },
+  nonAuthoritative: 0,
+  clean: true,
+  uncleanReasons: [],
+};
+
+function outcome(
+  settings: ReturnType<typeof parseSettings>,
+  errors: string[] = [],
+  registrationFailures: RegistrationFailure[] = [],
+  discovery: Discovery = CLEAN,
+): SyncOutcome {
   const registered: Target[] = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => ({ ip, port: 443, availabilityZone: 'eu-west-1a' }));
   const state: StateRead = { kind: 'found', state: { missing: { '10.0.0.2:443': 4, '10.0.0.3:443': 2 }, active: [] }, etag: '"e"', writer: 'run' };
   const decision = decide({ discovery, registered, state, settings });
@@ -59,19 +75,19 @@ describe('buildReport', () => {
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [['TargetGroup']],
-          Metrics: ['IPCount', 'Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures'].map((Name) => ({ Name, Unit: 'Count' })),
+          Metrics: ['IPCount', 'Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures', 'DiscoveryClean'].map((Name) => ({ Name, Unit: 'Count' })),
         },
       ],
     });
     expect(METRIC_NAMESPACE.startsWith('AWS/')).toBe(false);
-    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, RegistrationFailures: 0, Deregistered: 1, DnsFailures: 1 });
+    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, RegistrationFailures: 0, Deregistered: 1, DnsFailures: 1, DiscoveryClean: 1 });
   });
 
   test('leaves IPCount out when CW_METRIC_FLAG_IP_COUNT is false', () => {
     const quiet = parseSettings({ ...ENV, CW_METRIC_FLAG_IP_COUNT: 'false' });
     const line = buildReport(quiet, outcome(quiet), 1, 0) as { IPCount?: number; _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
     expect(line.IPCount).toBeUndefined();
-    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures']);
+    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures', 'DiscoveryClean']);
   });
 
   test('a failed run is an ERROR line naming every error', () => {
@@ -86,5 +102,26 @@ describe('buildReport', () => {
     ];
     const line = buildReport(settings, outcome(settings, ['RegisterTargets refused ...'], failures), 1, 0);
     expect(line).toMatchObject({ level: 'ERROR', registrationFailures: failures, RegistrationFailures: 3 });
+  });
+
+  test('counts DNS failures by kind, and for an unclean discovery says why and writes DiscoveryClean 0', () => {
+    const unclean: Discovery = {
+      ...CLEAN,
+      failures: 3,
+      failuresByKind: { ...NO_FAILURES, nxdomain: 2, timeout: 1 },
+      nonAuthoritative: 4,
+      clean: false,
+      uncleanReasons: ['4 answers without the AA flag (from a resolver, not the ALB\'s name servers)', '2 errors or unusable answers (nxdomain 2)'],
+    };
+    const line = buildReport(settings, outcome(settings, [], [], unclean), 1, 0);
+    expect(line).toMatchObject({
+      dnsFailures: 3,
+      dnsFailuresByKind: { ...NO_FAILURES, nxdomain: 2, timeout: 1 },
+      nonAuthoritativeAnswers: 4,
+      discoveryClean: false,
+      discoveryUncleanReasons: unclean.uncleanReasons,
+      DnsFailures: 3,
+      DiscoveryClean: 0,
+    });
   });
 });

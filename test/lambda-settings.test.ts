@@ -16,7 +16,7 @@ describe('parseSettings', () => {
       targetGroupArn: ARN,
       region: 'eu-west-1',
       bucket: VALID.S3_BUCKET,
-      maxLookups: 200,
+      maxLookups: 1000,
       invocationsBeforeDeregistration: 3,
       publishIpCount: true,
       sameVpc: true,

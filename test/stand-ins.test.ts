@@ -3,6 +3,7 @@
  * so the integration scenarios exercise the function's real wire code, not a mock of it.
  */
 import * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
@@ -37,6 +38,25 @@ async function ask(port: number, name: string, type: 'A' | 'NS' = 'A', timeoutMs
     });
   } finally {
     socket.close();
+  }
+}
+
+/** What came back for one query over TCP (RFC 7766 framing), or 'closed' when the server closed unanswered. */
+async function askTcp(port: number, name: string): Promise<dnsPacket.DecodedPacket | 'closed'> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  try {
+    return await new Promise((resolve, reject) => {
+      let received = Buffer.alloc(0);
+      socket.on('error', reject);
+      socket.on('close', () => resolve('closed'));
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) resolve(dnsPacket.streamDecode(received) as dnsPacket.DecodedPacket);
+      });
+      socket.write(dnsPacket.streamEncode({ type: 'query', id: 4343, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }));
+    });
+  } finally {
+    socket.destroy();
   }
 }
 
@@ -117,6 +137,56 @@ describe('DNS stand-in', () => {
     expect(ns !== 'timeout' && rcodeOf(ns)).toBe(0);
     dns.clearFaults();
     expect(addressesOf(await ask(dns.port, ALB))).toHaveLength(ALB_ANSWER_SIZE);
+  });
+
+  it.each([
+    ['nxdomain', 3],
+    ['refused', 5],
+  ] as const)('injects %s as its response code, still authoritative', async (fault, rcode) => {
+    dns.fail(fault, { times: 1 });
+    const response = await ask(dns.port, ALB);
+    expect(response !== 'timeout' && [rcodeOf(response), response.flag_aa, addressesOf(response)]).toEqual([rcode, true, []]);
+    expect(addressesOf(await ask(dns.port, ALB))).toHaveLength(ALB_ANSWER_SIZE);
+  });
+
+  it('truncates over UDP (TC set, 3 records) and answers the same question whole over TCP, on the same port', async () => {
+    dns.fail('truncate');
+    const truncated = await ask(dns.port, ALB);
+    expect(truncated !== 'timeout' && [truncated.flag_tc, addressesOf(truncated).length]).toEqual([true, 3]);
+    const whole = await askTcp(dns.port, ALB);
+    if (whole === 'closed') throw new Error('no answer over TCP');
+    expect([whole.id, whole.flag_tc, whole.flag_aa, new Set(addressesOf(whole)).size]).toEqual([4343, false, true, ALB_ANSWER_SIZE]);
+    expect(dns.queries.map((query) => [query.transport, query.fault])).toEqual([
+      ['udp', 'truncate'],
+      ['tcp', undefined],
+    ]);
+  });
+
+  it('with tcp: false, closes TCP connections unanswered', async () => {
+    const udpOnly = await startDnsServer({ name: ALB, addresses: nodes, tcp: false });
+    try {
+      expect(await askTcp(udpOnly.port, ALB)).toBe('closed');
+      expect(addressesOf(await ask(udpOnly.port, ALB))).toHaveLength(ALB_ANSWER_SIZE);
+    } finally {
+      await udpOnly.stop();
+    }
+  });
+
+  it('duplicate: 8 records of which one repeats another', async () => {
+    dns.fail('duplicate', { times: 1 });
+    const addresses = addressesOf(await ask(dns.port, ALB));
+    expect([addresses.length, new Set(addresses).size]).toEqual([ALB_ANSWER_SIZE, ALB_ANSWER_SIZE - 1]);
+  });
+
+  it('cached: answers like a caching resolver, the same addresses every time and without AA, until cleared', async () => {
+    dns.fail('cached');
+    const answers = [await ask(dns.port, ALB), await ask(dns.port, ALB), await ask(dns.port, ALB)];
+    expect(answers.map((response) => response !== 'timeout' && response.flag_aa)).toEqual([false, false, false]);
+    expect(new Set(answers.map((response) => addressesOf(response).sort().join()))).toEqual(new Set([addressesOf(answers[0]).sort().join()]));
+    expect(addressesOf(answers[0])).toHaveLength(ALB_ANSWER_SIZE);
+    dns.clearFaults();
+    const fresh = await ask(dns.port, ALB);
+    expect(fresh !== 'timeout' && fresh.flag_aa).toBe(true);
   });
 
   it('holds each answer back by delayMs', async () => {
