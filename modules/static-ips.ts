@@ -1,0 +1,265 @@
+import { BlockList } from 'node:net';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { DataAwsEip } from '@cdktf/provider-aws/lib/data-aws-eip';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { isIpv4, TARGET_CIDRS } from '../lambda/ip';
+
+/** Where one zone's static IP comes from. */
+export type StaticIpSource =
+  /** A new Elastic IP the stack owns, from Amazon's pool, an IPAM pool (contiguous /30 or /29 blocks or BYOIP: `ipam_pool_id`) or a BYOIP public IPv4 pool (`public_ipv4_pool`). */
+  | { readonly kind: 'new'; readonly pool?: StaticIpPool }
+  /** An Elastic IP that exists already, attached by allocation id: the stack never owns it (no resource), so no destroy can release it. */
+  | { readonly kind: 'existing'; readonly allocationId: string }
+  /** An existing Elastic IP looked up with a data source by its public IP or by tags; never owned. */
+  | { readonly kind: 'lookup'; readonly publicIp?: string; readonly tags?: Readonly<Record<string, string>> }
+  /** An existing Elastic IP handed to the stack with a Terraform import (cdktf `importFrom`): owned and protected from then on. */
+  | { readonly kind: 'adopt'; readonly allocationId: string };
+
+/** The pool a new Elastic IP is allocated from, when not Amazon's. */
+export type StaticIpPool =
+  /** An IPAM pool with an Amazon-provided contiguous block or a BYOIP range provisioned to it. */
+  | { readonly type: 'ipam'; readonly poolId: string }
+  /** A BYOIP public IPv4 pool (`ipv4pool-ec2-...`). */
+  | { readonly type: 'byoip'; readonly poolId: string };
+
+export interface StaticIpZone {
+  /**
+   * The zone's name, e.g. `eu-west-1a`: the stable key of its address (Terraform address and Name tag).
+   * Zone ids (`euw1-az1`) are not accepted, so one zone can never appear under two keys.
+   */
+  readonly availabilityZone: string;
+  readonly source: StaticIpSource;
+}
+
+export interface StaticIpsProps {
+  /** Prefix of each owned address's Name tag, e.g. `<environment>-static-ip`. */
+  readonly name: string;
+  /** One entry per Availability Zone, in the order the addresses are listed. */
+  readonly zones: readonly StaticIpZone[];
+  /** `lifecycle { prevent_destroy = true }` on every Elastic IP the stack owns. Turn off only for throwaway environments. @default true */
+  readonly protect?: boolean;
+}
+
+/** One zone's static IP, as a subnet mapping and the outputs need it. */
+export interface StaticAddress {
+  readonly availabilityZone: string;
+  /** `eipalloc-...`: a literal for `existing`, a Terraform reference otherwise. */
+  readonly allocationId: string;
+  /** The public IPv4 address: a Terraform reference, known at plan time except for a `new` address. */
+  readonly publicIp: string;
+  /** Whether the stack owns the Elastic IP (`new`, `adopt`): only an owned address can be released by this stack. */
+  readonly owned: boolean;
+  readonly source: StaticIpSource['kind'];
+}
+
+const SOURCE_KINDS = ['new', 'existing', 'lookup', 'adopt'] as const satisfies readonly StaticIpSource['kind'][];
+
+const PATTERNS = {
+  /** Region names (`eu-west-1`, `us-gov-west-1`) plus the zone letter; the region is captured. */
+  availabilityZone: /^([a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]$/,
+  allocationId: /^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})$/,
+  ipamPoolId: /^ipam-pool-[0-9a-f]{17}$/,
+  byoipPoolId: /^ipv4pool-ec2-[0-9a-f]{17}$/,
+} as const;
+
+const DESCRIPTIONS = {
+  availabilityZone: 'an Availability Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
+  allocationId: 'an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
+  ipamPoolId: 'an IPAM pool id (ipam-pool-<17 hex>)',
+  byoipPoolId: 'a BYOIP public IPv4 pool id (ipv4pool-ec2-<17 hex>)',
+} as const;
+
+/**
+ * Special-purpose IPv4 ranges (RFC 6890 and successors) no Elastic IP can be in: private and shared space, loopback,
+ * link-local, documentation, benchmarking, multicast and reserved.
+ */
+export const NON_PUBLIC_IPV4_RANGES = [
+  ...TARGET_CIDRS,
+  '0.0.0.0/8',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+] as const;
+
+const NON_PUBLIC = new BlockList();
+for (const cidr of NON_PUBLIC_IPV4_RANGES) {
+  const [network, prefix] = cidr.split('/');
+  NON_PUBLIC.addSubnet(network, Number(prefix), 'ipv4');
+}
+
+/** AWS's limit on a tag value: the Name tag is `<name>-<zone>`. */
+const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * One static IPv4 address per Availability Zone, keyed by the zone: reordering the zones, or adding one, never moves
+ * another zone's address. Addresses the stack owns (`new`, `adopt`) carry `prevent_destroy`, so a plan that would
+ * release one fails instead; `existing` and `lookup` addresses are only read, never owned.
+ */
+export class StaticIps extends Construct {
+  /** Every zone's address, in zone order. */
+  public readonly addresses: readonly StaticAddress[];
+  /** The same addresses by zone name. */
+  public readonly byZone: ReadonlyMap<string, StaticAddress>;
+  /** The Elastic IPs the stack owns, by zone name. */
+  public readonly elasticIps: ReadonlyMap<string, Eip>;
+
+  constructor(scope: Construct, id: string, props: StaticIpsProps) {
+    super(scope, id);
+    const problems = staticIpsProblems(props);
+    if (problems.length > 0) throw new Error(problems.map((problem) => `StaticIps: ${problem}`).join('\n'));
+    const protect = props.protect ?? true;
+
+    const elasticIps = new Map<string, Eip>();
+    this.addresses = props.zones.map(({ availabilityZone, source }) => {
+      // The zone is the construct id, hence the Terraform address: a zone keeps its address whatever the order.
+      const constructId = `eip-${availabilityZone}`;
+      const common = { availabilityZone, source: source.kind };
+      if (source.kind === 'new' || source.kind === 'adopt') {
+        const eip = new Eip(this, constructId, {
+          domain: 'vpc',
+          ipamPoolId: source.kind === 'new' && source.pool?.type === 'ipam' ? source.pool.poolId : undefined,
+          publicIpv4Pool: source.kind === 'new' && source.pool?.type === 'byoip' ? source.pool.poolId : undefined,
+          tags: { Name: `${props.name}-${availabilityZone}` },
+          lifecycle: protect ? { preventDestroy: true } : undefined,
+        });
+        if (source.kind === 'adopt') eip.importFrom(source.allocationId);
+        elasticIps.set(availabilityZone, eip);
+        return { ...common, allocationId: eip.allocationId, publicIp: eip.publicIp, owned: true };
+      }
+      // A data source also proves at plan time that the address exists in this account and region.
+      const found = new DataAwsEip(this, constructId, lookupQuery(source));
+      return {
+        ...common,
+        allocationId: source.kind === 'existing' ? source.allocationId : found.id,
+        publicIp: found.publicIp,
+        owned: false,
+      };
+    });
+    this.byZone = new Map(this.addresses.map((address) => [address.availabilityZone, address]));
+    this.elasticIps = elasticIps;
+
+    if (!protect && elasticIps.size > 0) {
+      const zones = [...elasticIps.keys()].join(', ');
+      Annotations.of(this).addWarning(
+        `StaticIps ${props.name}: protect is false, so a destroy or a replacing change releases the owned addresses ` +
+          `(${zones}) and partners' allowlists stop matching. Use only for throwaway environments.`,
+      );
+    }
+  }
+}
+
+/** The data source arguments that find one existing Elastic IP (the data source fails unless exactly one matches). */
+function lookupQuery(source: Extract<StaticIpSource, { kind: 'existing' | 'lookup' }>) {
+  if (source.kind === 'existing') return { id: source.allocationId };
+  if (source.publicIp !== undefined) return { publicIp: source.publicIp };
+  return {
+    filter: Object.entries(source.tags ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, value]) => ({ name: `tag:${key}`, values: [value] })),
+  };
+}
+
+/**
+ * Every problem of the props, one line each naming the zone and the field; empty when valid. Exported so that
+ * configuration validation can report them with everything else before any construct exists.
+ */
+export function staticIpsProblems(props: StaticIpsProps): string[] {
+  const problems: string[] = [];
+  if (typeof props.name !== 'string' || props.name.length === 0) problems.push('name must be a non-empty string');
+  if (!Array.isArray(props.zones) || props.zones.length === 0) {
+    problems.push('zones must list at least one Availability Zone');
+    return problems;
+  }
+  const zoneNames = new Map<string, string>();
+  const allocationIds = new Map<string, string>();
+  const publicIps = new Map<string, string>();
+  /** Reports a value a second zone names again: one zone would take another's address. */
+  const once = (seen: Map<string, string>, value: string, at: string, field: string): void => {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, at);
+    else problems.push(`${at}: ${field} ${JSON.stringify(value)} is already used by ${first}`);
+  };
+  const regions = new Set<string>();
+
+  props.zones.forEach(({ availabilityZone, source }, i) => {
+    const at = `zones[${i}] ${JSON.stringify(availabilityZone)}`;
+    const region =
+      typeof availabilityZone === 'string' ? PATTERNS.availabilityZone.exec(availabilityZone)?.[1] : undefined;
+    if (region === undefined) {
+      problems.push(`${at}: availabilityZone is not ${DESCRIPTIONS.availabilityZone}`);
+    } else {
+      regions.add(region);
+      once(zoneNames, availabilityZone, at, 'availabilityZone');
+      const nameTag = `${props.name}-${availabilityZone}`;
+      if (nameTag.length > TAG_VALUE_MAX_LENGTH) {
+        problems.push(`${at}: the Name tag ${nameTag} is longer than ${TAG_VALUE_MAX_LENGTH} characters`);
+      }
+    }
+    const matches = (field: string, value: unknown, pattern: keyof typeof PATTERNS): value is string => {
+      if (typeof value === 'string' && PATTERNS[pattern].test(value)) return true;
+      problems.push(`${at}: ${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
+      return false;
+    };
+
+    switch (source?.kind) {
+      case 'new':
+        if (source.pool === undefined) break;
+        if (source.pool.type === 'ipam') matches('source.pool.poolId', source.pool.poolId, 'ipamPoolId');
+        else if (source.pool.type === 'byoip') matches('source.pool.poolId', source.pool.poolId, 'byoipPoolId');
+        else
+          problems.push(
+            `${at}: source.pool.type ${JSON.stringify((source.pool as { type: unknown }).type)} is not ipam or byoip`,
+          );
+        break;
+      case 'existing':
+      case 'adopt':
+        if (matches('source.allocationId', source.allocationId, 'allocationId')) {
+          once(allocationIds, source.allocationId, at, 'source.allocationId');
+        }
+        break;
+      case 'lookup': {
+        const { publicIp, tags } = source;
+        if ((publicIp === undefined) === (tags === undefined)) {
+          problems.push(`${at}: a lookup needs exactly one of source.publicIp and source.tags`);
+        } else if (publicIp !== undefined) {
+          if (typeof publicIp !== 'string' || !isIpv4(publicIp) || NON_PUBLIC.check(publicIp, 'ipv4')) {
+            problems.push(`${at}: source.publicIp ${JSON.stringify(publicIp)} is not a public IPv4 address`);
+          } else {
+            once(publicIps, publicIp, at, 'source.publicIp');
+          }
+        } else {
+          problems.push(...tagQueryProblems(tags).map((problem) => `${at}: ${problem}`));
+        }
+        break;
+      }
+      default:
+        problems.push(`${at}: source.kind ${JSON.stringify(source?.kind)} is not one of ${SOURCE_KINDS.join(', ')}`);
+    }
+  });
+  if (regions.size > 1) {
+    problems.push(`zones span several regions (${[...regions].join(', ')}); one stack's addresses live in one region`);
+  }
+  return problems;
+}
+
+/** A tag query must name at least one tag; keys 1-128 characters, values strings (AWS's tag limits). */
+function tagQueryProblems(tags: unknown): string[] {
+  if (typeof tags !== 'object' || tags === null || Object.keys(tags).length === 0) {
+    return ['source.tags must name at least one tag'];
+  }
+  return Object.entries(tags).flatMap(([key, value]) => {
+    const at = `source.tags[${JSON.stringify(key)}]`;
+    if (key.length < 1 || key.length > 128) return [`${at}: the key must be 1-128 characters`];
+    if (typeof value !== 'string' || value.length > TAG_VALUE_MAX_LENGTH) {
+      return [`${at}: the value must be a string of at most ${TAG_VALUE_MAX_LENGTH} characters`];
+    }
+    return [];
+  });
+}
