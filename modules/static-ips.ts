@@ -146,11 +146,10 @@ export class StaticIps extends Construct {
     this.elasticIps = elasticIps;
 
     if (!protect && elasticIps.size > 0) {
+      const zones = [...elasticIps.keys()].join(', ');
       Annotations.of(this).addWarning(
         `StaticIps ${props.name}: protect is false, so a destroy or a replacing change releases the owned addresses ` +
-          `(${[...elasticIps.keys()].join(
-            ', ',
-          )}) and partners' allowlists stop matching. Use only for throwaway environments.`,
+          `(${zones}) and partners' allowlists stop matching. Use only for throwaway environments.`,
       );
     }
   }

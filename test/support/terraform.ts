@@ -22,7 +22,7 @@ export interface ProviderMirror {
 export interface TerraformCheckResult {
   /** Addresses of the resources the plan creates, sorted. */
   readonly toCreate: readonly string[];
-  /** Resource changes that are not creations (must be none for a fresh configuration). */
+  /** Resource changes that are not creations, as `address: action` (must be none for a fresh configuration). */
   readonly otherChanges: readonly string[];
   /** `terraform validate` warnings, as `summary: detail`. */
   readonly warnings: readonly string[];
@@ -131,6 +131,40 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
   fs.writeFileSync(path.join(dir, 'offline_override.tf.json'), JSON.stringify(override, null, 2));
 }
 
+/** Runs terraform with these arguments; resolves with its standard output. */
+export type Terraform = (...args: string[]) => Promise<string>;
+
+/**
+ * Terraform in `dir` against the mirror, with no network (the offline override and a CLI configuration that
+ * installs providers from the mirror only are written first): throws with terraform's output when a command fails.
+ */
+export function offlineTerraform(dir: string, mirror: ProviderMirror): Terraform {
+  writeOfflineOverride(dir, mirror);
+  const cliConfig = path.join(dir, '.terraformrc');
+  fs.writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
+  );
+  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
+  return async (...args) => {
+    try {
+      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+    }
+  };
+}
+
+/** `terraform validate` in an initialized folder: resolves with the warnings, as `summary: detail`. */
+export async function validationWarnings(terraform: Terraform): Promise<string[]> {
+  const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
+    valid: boolean;
+    diagnostics: { severity: string; summary: string; detail?: string }[];
+  };
+  return validation.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
+}
+
 /**
  * `terraform init`, `validate` and `plan` in `dir` against the mirror, with no network: throws with
  * terraform's output when any step fails.
@@ -140,30 +174,23 @@ export async function terraformCheck(
   mirror: ProviderMirror,
   { plan = true }: { readonly plan?: boolean } = {},
 ): Promise<TerraformCheckResult> {
-  writeOfflineOverride(dir, mirror);
-  const cliConfig = path.join(dir, '.terraformrc');
-  fs.writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
-  );
-  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
-  const terraform = async (...args: string[]): Promise<string> => {
-    try {
-      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout;
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
-    }
-  };
-
+  const terraform = offlineTerraform(dir, mirror);
   await terraform('init', '-input=false', '-no-color');
-  const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
-    valid: boolean;
-    diagnostics: { severity: string; summary: string; detail?: string }[];
-  };
-  if (!plan) return { toCreate: [], otherChanges: [], warnings: warningsOf(validation) };
+  const warnings = await validationWarnings(terraform);
+  if (!plan) return { toCreate: [], otherChanges: [], warnings };
+  return { ...(await plannedChanges(terraform)), warnings };
+}
+
+/**
+ * `terraform plan -refresh=false` (plus `planArgs`, e.g. `-destroy`) in an initialized folder: what it would do to
+ * resources, whatever the state file there holds. Throws with terraform's output when the plan fails.
+ */
+export async function plannedChanges(
+  terraform: Terraform,
+  ...planArgs: string[]
+): Promise<Omit<TerraformCheckResult, 'warnings'>> {
   // Machine-readable plan output: one JSON message per line, no second provider start for `terraform show`.
-  const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json'))
+  const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json', ...planArgs))
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { type: string; change?: { resource: { addr: string }; action: string } });
@@ -177,12 +204,7 @@ export async function terraformCheck(
       .map((c) => c.resource.addr)
       .sort(),
     otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
-    warnings: warningsOf(validation),
   };
-}
-
-function warningsOf(validation: { diagnostics: { severity: string; summary: string; detail?: string }[] }): string[] {
-  return validation.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
 }
 
 /**
