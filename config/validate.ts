@@ -8,6 +8,7 @@ import type {
   SyncTuning,
   ZoneConfig,
 } from './types';
+import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
 import { isPlainObject, unknownKeyProblems } from './keys';
@@ -541,10 +542,8 @@ function ipv4CidrProblem(cidr: unknown): string | undefined {
 
 /** A public IPv4 address, as an Elastic IP or a BYOIP accelerator address must be. */
 function publicIpv4Problem(ip: unknown): string | undefined {
-  if (typeof ip !== 'string' || ipv4CidrProblem(`${ip}/32`) !== undefined) return 'is not an IPv4 address';
-  const [a, b] = ip.split('.').map(Number);
-  const isPrivate = a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || a >= 224;
-  return isPrivate ? 'is not a public IPv4 address' : undefined;
+  if (typeof ip !== 'string' || !isIpv4(ip)) return 'is not an IPv4 address';
+  return isPublicIpv4(ip) ? undefined : 'is not a public IPv4 address';
 }
 
 /** AWS tag limits: keys 1-128 characters, values up to 256, the `aws:` prefix reserved. */

@@ -1,9 +1,8 @@
-import { BlockList } from 'node:net';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsEip } from '@cdktf/provider-aws/lib/data-aws-eip';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
-import { isIpv4, TARGET_CIDRS } from '../lambda/ip';
+import { isPublicIpv4 } from '../lambda/ip';
 
 /** Where one zone's static IP comes from. */
 export type StaticIpSource =
@@ -69,30 +68,6 @@ const DESCRIPTIONS = {
   ipamPoolId: 'an IPAM pool id (ipam-pool-<17 hex>)',
   byoipPoolId: 'a BYOIP public IPv4 pool id (ipv4pool-ec2-<17 hex>)',
 } as const;
-
-/**
- * Special-purpose IPv4 ranges (RFC 6890 and successors) no Elastic IP can be in: private and shared space, loopback,
- * link-local, documentation, benchmarking, multicast and reserved.
- */
-export const NON_PUBLIC_IPV4_RANGES = [
-  ...TARGET_CIDRS,
-  '0.0.0.0/8',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '192.0.0.0/24',
-  '192.0.2.0/24',
-  '198.18.0.0/15',
-  '198.51.100.0/24',
-  '203.0.113.0/24',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-] as const;
-
-const NON_PUBLIC = new BlockList();
-for (const cidr of NON_PUBLIC_IPV4_RANGES) {
-  const [network, prefix] = cidr.split('/');
-  NON_PUBLIC.addSubnet(network, Number(prefix), 'ipv4');
-}
 
 /** AWS's limit on a tag value: the Name tag is `<name>-<zone>`. */
 const TAG_VALUE_MAX_LENGTH = 256;
@@ -229,7 +204,7 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
         if ((publicIp === undefined) === (tags === undefined)) {
           problems.push(`${at}: a lookup needs exactly one of source.publicIp and source.tags`);
         } else if (publicIp !== undefined) {
-          if (typeof publicIp !== 'string' || !isIpv4(publicIp) || NON_PUBLIC.check(publicIp, 'ipv4')) {
+          if (typeof publicIp !== 'string' || !isPublicIpv4(publicIp)) {
             problems.push(`${at}: source.publicIp ${JSON.stringify(publicIp)} is not a public IPv4 address`);
           } else {
             once(publicIps, publicIp, at, 'source.publicIp');

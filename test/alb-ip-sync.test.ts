@@ -94,8 +94,10 @@ describe('AlbIpSync', () => {
     );
   });
 
-  test('has a role only Lambda can assume', () => {
-    expect(role.name).toBe('prod-alb-ip-sync-443');
+  test('has a role only Lambda can assume, named by a prefix (IAM names are account-wide) and replaced before it goes', () => {
+    expect(role.name).toBeUndefined();
+    expect(role.name_prefix).toBe('prod-alb-ip-sync-443-');
+    expect(role.lifecycle).toEqual({ create_before_destroy: true });
     expect(policyStatements(json, role.assume_role_policy)).toEqual([
       {
         sid: 'LambdaAssumesRole',

@@ -125,8 +125,8 @@ describe('configuration errors name the environment and the field', () => {
     ],
     [
       'the same public IP named for two zones',
-      { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { publicIp: '203.0.113.7' } })) },
-      'zones[1].staticIp.publicIp "203.0.113.7" is also zones[0]\'s address',
+      { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { publicIp: '52.49.10.7' } })) },
+      'zones[1].staticIp.publicIp "52.49.10.7" is also zones[0]\'s address',
     ],
     [
       'an address and a pool for one zone',
@@ -224,7 +224,7 @@ describe('configuration errors name the environment and the field', () => {
       'frontDoors.globalAccelerator: the accelerator\'s endpoint is the ALB itself, so albs.app needs its arn or name',
     ],
     ['no front door at all', { zones: undefined, albs: { app: { arn: ALB_ARN } }, frontDoors: { nlb: false } }, 'frontDoors: with nlb false, a globalAccelerator is the only front door and must be set'],
-    ['more than two BYOIP accelerator addresses', { albs: { app: { arn: ALB_ARN } }, frontDoors: { globalAccelerator: { ipAddresses: ['198.51.100.1', '198.51.100.2', '198.51.100.3'] } } }, 'frontDoors.globalAccelerator.ipAddresses lists more than two addresses'],
+    ['more than two BYOIP accelerator addresses', { albs: { app: { arn: ALB_ARN } }, frontDoors: { globalAccelerator: { ipAddresses: ['52.0.0.1', '52.0.0.2', '52.0.0.3'] } } }, 'frontDoors.globalAccelerator.ipAddresses lists more than two addresses'],
     // the rest
     ['no ingress CIDRs', { ingressCidrs: [] }, 'ingressCidrs must list at least one entry'],
     ['a CIDR without length', { ingressCidrs: ['10.0.0.0'] }, 'ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR (a.b.c.d/n)'],
