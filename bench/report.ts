@@ -193,8 +193,8 @@ Reproduce: \`${reproduce(options, QUICK)}\` (these figures depend only on the se
 ${artifactSection(results.artifact)}
 
 Reproduce: \`${reproduce(options)}\` (the benchmark's own test, test/bench.test.ts, is never part of the suite it times).
-The bundle is built with the same function as \`npm run build\` (modules/lambda-bundle.ts) into bench/.work and zipped with cdktf's own
-archiver entry point, as the stack's TerraformAsset zips it.
+The bundle is built with the same function as \`npm run build\` (modules/lambda-bundle.ts) into bench/.work and zipped with the stack's own
+\`zipBundle\` (fixed entry time and mode, deflate level 9), byte for byte the zip the stack ships.
 `;
 }
 
