@@ -133,22 +133,7 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
  * terraform's output when any step fails.
  */
 export async function terraformCheck(dir: string, mirror: ProviderMirror): Promise<TerraformCheckResult> {
-  writeOfflineOverride(dir, mirror);
-  const cliConfig = path.join(dir, '.terraformrc');
-  fs.writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
-  );
-  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
-  const terraform = async (...args: string[]): Promise<string> => {
-    try {
-      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout;
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
-    }
-  };
-
+  const terraform = offlineTerraform(dir, mirror);
   await terraform('init', '-input=false', '-no-color');
   const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
     valid: boolean;
@@ -172,6 +157,32 @@ export async function terraformCheck(dir: string, mirror: ProviderMirror): Promi
     warnings: validation.diagnostics
       .filter((d) => d.severity === 'warning')
       .map((d) => `${d.summary}: ${d.detail ?? ''}`),
+  };
+}
+
+/** Runs terraform in one folder with the given arguments and returns its stdout; throws with its output. */
+export type TerraformCli = (...args: string[]) => Promise<string>;
+
+/**
+ * Prepares `dir` for terraform with no network (the offline override, a CLI configuration that installs the
+ * provider from the mirror, the data folder inside `dir`) and returns terraform bound to it. `init` links the
+ * provider from the unpacked mirror rather than copying it, so every folder shares the one binary.
+ */
+export function offlineTerraform(dir: string, mirror: ProviderMirror): TerraformCli {
+  writeOfflineOverride(dir, mirror);
+  const cliConfig = path.join(dir, '.terraformrc');
+  fs.writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
+  );
+  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
+  return async (...args) => {
+    try {
+      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+    }
   };
 }
 
