@@ -54,7 +54,12 @@ export function zipBundle(dir: string, zipFile: string = zipFileOf(dir)): string
   for (const name of names) {
     files[name] = [
       fs.readFileSync(path.join(dir, name)),
-      { mtime: ZIP_ENTRY.modified(), os: ZIP_ENTRY.madeByUnix, attrs: ZIP_ENTRY.unixMode << 16, level: ZIP_ENTRY.level },
+      {
+        mtime: ZIP_ENTRY.modified(),
+        os: ZIP_ENTRY.madeByUnix,
+        attrs: ZIP_ENTRY.unixMode << 16,
+        level: ZIP_ENTRY.level,
+      },
     ];
   }
   fs.writeFileSync(zipFile, zipSync(files));

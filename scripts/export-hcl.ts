@@ -62,7 +62,9 @@ export function relativeLocalState(hcl: string, exportedDir: string): string {
   return hcl.replace(
     /(backend\s+"local"\s*\{[^}]*?\bpath\s*=\s*")([^"]+)"/,
     (_, opening: string, statePath: string) =>
-      `${opening}${path.isAbsolute(statePath) ? path.relative(exportedDir, statePath).split(path.sep).join('/') : statePath}"`
+      `${opening}${
+        path.isAbsolute(statePath) ? path.relative(exportedDir, statePath).split(path.sep).join('/') : statePath
+      }"`
   );
 }
 
@@ -117,7 +119,10 @@ function terraformFmt(file: string): void {
     });
   } catch (error) {
     const { code, stderr } = error as { code?: string; stderr?: Buffer };
-    if (code === 'ENOENT') throw new Error('terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)');
+    if (code === 'ENOENT')
+      throw new Error(
+        'terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)'
+      );
     throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`);
   }
 }

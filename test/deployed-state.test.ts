@@ -64,7 +64,9 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
     }
     expect(new Set(eips.map((eip) => eip.public_ip)).size).toBe(eips.length);
     const [nlb] = attributesOf('aws_lb');
-    expect(nlb.arn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/net\/deployed-static-ip\/[0-9a-f]{16}$/);
+    expect(nlb.arn).toMatch(
+      /^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/net\/deployed-static-ip\/[0-9a-f]{16}$/,
+    );
     expect(nlb.arn_suffix).toBe(nlb.arn.split(':loadbalancer/')[1]);
     expect(nlb.subnet_mapping.map((m: { allocation_id: string }) => m.allocation_id).sort()).toEqual(
       eips.map((eip) => eip.allocation_id).sort(),
@@ -102,7 +104,10 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
     async () => {
       const result = await planAgainst(deployed, synthesized(WITH_SLOWER_DEREGISTRATION).dir);
       expect(result.error).toBeUndefined();
-      expect(ofType(result.changes, 'aws_lambda_function').map(({ actions }) => actions)).toEqual([['update'], ['update']]);
+      expect(ofType(result.changes, 'aws_lambda_function').map(({ actions }) => actions)).toEqual([
+        ['update'],
+        ['update'],
+      ]);
       expect(result.changes).toHaveLength(2);
     },
     TERRAFORM_TIMEOUT_MS,

@@ -7,12 +7,7 @@ import type { EnvironmentConfig } from '../config/types';
 import { EXPORT_DEFAULTS } from '../scripts/export-hcl';
 import { deployStack, planAgainst, type Deployed } from './support/deployed-state';
 import { removeSyntheses, synthesize } from './support/synth';
-import {
-  describeWithTerraform,
-  expectCleanPlan,
-  terraformCheck,
-  type TerraformCheckResult,
-} from './support/terraform';
+import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from './support/terraform';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -112,15 +107,20 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
 
   test('names no path of this machine: the local state path is relative to the stack folder, and the same file', () => {
     for (const stack of STACKS) {
-      const hcl = mainTf(stack);
+      const localBackend = /backend\s+"local"\s*\{[^}]*path\s*=\s*"([^"]+)"/;
+      const statePath = localBackend.exec(mainTf(stack))![1];
+      // Relative to the stack folder, and the file the JSON synth's stack uses (exported to a temp folder here,
+      // it climbs to the project; from the default hcl/<stack>/ it is ../../terraform.<stack>.tfstate).
+      expect(path.isAbsolute(statePath)).toBe(false);
+      const { terraform } = synthesized.get(stack)!.json as unknown as {
+        terraform: { backend: { local: { path: string } } };
+      };
+      expect(path.resolve(outdir, stack, statePath)).toBe(terraform.backend.local.path);
+
+      const hcl = mainTf(stack).replace(statePath, '');
       for (const machinePath of [PROJECT_ROOT, os.tmpdir(), workDir]) expect(hcl).not.toContain(machinePath);
       // Absolute paths would be quoted strings starting with "/": only CloudWatch log group names do.
       expect([...hcl.matchAll(/"(\/[^"]*)"/g)].map(([, s]) => s).filter((s) => !s.startsWith('/aws/'))).toEqual([]);
-      const statePath = /backend\s+"local"\s*\{[^}]*path\s*=\s*"([^"]+)"/.exec(hcl)![1];
-      expect(path.isAbsolute(statePath)).toBe(false);
-      const { terraform } = synthesized.get(stack)!.json as unknown as { terraform: { backend: { local: { path: string } } } };
-      const jsonStatePath = terraform.backend.local.path;
-      expect(path.resolve(outdir, stack, statePath)).toBe(jsonStatePath);
     }
   });
 

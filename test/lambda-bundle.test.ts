@@ -59,7 +59,13 @@ test('the construct ships, as a file asset, a compressed zip of exactly the bund
   expect(unzipSync(zip)).toEqual({ [SYNC_BUNDLE.file]: new Uint8Array(raw) });
   expect(zip.length).toBeLessThan(raw.length / 2); // deflated, not stored
   expect(centralDirectory(zip)).toEqual([
-    { name: SYNC_BUNDLE.file, madeBy: ZIP_ENTRY.madeByUnix, mode: 0o100644, dosDate: '1980-01-01', dosTime: '00:00:00' },
+    {
+      name: SYNC_BUNDLE.file,
+      madeBy: ZIP_ENTRY.madeByUnix,
+      mode: 0o100644,
+      dosDate: '1980-01-01',
+      dosTime: '00:00:00',
+    },
   ]);
 });
 
@@ -103,7 +109,11 @@ async function synthesizeInChild(timeZone: string, umask: string): Promise<strin
   await execFileAsync(
     'sh',
     ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)],
-    { cwd: PROJECT_ROOT, env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' }, timeout: CHILD_SYNTH_TIMEOUT_MS },
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
+      timeout: CHILD_SYNTH_TIMEOUT_MS,
+    },
   );
   return path.join(childOutdir, 'stacks', FIXTURE.name);
 }
