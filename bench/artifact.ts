@@ -1,12 +1,12 @@
 /**
- * What the project costs to ship and to work on: the deployed bundle's size (raw and zipped as cdktf zips it),
+ * What the project costs to ship and to work on: the deployed bundle's size (raw and zipped as the stack ships it),
  * its cold import time in a fresh node process, `cdktf synth` of the example environments, and the test suite.
  * A step that cannot run here is reported unavailable with its reason; the benchmark goes on.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bundleSyncFunction, SYNC_BUNDLE } from '../modules/lambda-bundle';
+import { bundleSyncFunction, SYNC_BUNDLE, zipBundle } from '../modules/lambda-bundle';
 import { median } from './stats';
 import type { ArtifactFigures, Measured, TimedCommand } from './types';
 
@@ -43,7 +43,7 @@ function failure(run: SpawnSyncReturns<string>): string {
   return `exit ${run.status ?? run.signal}: ${errorLine ?? lines.slice(-3).join(' | ')}`;
 }
 
-/** Builds the bundle exactly as `npm run build` does, into `workDir`, and zips it as TerraformAsset does. */
+/** Builds the bundle exactly as `npm run build` does, into `workDir`, and zips it as the stack does. */
 export function measureBundle(workDir: string): ArtifactFigures['bundle'] {
   const outdir = path.join(workDir, 'bundle');
   fs.rmSync(outdir, { recursive: true, force: true });
@@ -53,11 +53,13 @@ export function measureBundle(workDir: string): ArtifactFigures['bundle'] {
   } catch (error) {
     return { available: false, reason: `bundling failed: ${(error as Error).message}` };
   }
-  const zip = path.join(workDir, 'archive.zip');
-  fs.rmSync(zip, { force: true });
-  // cdktf's own archiving entry point: the same archiver call and level as the deployed asset.
-  const { run } = timed(process.execPath, [require.resolve('cdktf/lib/private/fs.js'), outdir, zip], 60_000);
-  if (run.status !== 0) return { available: false, reason: `zipping failed: ${failure(run)}` };
+  let zip: string;
+  try {
+    // The stack's own zipping: the same bytes as the shipped asset.
+    zip = zipBundle(outdir);
+  } catch (error) {
+    return { available: false, reason: `zipping failed: ${(error as Error).message}` };
+  }
   return {
     available: true,
     file: path.relative(PROJECT_ROOT, path.join(SYNC_BUNDLE.outdir, SYNC_BUNDLE.file)),

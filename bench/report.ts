@@ -242,8 +242,9 @@ Reproduce: \`${reproduce(options, QUICK)}\` (these figures depend only on the se
 ${artifactSection(results)}
 
 Reproduce: \`${reproduce(options)}\` (the benchmark's own test, test/bench.test.ts, is never part of the suite it times).
-The bundle is built with the same function as \`npm run build\` (modules/lambda-bundle.ts) into bench/.work and zipped with cdktf's own
-archiver entry point, as the stack's TerraformAsset zips it. The cold import compares, in fresh node processes taken in turn,
+The bundle is built with the same function as \`npm run build\` (modules/lambda-bundle.ts) into bench/.work and zipped with the stack's own
+\`zipBundle\` (fixed entry time and mode, deflate level 9), byte for byte the zip the stack ships.
+The cold import compares, in fresh node processes taken in turn,
 require() of the bundle with require() of the AWS SDK packages it holds (the dependencies named \`@aws-sdk/*\`) from node_modules,
 which is what the function would load unbundled. "Node starts" divide a wall time by an empty node process's, measured in the
 same step.

@@ -127,7 +127,7 @@ export interface ArtifactFigures {
   readonly bundle: Measured<{
     readonly file: string;
     readonly rawBytes: number;
-    /** The folder zipped as cdktf's TerraformAsset zips it (archiver, deflate level 9). */
+    /** The folder zipped as the stack zips it (`zipBundle`: fixed entry time and mode, deflate level 9). */
     readonly zippedBytes: number;
   }>;
   readonly coldImport: Measured<{

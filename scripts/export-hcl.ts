@@ -4,9 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * `npm run export:hcl [-- --out <dir>]`: plain Terraform per stack, for teams leaving CDKTF (archived upstream).
- * Runs `cdktf synth --hcl`, then keeps only what Terraform needs: `<dir>/<stack>/main.tf` and the `assets/`
- * it references by relative path. cdktf's manifest and metadata stay behind.
+ * `npm run export:hcl [-- --out <dir>] [-- --app <command>]`: plain Terraform per stack, for teams leaving CDKTF
+ * (archived upstream). Runs `cdktf synth --hcl`, then keeps only what Terraform needs: `<dir>/<stack>/main.tf`
+ * and the `assets/` it references by relative path. cdktf's manifest and metadata stay behind. The result is
+ * code a team can own: formatted by `terraform fmt`, a provider version range instead of one pinned version,
+ * no path of this machine in it, and the same resource addresses as the JSON synthesis, so the same state
+ * plans no change.
  */
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -17,6 +20,13 @@ export const EXPORT_DEFAULTS = {
   synthesizedFile: 'cdk.tf',
   exportedFile: 'main.tf',
   assetsFolder: 'assets',
+  /**
+   * hashicorp/aws versions the exported code runs on. From 5.100, the oldest the tests plan with (it knows
+   * everything the code uses: `nodejs22.x`, Lambda `logging_config`, the `aws_vpc_security_group_*_rule`
+   * resources, `aws_eip.ipam_pool_id` from 5.72), to below 7, the next major after the 6.x the bindings were
+   * generated for (`~> 6.0`). cdktf writes the one version of the bindings, which would hold a team back.
+   */
+  awsProviderVersions: '>= 5.100.0, < 7.0.0',
 } as const;
 
 /**
@@ -31,16 +41,48 @@ export function unquoteDependsOn(hcl: string): string {
   );
 }
 
+/**
+ * The aws provider requirement as a team would write it: the full registry source and a version range
+ * (see {@link EXPORT_DEFAULTS.awsProviderVersions}) rather than the exact version cdktf writes.
+ */
+export function widenProviderRequirement(hcl: string): string {
+  return hcl.replace(/(required_providers\s*\{[^]*?\baws\s*=\s*\{)([^}]*)\}/, (_, opening: string, body: string) => {
+    const requirement = body
+      .replace(/version\s*=\s*"[^"]*"/, `version = "${EXPORT_DEFAULTS.awsProviderVersions}"`)
+      .replace(/source\s*=\s*"aws"/, 'source = "hashicorp/aws"');
+    return `${opening}${requirement}}`;
+  });
+}
+
+/**
+ * A local backend's state path relative to the exported folder: synth resolves it against the project root on
+ * this machine, and the same state file must stay reachable from wherever the export is checked out.
+ */
+export function relativeLocalState(hcl: string, exportedDir: string): string {
+  return hcl.replace(
+    /(backend\s+"local"\s*\{[^}]*?\bpath\s*=\s*")([^"]+)"/,
+    (_, opening: string, statePath: string) =>
+      `${opening}${
+        path.isAbsolute(statePath) ? path.relative(exportedDir, statePath).split(path.sep).join('/') : statePath
+      }"`
+  );
+}
+
 /** The part of cdktf's manifest.json the export reads. */
 interface Manifest {
   readonly stacks: Record<string, { readonly synthesizedStackPath: string; readonly workingDirectory: string }>;
 }
 
+export interface ExportOptions {
+  /** The command that runs the cdktf app. @default the `app` of cdktf.json (this project's environments) */
+  readonly app?: string;
+}
+
 /** Synthesizes HCL and writes one plain Terraform folder per stack into `outdir`; returns the stack names. */
-export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir): string[] {
+export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: ExportOptions = {}): string[] {
   const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-static-ip-hcl-'));
   try {
-    execFileSync('cdktf', ['synth', '--hcl', '--output', synthDir], {
+    execFileSync('cdktf', ['synth', '--hcl', '--output', synthDir, ...(options.app ? ['--app', options.app] : [])], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CHECKPOINT_DISABLE: '1' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -52,7 +94,9 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir): string[] {
       fs.rmSync(target, { recursive: true, force: true });
       fs.mkdirSync(target, { recursive: true });
       const hcl = fs.readFileSync(path.join(synthDir, synthesizedStackPath), 'utf8');
-      fs.writeFileSync(path.join(target, EXPORT_DEFAULTS.exportedFile), unquoteDependsOn(hcl));
+      const file = path.join(target, EXPORT_DEFAULTS.exportedFile);
+      fs.writeFileSync(file, relativeLocalState(widenProviderRequirement(unquoteDependsOn(hcl)), target));
+      terraformFmt(file);
       const assets = path.join(synthDir, workingDirectory, EXPORT_DEFAULTS.assetsFolder);
       if (fs.existsSync(assets))
         fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
@@ -63,16 +107,43 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir): string[] {
   }
 }
 
-function outdirArgument(argv: readonly string[]): string {
-  if (argv.length === 0) return EXPORT_DEFAULTS.outdir;
-  if (argv.length === 2 && argv[0] === '--out' && argv[1] !== '') return path.resolve(argv[1]);
-  throw new Error(`usage: npm run export:hcl [-- --out <dir>] (got ${argv.join(' ')})`);
+/**
+ * `terraform fmt`, which also turns cdktf's `"${aws_x.y.id}"` into `aws_x.y.id`: the export is meant to be
+ * edited by hand from now on, so it starts in Terraform's canonical style.
+ */
+function terraformFmt(file: string): void {
+  try {
+    execFileSync('terraform', ['fmt', '-no-color', file], {
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (error) {
+    const { code, stderr } = error as { code?: string; stderr?: Buffer };
+    if (code === 'ENOENT')
+      throw new Error(
+        'terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)'
+      );
+    throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`);
+  }
+}
+
+/** `--out <dir>` and `--app <command>`, each at most once. */
+function parseArguments(argv: readonly string[]): { outdir: string; options: ExportOptions } {
+  const usage = `usage: npm run export:hcl [-- --out <dir>] [--app <command>] (got ${argv.join(' ')})`;
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (!['--out', '--app'].includes(flag) || !value || values.has(flag)) throw new Error(usage);
+    values.set(flag, value);
+  }
+  const out = values.get('--out');
+  return { outdir: out ? path.resolve(out) : EXPORT_DEFAULTS.outdir, options: { app: values.get('--app') } };
 }
 
 if (require.main === module) {
   try {
-    const outdir = outdirArgument(process.argv.slice(2));
-    for (const stack of exportHcl(outdir)) {
+    const { outdir, options } = parseArguments(process.argv.slice(2));
+    for (const stack of exportHcl(outdir, options)) {
       console.log(`${path.relative(process.cwd(), path.join(outdir, stack, EXPORT_DEFAULTS.exportedFile))}`);
     }
   } catch (error) {

@@ -1,11 +1,32 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
 import { AssetType, TerraformStack, Testing } from 'cdktf';
-import { LambdaBundle, SYNC_BUNDLE, bundleSyncFunction } from '../modules/lambda-bundle';
+import type { EnvironmentConfig } from '../config/types';
+import { LambdaBundle, SYNC_BUNDLE, ZIP_ENTRY, bundleSyncFunction, zipFileOf } from '../modules/lambda-bundle';
+import { removeSyntheses, synthesize } from './support/synth';
+
+const execFileAsync = promisify(execFile);
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** A synth in a fresh process: bundling, zipping, cdktf. Leave room for a busy 2-core machine. */
+const CHILD_SYNTH_TIMEOUT_MS = 120_000;
+
+const FIXTURE: EnvironmentConfig = {
+  name: 'bundle-fixture',
+  region: 'eu-west-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  zones: [{ availabilityZone: 'eu-west-1a', subnetId: 'subnet-0a1b2c3d' }],
+  albs: { app: { dnsName: 'internal-app-1234567890.eu-west-1.elb.amazonaws.com' } },
+};
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
-afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  removeSyntheses();
+});
 
 test('bundles the handler into one CommonJS file exporting `handler`', () => {
   const file = bundleSyncFunction(outdir);
@@ -24,11 +45,97 @@ test("credentials come from Lambda's environment: the default chain's SSO, profi
   }
 });
 
-test('the construct zips exactly the bundle folder', () => {
+test('the construct ships, as a file asset, a compressed zip of exactly the bundle folder, in fixed time and mode', () => {
   const stack = new TerraformStack(Testing.app(), 'stack');
   const bundle = new LambdaBundle(stack, 'code', { outdir });
-  expect(bundle.asset.type).toBe(AssetType.ARCHIVE);
   expect(bundle.outdir).toBe(outdir);
   expect(fs.readdirSync(outdir)).toEqual([SYNC_BUNDLE.file]);
-  expect(bundle.asset.path).toMatch(/archive\.zip$/);
+  expect(bundle.zipFile).toBe(zipFileOf(outdir));
+  expect(bundle.asset.type).toBe(AssetType.FILE);
+  expect(bundle.asset.path).toMatch(new RegExp(`/${path.basename(bundle.zipFile)}$`));
+
+  const zip = fs.readFileSync(bundle.zipFile);
+  const raw = fs.readFileSync(path.join(outdir, SYNC_BUNDLE.file));
+  expect(unzipSync(zip)).toEqual({ [SYNC_BUNDLE.file]: new Uint8Array(raw) });
+  expect(zip.length).toBeLessThan(raw.length / 2); // deflated, not stored
+  expect(centralDirectory(zip)).toEqual([
+    {
+      name: SYNC_BUNDLE.file,
+      madeBy: ZIP_ENTRY.madeByUnix,
+      mode: 0o100644,
+      dosDate: '1980-01-01',
+      dosTime: '00:00:00',
+    },
+  ]);
 });
+
+test(
+  'two syntheses, in different time zones and under different umasks, ship the same zip bytes and the same cdk.tf.json',
+  async () => {
+    const inProcess = shipped(synthesize([FIXTURE]).get(FIXTURE.name)!.dir);
+    const elsewhere = shipped(await synthesizeInChild('Pacific/Chatham', '077'));
+    const again = shipped(await synthesizeInChild('America/St_Johns', '002'));
+    for (const other of [elsewhere, again]) {
+      expect(other.zipName).toBe(inProcess.zipName);
+      expect(other.zip.equals(inProcess.zip)).toBe(true);
+      expect(other.config).toBe(inProcess.config);
+    }
+  },
+  3 * CHILD_SYNTH_TIMEOUT_MS,
+);
+
+/** The asset zip a synthesized stack ships (its path below the stack folder) and the stack's configuration. */
+function shipped(stackDir: string): { zipName: string; zip: Buffer; config: string } {
+  const zips = (fs.readdirSync(stackDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.zip'));
+  expect(zips).toHaveLength(1);
+  return {
+    zipName: zips[0],
+    zip: fs.readFileSync(path.join(stackDir, zips[0])),
+    config: fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'),
+  };
+}
+
+/** Synthesizes the fixture in a fresh node process with this TZ and umask; returns its stack folder. */
+async function synthesizeInChild(timeZone: string, umask: string): Promise<string> {
+  const childOutdir = fs.mkdtempSync(path.join(outdir, 'child-'));
+  const script = [
+    "const path = require('node:path');",
+    `const { buildApp } = require(${JSON.stringify(path.join(PROJECT_ROOT, 'main.ts'))});`,
+    'const [outdir, environment] = process.argv.slice(-2);',
+    // The same bundle folder name as test/support/synth.ts: the zip's name is part of the asset path.
+    "buildApp([JSON.parse(environment)], { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();",
+  ].join('\n');
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  await execFileAsync(
+    'sh',
+    ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
+      timeout: CHILD_SYNTH_TIMEOUT_MS,
+    },
+  );
+  return path.join(childOutdir, 'stacks', FIXTURE.name);
+}
+
+/** Name, made-by OS, Unix mode and DOS time of each entry of a zip's central directory. */
+function centralDirectory(zip: Buffer) {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    const [time, date] = [zip.readUInt16LE(offset + 12), zip.readUInt16LE(offset + 14)];
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    entries.push({
+      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
+      madeBy: zip.readUInt8(offset + 5),
+      mode: zip.readUInt32LE(offset + 38) >>> 16,
+      dosDate: `${1980 + (date >> 9)}-${pad((date >> 5) & 15)}-${pad(date & 31)}`,
+      dosTime: `${pad(time >> 11)}:${pad((time >> 5) & 63)}:${pad((time & 31) * 2)}`,
+    });
+    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+  }
+  return entries;
+}

@@ -12,7 +12,7 @@ import {
   offlineTerraform,
   plannedChanges,
   type ProviderMirror,
-  type Terraform,
+  type TerraformCli,
   validationWarnings,
 } from './support/terraform';
 
@@ -420,7 +420,7 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
    */
   let initialized: Promise<string>;
   /** A fresh initialized folder holding `configuration`, and a state as if `deployed` had been applied. */
-  const workspace = async (configuration: TerraformJson, deployed?: TerraformJson): Promise<Terraform> => {
+  const workspace = async (configuration: TerraformJson, deployed?: TerraformJson): Promise<TerraformCli> => {
     const dir = newFolder(configuration);
     if (deployed) writeDeployedState(dir, deployed);
     const template = await initialized;

@@ -131,33 +131,8 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
   fs.writeFileSync(path.join(dir, 'offline_override.tf.json'), JSON.stringify(override, null, 2));
 }
 
-/** Runs terraform with these arguments; resolves with its standard output. */
-export type Terraform = (...args: string[]) => Promise<string>;
-
-/**
- * Terraform in `dir` against the mirror, with no network (the offline override and a CLI configuration that
- * installs providers from the mirror only are written first): throws with terraform's output when a command fails.
- */
-export function offlineTerraform(dir: string, mirror: ProviderMirror): Terraform {
-  writeOfflineOverride(dir, mirror);
-  const cliConfig = path.join(dir, '.terraformrc');
-  fs.writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
-  );
-  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
-  return async (...args) => {
-    try {
-      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout;
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
-    }
-  };
-}
-
 /** `terraform validate` in an initialized folder: resolves with the warnings, as `summary: detail`. */
-export async function validationWarnings(terraform: Terraform): Promise<string[]> {
+export async function validationWarnings(terraform: TerraformCli): Promise<string[]> {
   const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
     valid: boolean;
     diagnostics: { severity: string; summary: string; detail?: string }[];
@@ -186,7 +161,7 @@ export async function terraformCheck(
  * resources, whatever the state file there holds. Throws with terraform's output when the plan fails.
  */
 export async function plannedChanges(
-  terraform: Terraform,
+  terraform: TerraformCli,
   ...planArgs: string[]
 ): Promise<Omit<TerraformCheckResult, 'warnings'>> {
   // Machine-readable plan output: one JSON message per line, no second provider start for `terraform show`.
@@ -217,6 +192,32 @@ export function needsAws(json: TerraformJson & { import?: unknown[] }): string[]
     .flatMap(([type, byName]) => Object.keys(byName).map((name) => `data.${type}.${name}`));
   const imports = (json.import ?? []).map((block) => `import into ${(block as { to: string }).to}`);
   return [...lookups, ...imports];
+}
+
+/** Runs terraform in one folder with the given arguments and returns its stdout; throws with its output. */
+export type TerraformCli = (...args: string[]) => Promise<string>;
+
+/**
+ * Prepares `dir` for terraform with no network (the offline override, a CLI configuration that installs the
+ * provider from the mirror, the data folder inside `dir`) and returns terraform bound to it. `init` links the
+ * provider from the unpacked mirror rather than copying it, so every folder shares the one binary.
+ */
+export function offlineTerraform(dir: string, mirror: ProviderMirror): TerraformCli {
+  writeOfflineOverride(dir, mirror);
+  const cliConfig = path.join(dir, '.terraformrc');
+  fs.writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
+  );
+  const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
+  return async (...args) => {
+    try {
+      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+    }
+  };
 }
 
 /** The plan of a fresh configuration creates exactly the synthesized resources, with no warning on the way. */

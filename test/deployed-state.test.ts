@@ -1,0 +1,153 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EnvironmentConfig } from '../config/types';
+import {
+  deployStack,
+  destroyed,
+  ofType,
+  planAgainst,
+  replaced,
+  type Deployed,
+  type PlannedChange,
+} from './support/deployed-state';
+import { removeSyntheses, resourceAt, synthesize, type SynthesizedStack } from './support/synth';
+import { describeWithTerraform } from './support/terraform';
+
+/** A deploy is three plans and a plan against it one more, on a 2-core machine other test files share. */
+const TERRAFORM_TIMEOUT_MS = 600_000;
+
+// The fixture environment and its variations, in one place: adapt them here when the configuration changes.
+const FIXTURE: EnvironmentConfig = {
+  name: 'deployed',
+  region: 'eu-west-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  zones: [
+    { availabilityZone: 'eu-west-1a', subnetId: 'subnet-0a1b2c3d4e5f60001' },
+    { availabilityZone: 'eu-west-1b', subnetId: 'subnet-0a1b2c3d' },
+  ],
+  albs: {
+    app: {
+      dnsName: 'internal-app-1234567890.eu-west-1.elb.amazonaws.com',
+      securityGroupId: 'sg-0a1b2c3d4e5f60718',
+    },
+  },
+  routes: [{ listenerPort: 80 }, { listenerPort: 443 }],
+  ingressCidrs: ['198.51.100.0/24'],
+};
+const WITH_A_PARTNER_CIDR: EnvironmentConfig = { ...FIXTURE, ingressCidrs: ['198.51.100.0/24', '192.0.2.0/24'] };
+const WITH_SLOWER_DEREGISTRATION: EnvironmentConfig = { ...FIXTURE, sync: { invocationsBeforeDeregistration: 5 } };
+
+describeWithTerraform('a stack planned against its own state "as if deployed"', (mirror) => {
+  const synthesized = (environment: EnvironmentConfig): SynthesizedStack =>
+    synthesize([environment]).get(environment.name)!;
+  const original = synthesized(FIXTURE);
+  let deployed: Deployed;
+
+  beforeAll(async () => {
+    deployed = await deployStack(original.dir, mirror);
+  }, TERRAFORM_TIMEOUT_MS);
+  afterAll(() => {
+    deployed?.dispose();
+    removeSyntheses();
+  });
+
+  const addresses = (changes: readonly PlannedChange[]) => changes.map(({ address }) => address);
+
+  test('the state is what AWS would hold: each Elastic IP its own address, the NLB bound to exactly those', () => {
+    const state = JSON.parse(fs.readFileSync(deployed.stateFile, 'utf8')) as {
+      version: number;
+      resources: { type: string; instances: { attributes: Record<string, any> }[] }[];
+    };
+    expect(state.version).toBe(4);
+    const attributesOf = (type: string) =>
+      state.resources.filter((r) => r.type === type).flatMap((r) => r.instances.map((i) => i.attributes));
+    const eips = attributesOf('aws_eip');
+    expect(eips).toHaveLength(FIXTURE.zones!.length);
+    for (const eip of eips) {
+      expect(eip.allocation_id).toMatch(/^eipalloc-[0-9a-f]{17}$/);
+      expect(eip.public_ip).toMatch(/^203\.0\.113\.\d{1,3}$/);
+    }
+    expect(new Set(eips.map((eip) => eip.public_ip)).size).toBe(eips.length);
+    const [nlb] = attributesOf('aws_lb');
+    expect(nlb.arn).toMatch(
+      /^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/net\/deployed-static-ip\/[0-9a-f]{16}$/,
+    );
+    expect(nlb.arn_suffix).toBe(nlb.arn.split(':loadbalancer/')[1]);
+    expect(nlb.subnet_mapping.map((m: { allocation_id: string }) => m.allocation_id).sort()).toEqual(
+      eips.map((eip) => eip.allocation_id).sort(),
+    );
+  });
+
+  test(
+    'an unchanged synthesis plans no change at all: no resource, no output (the function zip is the same bytes)',
+    async () => {
+      const again = await planAgainst(deployed, synthesized(FIXTURE).dir);
+      expect(again.error).toBeUndefined();
+      expect(again.changes).toEqual([]);
+      expect(again.outputChanges).toEqual([]);
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+
+  test(
+    'a new ingress CIDR creates its rules, one per port, and touches nothing else',
+    async () => {
+      const next = synthesized(WITH_A_PARTNER_CIDR);
+      const result = await planAgainst(deployed, next.dir);
+      expect(result.error).toBeUndefined();
+      const newRules = FIXTURE.routes!.map(
+        ({ listenerPort }) => resourceAt(next.json, 'aws_vpc_security_group_ingress_rule', `ingress-${listenerPort}-192.0.2.0-24`).address,
+      );
+      expect(addresses(result.changes)).toEqual(newRules.sort());
+      expect(result.changes.map(({ actions }) => actions)).toEqual(newRules.map(() => ['create']));
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+
+  test(
+    'new sync tuning updates the functions in place, and only them',
+    async () => {
+      const result = await planAgainst(deployed, synthesized(WITH_SLOWER_DEREGISTRATION).dir);
+      expect(result.error).toBeUndefined();
+      expect(ofType(result.changes, 'aws_lambda_function').map(({ actions }) => actions)).toEqual([
+        ['update'],
+        ['update'],
+      ]);
+      expect(result.changes).toHaveLength(2);
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+
+  test(
+    'a change the provider cannot make in place is reported as a replacement',
+    async () => {
+      // A target group's port is fixed at creation: the provider replaces the group to change it.
+      const edited = synthesized(FIXTURE);
+      const file = path.join(edited.dir, 'cdk.tf.json');
+      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const targetGroup = resourceAt(edited.json, 'aws_lb_target_group', 'target-group-443');
+      config.resource.aws_lb_target_group[targetGroup.address.split('.')[1]].port = 8443;
+      fs.writeFileSync(file, JSON.stringify(config));
+
+      const result = await planAgainst(deployed, edited.dir);
+      expect(result.error).toBeUndefined();
+      expect(addresses(replaced(result.changes))).toEqual([targetGroup.address]);
+      expect(destroyed(result.changes)).toEqual([]);
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+
+  test(
+    'a destroy plan removes every resource of the stack',
+    async () => {
+      const result = await planAgainst(deployed, original.dir, { destroy: true });
+      expect(result.error).toBeUndefined();
+      const everything = Object.entries(original.json.resource)
+        .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+        .sort();
+      expect(addresses(destroyed(result.changes))).toEqual(everything);
+      expect(result.changes).toHaveLength(everything.length);
+    },
+    TERRAFORM_TIMEOUT_MS,
+  );
+});
