@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
@@ -13,7 +10,7 @@ import {
   type AlbTypeTargetGroupProps,
 } from '../modules/alb-target';
 import { ref, resourceAt, synthScope, type TerraformJson } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, terraformCheck } from './support/terraform';
+import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
 
 const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
 const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
@@ -221,13 +218,7 @@ describeWithTerraform('terraform validate and plan of alb-target routes behind a
         });
       }
       const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-check-alb-target-'));
-      try {
-        fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json));
-        expectCleanPlan(await terraformCheck(dir, mirror), json);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      expectCleanPlan(await checkConfiguration(json, mirror, 'alb-target'), json);
     },
     TERRAFORM_TIMEOUT_MS,
   );

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
@@ -12,7 +9,7 @@ import {
   type GlobalAcceleratorFrontDoorProps,
 } from '../modules/global-accelerator';
 import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, terraformCheck } from './support/terraform';
+import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
 
 const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
 const ROUTES: readonly AcceleratorRoute[] = [
@@ -216,13 +213,7 @@ describeWithTerraform('terraform validate and plan of a Global Accelerator front
       new TerraformOutput(stack, 'static_ips', { value: door.staticIps });
       new TerraformOutput(stack, 'dual_stack_dns_name', { value: door.dualStackDnsName });
       const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-check-global-accelerator-'));
-      try {
-        fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json));
-        expectCleanPlan(await terraformCheck(dir, mirror), json);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      expectCleanPlan(await checkConfiguration(json, mirror, 'global-accelerator'), json);
     },
     TERRAFORM_TIMEOUT_MS,
   );

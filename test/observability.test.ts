@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
@@ -9,7 +6,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
 import { StaticIpObservability, type ObservabilityProps, type ObservedRoute } from '../modules/observability';
 import { ref, resourceAt, resourcesOf, synthScope, type Resource, type TerraformJson } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from './support/terraform';
+import { checkConfiguration, describeWithTerraform, expectCleanPlan, type TerraformCheckResult } from './support/terraform';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:on-call';
 const SYNC_FUNCTION = 'prod-alb-ip-sync-443';
@@ -314,7 +311,6 @@ describe('StaticIpObservability', () => {
 const TERRAFORM_TIMEOUT_MS = 180_000;
 
 describeWithTerraform('StaticIpObservability under real terraform', (mirror) => {
-  const dirs: string[] = [];
   const checks = new Map<string, { json: TerraformJson; check: Promise<TerraformCheckResult> }>();
 
   /** Synthesizes a stack into a fresh folder and starts its check; its test awaits it, so the runs overlap. */
@@ -328,10 +324,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
     build(stack);
     const json: TerraformJson = JSON.parse(Testing.synth(stack));
     edit(json);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `observability-${key}-`));
-    dirs.push(dir);
-    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
-    const check = terraformCheck(dir, mirror);
+    const check = checkConfiguration(json, mirror, `observability-${key}`);
     check.catch(() => undefined); // awaited (and reported) by its test
     checks.set(key, { json, check });
   };
@@ -367,7 +360,6 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
       dashboard.dashboard_body = dashboard.dashboard_body.slice(0, -1);
     });
   });
-  afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   test(
     `terraform (hashicorp/aws ${mirror.awsVersion}) validates the dashboard and alarms and plans to create them`,

@@ -220,6 +220,17 @@ export function offlineTerraform(dir: string, mirror: ProviderMirror): Terraform
   };
 }
 
+/** `terraformCheck` of a configuration given as JSON (e.g. a small test stack), in a temp folder removed afterwards. */
+export async function checkConfiguration(json: TerraformJson, mirror: ProviderMirror, label: string): Promise<TerraformCheckResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tf-check-${label}-`));
+  try {
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json));
+    return await terraformCheck(dir, mirror);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The plan of a fresh configuration creates exactly the synthesized resources, with no warning on the way. */
 export function expectCleanPlan(result: TerraformCheckResult, json: TerraformJson): void {
   const synthesized = Object.entries(json.resource)
