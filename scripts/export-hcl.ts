@@ -34,11 +34,14 @@ export const EXPORT_DEFAULTS = {
  * deprecated and will remove; the exported code is the team's new source, so it gets the current syntax.
  */
 export function unquoteDependsOn(hcl: string): string {
-  return hcl.replace(
-    /(depends_on\s*=\s*\[)([^\]]*)\]/g,
-    (_, opening: string, entries: string) =>
-      `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`
-  );
+  return hcl
+    .replace(
+      /(depends_on\s*=\s*\[)([^\]]*)\]/g,
+      (_, opening: string, entries: string) =>
+        `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`
+    )
+    // The same 0.11 quoting for a resource's provider (the accelerator's `aws.global-accelerator`).
+    .replace(/^(\s*provider\s*=\s*)"([A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)"$/gm, '$1$2');
 }
 
 /**
@@ -68,6 +71,31 @@ export function relativeLocalState(hcl: string, exportedDir: string): string {
   );
 }
 
+/**
+ * cdktf 0.21's HCL renderer writes a string that holds both double quotes and references (a dashboard's JSON
+ * body) unescaped, which Terraform cannot parse. Such attributes are rewritten from the JSON synthesis of the same
+ * stack: a JSON string literal is a valid HCL string, its `${...}` references included.
+ */
+export function rewriteQuotedStrings(hcl: string, json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> }): string {
+  let repaired = hcl;
+  for (const [type, byName] of Object.entries(json.resource ?? {})) {
+    for (const [name, attributes] of Object.entries(byName)) {
+      for (const [attribute, value] of Object.entries(attributes)) {
+        // Quotes inside `${...}` belong to the expression and render fine; only quotes in the text itself break.
+        if (typeof value !== 'string' || !value.includes('${') || !value.replace(/\$\{[^}]*\}/g, '').includes('"')) continue;
+        const block = repaired.indexOf(`resource "${type}" "${name}" {`);
+        if (block < 0) continue;
+        const line = new RegExp(`^(\\s*)${attribute}\\s*=.*$`, 'm');
+        const match = line.exec(repaired.slice(block));
+        if (!match) continue;
+        const at = block + match.index;
+        repaired = `${repaired.slice(0, at)}${match[1]}${attribute} = ${JSON.stringify(value)}${repaired.slice(at + match[0].length)}`;
+      }
+    }
+  }
+  return repaired;
+}
+
 /** The part of cdktf's manifest.json the export reads. */
 interface Manifest {
   readonly stacks: Record<string, { readonly synthesizedStackPath: string; readonly workingDirectory: string }>;
@@ -87,6 +115,12 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: Expo
       env: { ...process.env, CHECKPOINT_DISABLE: '1' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    const jsonDir = path.join(synthDir, 'json');
+    execFileSync('cdktf', ['synth', '--output', jsonDir, ...(options.app ? ['--app', options.app] : [])], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const manifest = JSON.parse(fs.readFileSync(path.join(synthDir, 'manifest.json'), 'utf8')) as Manifest;
     return Object.entries(manifest.stacks).map(([stack, { synthesizedStackPath, workingDirectory }]) => {
       const target = path.join(outdir, stack);
@@ -95,7 +129,8 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: Expo
       fs.mkdirSync(target, { recursive: true });
       const hcl = fs.readFileSync(path.join(synthDir, synthesizedStackPath), 'utf8');
       const file = path.join(target, EXPORT_DEFAULTS.exportedFile);
-      fs.writeFileSync(file, relativeLocalState(widenProviderRequirement(unquoteDependsOn(hcl)), target));
+      const json = JSON.parse(fs.readFileSync(path.join(jsonDir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+      fs.writeFileSync(file, relativeLocalState(widenProviderRequirement(unquoteDependsOn(rewriteQuotedStrings(hcl, json))), target));
       terraformFmt(file);
       const assets = path.join(synthDir, workingDirectory, EXPORT_DEFAULTS.assetsFolder);
       if (fs.existsSync(assets))

@@ -121,9 +121,12 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
     skip_requesting_account_id: true,
     skip_metadata_api_check: true,
   };
-  const configFile = path.join(dir, 'cdk.tf.json');
-  const declared = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')).provider?.aws ?? []) : [];
-  const aliases: (string | undefined)[] = [undefined, ...(declared as { alias?: string }[]).flatMap(({ alias }) => (alias ? [alias] : []))];
+  // Aliases declared in the configuration, JSON (cdk.tf.json) or HCL (an exported main.tf).
+  const sources = fs.readdirSync(dir).filter((file) => /\.tf(\.json)?$/.test(file) && !file.endsWith('_override.tf.json'));
+  const declared = sources.flatMap((file) =>
+    [...fs.readFileSync(path.join(dir, file), 'utf8').matchAll(/"?alias"?\s*[:=]\s*"([^"]+)"/g)].map(([, alias]) => alias),
+  );
+  const aliases: (string | undefined)[] = [undefined, ...new Set(declared)];
   const override = {
     terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: mirror.awsVersion } } },
     provider: { aws: aliases.map((alias) => (alias ? { alias, ...offline } : offline)) },
