@@ -165,7 +165,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         listenerPort: route.listenerPort,
         mode: route.mode,
         targetGroupArnSuffix: targetGroups.get(`${route.listenerPort}/${route.mode}`)!.arnSuffix,
-        syncFunctionName: syncs.get(route.listenerPort)?.function.functionName,
+        syncFunctionName: route.mode === 'ip-sync' ? syncs.get(route.listenerPort)!.function.functionName : undefined,
       })),
       alarmTopicArn: environment.alarmTopicArn,
     });

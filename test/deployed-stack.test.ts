@@ -115,8 +115,8 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
     async () => {
       const { changes } = await plan('base', 'the first ingress CIDR removed');
       expect(changes).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(/ingress-443-198\.51\.100\.0-24/), actions: ['delete'] }),
-        expect.objectContaining({ address: expect.stringMatching(/ingress-80-198\.51\.100\.0-24/), actions: ['delete'] }),
+        expect.objectContaining({ address: expect.stringMatching(/ingress-443-198511000-24_/), actions: ['delete'] }),
+        expect.objectContaining({ address: expect.stringMatching(/ingress-80-198511000-24_/), actions: ['delete'] }),
       ]);
     },
     TIMEOUT_MS,

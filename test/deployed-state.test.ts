@@ -10,7 +10,7 @@ import {
   type Deployed,
   type PlannedChange,
 } from './support/deployed-state';
-import { removeSyntheses, resourceAt, synthesize, type SynthesizedStack } from './support/synth';
+import { removeSyntheses, resourceAt, resourcesOf, synthesize, type SynthesizedStack } from './support/synth';
 import { describeWithTerraform } from './support/terraform';
 
 /** A deploy is three plans and a plan against it one more, on a 2-core machine other test files share. */
@@ -33,6 +33,8 @@ const FIXTURE: EnvironmentConfig = {
   },
   routes: [{ listenerPort: 80 }, { listenerPort: 443 }],
   ingressCidrs: ['198.51.100.0/24'],
+  // The harness's own test destroys what it deployed; protection is tested in deployed-stack.test.ts.
+  staticIps: { protect: false },
 };
 const WITH_A_PARTNER_CIDR: EnvironmentConfig = { ...FIXTURE, ingressCidrs: ['198.51.100.0/24', '192.0.2.0/24'] };
 const WITH_SLOWER_DEREGISTRATION: EnvironmentConfig = { ...FIXTURE, sync: { invocationsBeforeDeregistration: 5 } };
@@ -95,9 +97,10 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
       const next = synthesized(WITH_A_PARTNER_CIDR);
       const result = await planAgainst(deployed, next.dir);
       expect(result.error).toBeUndefined();
-      const newRules = FIXTURE.routes!.map(
-        ({ listenerPort }) => resourceAt(next.json, 'aws_vpc_security_group_ingress_rule', `ingress-${listenerPort}-192.0.2.0-24`).address,
-      );
+      const newRules = Object.entries(resourcesOf(next.json, 'aws_vpc_security_group_ingress_rule'))
+        .filter(([, rule]) => rule.cidr_ipv4 === '192.0.2.0/24')
+        .map(([name]) => `aws_vpc_security_group_ingress_rule.${name}`);
+      expect(newRules).toHaveLength(FIXTURE.routes!.length);
       expect(addresses(result.changes)).toEqual(newRules.sort());
       expect(result.changes.map(({ actions }) => actions)).toEqual(newRules.map(() => ['create']));
     },
@@ -125,7 +128,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
       const edited = synthesized(FIXTURE);
       const file = path.join(edited.dir, 'cdk.tf.json');
       const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const targetGroup = resourceAt(edited.json, 'aws_lb_target_group', 'target-group-443');
+      const targetGroup = resourceAt(edited.json, 'aws_lb_target_group', 'ip-target-group-443/target-group');
       config.resource.aws_lb_target_group[targetGroup.address.split('.')[1]].port = 8443;
       fs.writeFileSync(file, JSON.stringify(config));
 
