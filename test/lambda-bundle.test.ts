@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AssetType, TerraformStack, Testing } from 'cdktf';
+import { AssetType, TerraformStack } from 'cdktf';
 import { LambdaBundle, SYNC_BUNDLE, bundleSyncFunction } from '../modules/lambda-bundle';
+import { testApp } from './support/synth';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -25,7 +26,7 @@ test("credentials come from Lambda's environment: the default chain's SSO, profi
 });
 
 test('the construct zips exactly the bundle folder', () => {
-  const stack = new TerraformStack(Testing.app(), 'stack');
+  const stack = new TerraformStack(testApp(), 'stack');
   const bundle = new LambdaBundle(stack, 'code', { outdir });
   expect(bundle.asset.type).toBe(AssetType.ARCHIVE);
   expect(bundle.outdir).toBe(outdir);

@@ -9,7 +9,6 @@ import {
   awsNames,
   policyStatements,
   ref,
-  removeSyntheses,
   resourceAt,
   resourcesOf,
   synthesize,
@@ -17,7 +16,6 @@ import {
 } from './support/synth';
 
 const stacks = synthesize(EXAMPLE_ENVIRONMENTS);
-afterAll(removeSyntheses);
 const production = EXAMPLE_ENVIRONMENTS.find(({ name }) => name === 'production')!;
 const staging = EXAMPLE_ENVIRONMENTS.find(({ name }) => name === 'staging')!;
 const prod = stacks.get('production')!.json;

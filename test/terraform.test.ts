@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize } from './support/synth';
 import {
   copyStackForCheck,
   describeWithTerraform,
@@ -37,10 +37,7 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
     // A configuration the provider rejects, to prove the harness fails when terraform does.
     startCheck(REJECTED, EXAMPLE_ENVIRONMENTS[0].name, breakFunctionRuntime);
   });
-  afterAll(() => {
-    workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
-    removeSyntheses();
-  });
+  afterAll(() => workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   test.each(EXAMPLE_ENVIRONMENTS.map(({ name }) => name))(
     `%s: terraform (hashicorp/aws ${mirror.awsVersion}) validates it cleanly and plans to create every synthesized resource`,
