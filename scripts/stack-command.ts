@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { EnvironmentConfig } from '../config/types';
-import { EXAMPLE_ENVIRONMENTS } from '../config/environments';
+import { ENVIRONMENTS } from '../config/environments';
 import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
 
 /**
@@ -19,6 +19,25 @@ const USAGE = [
 /** The cdktf commands this wrapper runs against exactly one stack. */
 const CDKTF_COMMANDS = ['diff', 'deploy'] as const;
 
+/** Characters that make an argument a glob: cdktf deploys every stack a pattern matches (minimatch). */
+const GLOB_CHARACTERS = /[*?[\]{}()!+@]/;
+
+/**
+ * The options of cdktf diff and deploy (0.21, its last release) that take the next argument as their value:
+ * after the stack, every other argument that is not an option is one more stack to cdktf.
+ */
+const OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set([
+  '--app',
+  '-a',
+  '--output',
+  '-o',
+  '--outputs-file',
+  '--parallelism',
+  '--terraform-parallelism',
+  '--var',
+  '--var-file',
+]);
+
 /** One stack as the workflows see it. */
 export interface StackEntry {
   readonly stack: string;
@@ -28,18 +47,21 @@ export interface StackEntry {
   readonly backend: string;
 }
 
+/** What the commands read of an environment. */
+export type StackSource = Pick<EnvironmentConfig, 'name' | 'region' | 'backend'>;
+
 /** Runs a program with inherited stdio and resolves to its exit code. */
 export type Runner = (command: string, args: readonly string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
 export interface StackCommandIo {
-  readonly environments: readonly EnvironmentConfig[];
+  readonly environments: readonly StackSource[];
   readonly run: Runner;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
 }
 
-export function stackEntries(environments: readonly EnvironmentConfig[]): StackEntry[] {
+export function stackEntries(environments: readonly StackSource[]): StackEntry[] {
   return environments.map(({ name, region, backend }) => ({
     stack: name,
     region,
@@ -56,22 +78,38 @@ export async function stackCommand(argv: readonly string[], io: StackCommandIo):
     return 2;
   }
   const [stack, ...flags] = rest;
-  const known = io.environments.map(({ name }) => name);
+  const refuse = (problem: string): number => {
+    io.err(`${problem}. Known stacks: ${io.environments.map(({ name }) => name).join(', ')}`);
+    return 2;
+  };
   if (stack === undefined || stack.startsWith('-')) {
-    io.err(`${command} needs a stack name: one of ${known.join(', ')}\n${USAGE}`);
-    return 2;
+    io.err(USAGE);
+    return refuse(`${command} needs a stack name`);
   }
-  if (!known.includes(stack)) {
-    io.err(`unknown stack ${JSON.stringify(stack)}: known stacks are ${known.join(', ')}`);
-    return 2;
+  if (GLOB_CHARACTERS.test(stack)) {
+    const pattern = JSON.stringify(stack);
+    return refuse(`${command} takes a stack name, not a pattern: cdktf would ${command} all stacks ${pattern} matches`);
   }
-  // One stack per run: a second name would make cdktf act on a stack this check never saw.
-  const extraStack = flags.find((flag) => known.includes(flag));
-  if (extraStack !== undefined) {
-    io.err(`${command} takes one stack at a time; run it again for ${JSON.stringify(extraStack)}`);
-    return 2;
+  if (!io.environments.some(({ name }) => name === stack)) return refuse(`unknown stack ${JSON.stringify(stack)}`);
+  // One stack per run: any further stack argument would make cdktf act on stacks this check never saw.
+  const extraStacks = stackArguments(flags);
+  if (extraStacks.length > 0) {
+    const extra = extraStacks.map((arg) => JSON.stringify(arg)).join(', ');
+    return refuse(`${command} takes one stack at a time, but cdktf would also read ${extra} as stacks`);
   }
   return io.run('cdktf', [command, stack, ...flags], { ...io.env, CHECKPOINT_DISABLE: '1' });
+}
+
+/** The arguments cdktf would read as stacks: neither an option nor an option's value; everything after `--`. */
+function stackArguments(args: readonly string[]): string[] {
+  const stacks: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg === '--') return [...stacks, ...args.slice(i + 1)];
+    if (!arg.startsWith('-')) stacks.push(arg);
+    else if (OPTIONS_WITH_VALUE.has(arg)) i += 1;
+  }
+  return stacks;
 }
 
 function list(flags: readonly string[], io: StackCommandIo): number {
@@ -108,7 +146,7 @@ const spawnRunner: Runner = (command, args, env) =>
 
 if (require.main === module) {
   stackCommand(process.argv.slice(2), {
-    environments: EXAMPLE_ENVIRONMENTS,
+    environments: ENVIRONMENTS,
     run: spawnRunner,
     out: (line) => console.log(line),
     err: (line) => console.error(line),

@@ -9,7 +9,7 @@ import {
   type AlbTargetHealthCheck,
   type AlbTypeTargetGroupProps,
 } from '../modules/alb-target';
-import { ref, resourceAt, synthScope, type TerraformJson } from './support/synth';
+import { ref, resourceAt, synthScope, type TerraformJson, testApp } from './support/synth';
 import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
 
 const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
@@ -195,7 +195,7 @@ describeWithTerraform('terraform validate and plan of alb-target routes behind a
   test(
     'the provider accepts every argument and plans to create exactly the synthesized resources',
     async () => {
-      const stack = new TerraformStack(Testing.app(), 'alb-target');
+      const stack = new TerraformStack(testApp(), 'alb-target');
       new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
       const nlb = new Lb(stack, 'nlb', {
         name: 'prod-static-ip',

@@ -7,7 +7,7 @@ import { MINIMAL } from './fixtures/environments';
 import { ConfigError, resolveEnvironments } from '../config/validate';
 import { backendProblems } from '../config/backend';
 import { applyBackend, BackendConfigError } from '../modules/backend';
-import { synthesize } from './support/synth';
+import { synthesize, testApp } from './support/synth';
 import { describeWithTerraform, terraformCheck } from './support/terraform';
 
 process.env.CHECKPOINT_DISABLE = '1';
@@ -16,7 +16,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** The `terraform` block of a stack whose only content is the backend of this environment. */
 function terraformBlock(name: string, backend?: BackendConfig) {
-  const stack = new TerraformStack(Testing.app(), name);
+  const stack = new TerraformStack(testApp(), name);
   applyBackend(stack, { name, backend });
   return JSON.parse(Testing.synth(stack)).terraform as Record<string, any>;
 }
@@ -112,7 +112,7 @@ describe('required and malformed fields', () => {
   it.each(missing)(
     'a missing %s fails naming the environment and the field, before any backend exists',
     (_, backend, message) => {
-      const stack = new TerraformStack(Testing.app(), 'prod');
+      const stack = new TerraformStack(testApp(), 'prod');
       expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(BackendConfigError);
       expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(`environment "prod": ${message}`);
       expect(JSON.parse(Testing.synth(stack)).terraform?.backend).toBeUndefined();
@@ -181,7 +181,7 @@ describe('in the app', () => {
   });
 
   it('the HCL export carries S3-native locking too', () => {
-    const stack = new TerraformStack(Testing.app(), 'prod');
+    const stack = new TerraformStack(testApp(), 'prod');
     applyBackend(stack, { name: 'prod', backend: S3 });
     expect(Testing.synthHcl(stack)).toMatch(/backend "s3" \{[^}]*use_lockfile\s*=\s*true/);
   });

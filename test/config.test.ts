@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Fn, TerraformStack, Testing } from 'cdktf';
+import { Fn, TerraformStack } from 'cdktf';
 import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
 import type { EnvironmentConfig } from '../config/types';
 import { ConfigError, resolveEnvironment, resolveEnvironments } from '../config/validate';
 import { buildApp } from '../main';
 import { ACCELERATOR_ONLY, ALB_ARN, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
+import { testApp } from './support/synth';
 
 const VALID: EnvironmentConfig = { ...MINIMAL, name: 'prod' };
 
@@ -75,7 +76,7 @@ describe('resolveEnvironment', () => {
   });
 
   test('a Terraform token is not checked at synth: the user’s own resources can feed the configuration', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new TerraformStack(app, 'tokens');
     const lookup = new DataAwsLb(stack, 'alb', { name: 'app' });
     const dnsName = lookup.dnsName;

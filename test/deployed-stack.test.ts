@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { EnvironmentConfig } from '../config/types';
 import { ALB_ARN } from './fixtures/environments';
 import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from './support/deployed-state';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize } from './support/synth';
 import { describeWithTerraform, type ProviderMirror } from './support/terraform';
 
 /**
@@ -84,7 +84,6 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
     for (const deployment of await Promise.allSettled([...deployments.values()])) {
       if (deployment.status === 'fulfilled') deployment.value.dispose();
     }
-    removeSyntheses();
   });
 
   test(

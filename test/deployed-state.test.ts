@@ -10,7 +10,7 @@ import {
   type Deployed,
   type PlannedChange,
 } from './support/deployed-state';
-import { removeSyntheses, resourceAt, resourcesOf, synthesize, type SynthesizedStack } from './support/synth';
+import { resourceAt, resourcesOf, synthesize, type SynthesizedStack } from './support/synth';
 import { describeWithTerraform } from './support/terraform';
 
 /** A deploy is three plans and a plan against it one more, on a 2-core machine other test files share. */
@@ -50,7 +50,6 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   }, TERRAFORM_TIMEOUT_MS);
   afterAll(() => {
     deployed?.dispose();
-    removeSyntheses();
   });
 
   const addresses = (changes: readonly PlannedChange[]) => changes.map(({ address }) => address);

@@ -8,7 +8,7 @@ import {
   type AcceleratorRoute,
   type GlobalAcceleratorFrontDoorProps,
 } from '../modules/global-accelerator';
-import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
+import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson, testApp } from './support/synth';
 import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
 
 const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
@@ -201,7 +201,7 @@ describeWithTerraform('terraform validate and plan of a Global Accelerator front
   test(
     'the provider accepts every argument, the static-IP expression included, and plans exactly the synthesized resources',
     async () => {
-      const stack = new TerraformStack(Testing.app(), 'global-accelerator');
+      const stack = new TerraformStack(testApp(), 'global-accelerator');
       // The harness's offline override reaches the default provider only: the alias gets the same settings here.
       const offline: AwsProviderConfig = {
         region: 'eu-west-1',

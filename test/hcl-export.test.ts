@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../config/types';
 import { EXPORT_DEFAULTS } from '../scripts/export-hcl';
 import { deployStack, planAgainst, type Deployed } from './support/deployed-state';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize } from './support/synth';
 import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from './support/terraform';
 
 const execFileAsync = promisify(execFile);
@@ -77,7 +77,6 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
   }, EXPORT_TIMEOUT_MS);
   afterAll(() => {
     fs.rmSync(workDir, { recursive: true, force: true });
-    removeSyntheses();
   });
 
   test('writes one folder per stack holding main.tf and the assets it references, nothing else', () => {

@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
-import { AssetType, TerraformStack, Testing } from 'cdktf';
+import { AssetType, TerraformStack } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
 import { LambdaBundle, SYNC_BUNDLE, ZIP_ENTRY, bundleSyncFunction, zipFileOf } from '../modules/lambda-bundle';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize, testApp } from './support/synth';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -25,7 +25,6 @@ const FIXTURE: EnvironmentConfig = {
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
 afterAll(() => {
   fs.rmSync(outdir, { recursive: true, force: true });
-  removeSyntheses();
 });
 
 test('bundles the handler into one CommonJS file exporting `handler`', () => {
@@ -46,7 +45,7 @@ test("credentials come from Lambda's environment: the default chain's SSO, profi
 });
 
 test('the construct ships, as a file asset, a compressed zip of exactly the bundle folder, in fixed time and mode', () => {
-  const stack = new TerraformStack(Testing.app(), 'stack');
+  const stack = new TerraformStack(testApp(), 'stack');
   const bundle = new LambdaBundle(stack, 'code', { outdir });
   expect(bundle.outdir).toBe(outdir);
   expect(fs.readdirSync(outdir)).toEqual([SYNC_BUNDLE.file]);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { startStandIns, syncOk, type StandIns } from './support/run-sync';
 
@@ -6,13 +7,13 @@ const ROOT = path.resolve(__dirname, '..');
 const NODES = Array.from({ length: 10 }, (_, i) => `10.0.1.${i + 1}`);
 const ARRIVED = ['10.0.2.1', '10.0.2.2'];
 
-/** `npm run sync -- <args>`'s command, in a fresh process with exactly `env` (plus PATH). */
+/** `npm run sync -- <args>`'s command, in a fresh process with exactly `env` (plus PATH and TMPDIR). */
 function runDryRun(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       path.join(ROOT, 'node_modules/.bin/tsx'),
       [path.join(ROOT, 'scripts/dry-run.ts'), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TMPDIR: os.tmpdir(), ...env }, timeout: 30_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -5,7 +5,7 @@ import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
 import { StaticIpObservability, type ObservabilityProps, type ObservedRoute } from '../modules/observability';
-import { ref, resourceAt, resourcesOf, synthScope, type Resource, type TerraformJson } from './support/synth';
+import { ref, resourceAt, resourcesOf, synthScope, type Resource, type TerraformJson, testApp } from './support/synth';
 import { checkConfiguration, describeWithTerraform, expectCleanPlan, type TerraformCheckResult } from './support/terraform';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:on-call';
@@ -319,7 +319,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
     build: (stack: TerraformStack) => void,
     edit: (json: TerraformJson) => void = () => undefined,
   ) => {
-    const stack = new TerraformStack(Testing.app(), key);
+    const stack = new TerraformStack(testApp(), key);
     new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
     build(stack);
     const json: TerraformJson = JSON.parse(Testing.synth(stack));

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { AlbNodeTargetGroup } from '../modules/alb-node-target-group';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type StaticIpNlbProps } from '../modules/static-ip-nlb';
-import { ref, resourceAt, resourcesOf, synthScope } from './support/synth';
+import { ref, resourceAt, resourcesOf, synthScope, testApp } from './support/synth';
 
 const PROPS: StaticIpNlbProps = {
   name: 'prod-static-ip',
@@ -46,7 +46,7 @@ describe('StaticIpNlb', () => {
   });
 
   test('protection can be turned off, with a warning', () => {
-    const app = Testing.app();
+    const app = testApp();
     const stack = new (require('cdktf').TerraformStack)(app, 'unprotected');
     const nlb = new StaticIpNlb(stack, 'nlb', { ...PROPS, protect: false });
     const json = JSON.parse(Testing.synth(stack));

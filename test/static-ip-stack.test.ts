@@ -9,7 +9,6 @@ import {
   awsNames,
   policyStatements,
   ref,
-  removeSyntheses,
   resourceAt,
   resourcesOf,
   synthesize,
@@ -18,7 +17,6 @@ import {
 } from './support/synth';
 
 const stacks = synthesize([MINIMAL, FULL, TWO_ALBS, ACCELERATOR_ONLY, EXISTING_ADDRESSES]);
-afterAll(removeSyntheses);
 const json = (environment: EnvironmentConfig): TerraformJson => stacks.get(environment.name)!.json;
 const full = json(FULL);
 const minimal = json(MINIMAL);

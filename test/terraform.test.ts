@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACCELERATOR_ONLY, EXISTING_ADDRESSES, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize } from './support/synth';
 import {
   copyStackForCheck,
   describeWithTerraform,
@@ -41,10 +41,7 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
     // A configuration the provider rejects, to prove the harness fails when terraform does.
     startCheck(REJECTED, MINIMAL.name, false, breakFunctionRuntime);
   });
-  afterAll(() => {
-    workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
-    removeSyntheses();
-  });
+  afterAll(() => workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   test.each(FIXTURES.filter((fixture) => needsAws(stacks.get(fixture.name)!.json).length === 0).map(({ name }) => name))(
     `%s: terraform (hashicorp/aws ${mirror.awsVersion}) validates it cleanly and plans to create every synthesized resource`,

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { ENVIRONMENTS } from '../config/environments';
 import { resolveEnvironments } from '../config/validate';
-import { removeSyntheses, synthesize } from './support/synth';
+import { synthesize } from './support/synth';
 import { copyStackForCheck, describeWithTerraform, expectCleanPlan, needsAws, terraformCheck } from './support/terraform';
 
 /**
@@ -20,7 +20,6 @@ describeWithTerraform('terraform validate and plan of the configured environment
   const workDirs: string[] = [];
   afterAll(() => {
     workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
-    removeSyntheses();
   });
 
   test.each(ENVIRONMENTS.map(({ name }) => name))(

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { Testing } from 'cdktf';
+import { type App, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/types';
 import { buildApp } from '../../main';
+import { tempDir } from './temp-dir';
 
 process.env.CHECKPOINT_DISABLE = '1';
 
@@ -27,22 +27,21 @@ export interface SynthesizedStack {
   readonly json: TerraformJson;
 }
 
-/** Synthesizes what `build` adds to an empty stack, as the JSON Terraform would read (no cdktf metadata). */
-export function synthScope(build: (scope: Construct) => void): TerraformJson {
-  return JSON.parse(Testing.synthScope(build));
+/** `Testing.app()` with its output folder removed after the test file (cdktf's own is left in the temp dir). */
+export function testApp(): App {
+  return Testing.app({ outdir: tempDir('cdktf-test-app-') });
 }
 
-const synthesisOutdirs: string[] = [];
-
-/** Removes what `synthesize` wrote in this test file: call it from `afterAll`. */
-export function removeSyntheses(): void {
-  for (const outdir of synthesisOutdirs.splice(0)) fs.rmSync(outdir, { recursive: true, force: true });
+/** Synthesizes what `build` adds to an empty stack, as the JSON Terraform would read (no cdktf metadata). */
+export function synthScope(build: (scope: Construct) => void): TerraformJson {
+  const stack = new TerraformStack(testApp(), 'stack');
+  build(stack);
+  return JSON.parse(Testing.synth(stack));
 }
 
 /** Synthesizes the app for these environments into a fresh temp folder, with its own sync bundle. */
 export function synthesize(environments: readonly EnvironmentConfig[]): Map<string, SynthesizedStack> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-static-ip-synth-'));
-  synthesisOutdirs.push(outdir);
+  const outdir = tempDir('alb-static-ip-synth-');
   // A private bundle folder: the shared dist/lambda is what other tests execute.
   buildApp(environments, { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();
   return new Map(
