@@ -196,8 +196,9 @@ function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] 
       ]),
     ],
     [
-      graph(props.region, `Port ${port}: targets registered and deregistered`, [
+      graph(props.region, `Port ${port}: targets registered, refused and deregistered`, [
         [sync(METRIC_NAMES.registered, 'Sum'), 'registered'],
+        [sync(METRIC_NAMES.registrationFailures, 'Sum'), 'refused by RegisterTargets'],
         [sync(METRIC_NAMES.deregistered, 'Sum'), 'deregistered'],
       ]),
       graph(props.region, `Port ${port}: discovery clean (1) or not (0: removals held back)`, [
