@@ -1,4 +1,6 @@
-import { Annotations } from 'cdktf';
+import { Annotations, TerraformStack } from 'cdktf';
+// The function cdktf names resources with: the addresses of zones no longer configured.
+import { makeUniqueId } from 'cdktf/lib/private/unique';
 import { Construct } from 'constructs';
 import { DataAwsEip } from '@cdktf/provider-aws/lib/data-aws-eip';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
@@ -119,6 +121,7 @@ export class StaticIps extends Construct {
     });
     this.byZone = new Map(this.addresses.map((address) => [address.availabilityZone, address]));
     this.elasticIps = elasticIps;
+    if (protect) this.keepRemovedZones(props.zones);
 
     if (!protect && elasticIps.size > 0) {
       const zones = [...elasticIps.keys()].join(', ');
@@ -127,6 +130,25 @@ export class StaticIps extends Construct {
           `(${zones}) and partners' allowlists stop matching. Use only for throwaway environments.`,
       );
     }
+  }
+
+  /**
+   * A zone taken out of the configuration takes its `prevent_destroy` with it, and the NLB lets go of a subnet in
+   * place, so nothing else would stop the plan from releasing that zone's address. For every other zone of the
+   * region (letters a-f), a `removed` block with `destroy = false` makes Terraform forget such an address instead:
+   * it stays allocated in the account, for you to release or reuse. A block whose address is not in the state does
+   * nothing.
+   */
+  private keepRemovedZones(zones: readonly StaticIpZone[]): void {
+    const region = zones[0].availabilityZone.slice(0, -1);
+    const configured = new Set(zones.map(({ availabilityZone }) => availabilityZone));
+    const stack = TerraformStack.of(this);
+    const path = this.node.scopes.slice(this.node.scopes.indexOf(stack) + 1).map((scope) => scope.node.id);
+    const removed = [...'abcdef']
+      .map((letter) => `${region}${letter}`)
+      .filter((zone) => !configured.has(zone))
+      .map((zone) => ({ from: `aws_eip.${makeUniqueId([...path, `eip-${zone}`])}`, lifecycle: { destroy: false } }));
+    if (removed.length > 0) stack.addOverride('removed', removed);
   }
 }
 

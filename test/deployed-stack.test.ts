@@ -37,7 +37,8 @@ const route443 = (route: Record<string, unknown>) => ({ routes: [{ listenerPort:
 
 /** The ordinary changes of the README's table: none may touch an address or the NLB. */
 const ORDINARY: Record<string, EnvironmentConfig> = {
-  'zones reordered': variant({ zones: [...BASE.zones!].reverse() }),
+  'a zone added': variant({ zones: [...BASE.zones!, { availabilityZone: 'eu-west-1c', subnetId: 'subnet-0a1b2c3d4e5f60003' }] }),
+  'a zone’s subnet changed': variant({ zones: [BASE.zones![0], { ...BASE.zones![1], subnetId: 'subnet-0a1b2c3d4e5f60009' }] }),
   'a route added': variant({ routes: [{ listenerPort: 80 }, { listenerPort: 443 }, { listenerPort: 8443, albPort: 443 }] }),
   'a route removed': variant({ routes: [{ listenerPort: 443 }] }),
   'an ingress CIDR added': variant({ ingressCidrs: [...BASE.ingressCidrs!, '192.0.2.0/24'] }),
@@ -60,7 +61,8 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   const configs: Record<string, EnvironmentConfig> = {
     base: BASE,
     ...ORDINARY,
-    'a zone’s subnet changed': variant({ zones: [BASE.zones![0], { ...BASE.zones![1], subnetId: 'subnet-0a1b2c3d4e5f60009' }] }),
+    'zones reordered': variant({ zones: [...BASE.zones!].reverse() }),
+    'a zone removed': variant({ zones: [BASE.zones![0]] }),
     'switch, step 1: a standby alb-target': variant(route443({ standby: { mode: 'alb-target', listenerPort: 10443 } })),
     'switch, step 2: alb-target serving': variant(route443({ mode: 'alb-target' })),
     'switch back, step 1: a standby ip-sync': variant(route443({ mode: 'alb-target', standby: { mode: 'ip-sync', listenerPort: 10443 } })),
@@ -98,6 +100,16 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
     TIMEOUT_MS,
   );
 
+  test(
+    'reordering the zones plans no change at all: addresses and subnets are keyed by zone, not by position',
+    async () => {
+      const result = await plan('base', 'zones reordered');
+      expect(result.error).toBeUndefined();
+      expect(result.changes).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
   test.each(Object.keys(ORDINARY))(
     '%s: no Elastic IP or NLB is destroyed or replaced',
     async (change) => {
@@ -122,22 +134,35 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   );
 
   test(
-    'a zone’s new subnet keeps the zone’s address, but replacing the NLB fails the plan, naming it',
+    'a zone’s new subnet and a new zone update the NLB in place (hashicorp/aws 5.100 no longer replaces it)',
     async () => {
-      const result = await plan('base', 'a zone’s subnet changed');
-      expect(result.error).toMatch(/Instance cannot be destroyed[\s\S]*aws_lb\.static-ip-nlb_load-balancer/);
-      expect(result.error).not.toMatch(/aws_eip\./);
+      for (const change of ['a zone’s subnet changed', 'a zone added']) {
+        const { changes } = await plan('base', change);
+        expect(changes.filter((c) => c.type === 'aws_lb')).toEqual([expect.objectContaining({ actions: ['update'] })]);
+      }
     },
     TIMEOUT_MS,
   );
 
   test(
-    'a destroy fails on every owned address and the NLB',
+    'a zone removed: the NLB lets go of its subnet, and Terraform forgets the zone’s address instead of releasing it',
     async () => {
-      const { error } = await plan('base', 'base', { destroy: true });
-      expect(error).toMatch(/Instance cannot be destroyed/);
-      for (const zone of ['eu-west-1a', 'eu-west-1b']) expect(error).toContain(`aws_eip.static-ips_eip-${zone}_`);
-      expect(error).toContain('aws_lb.static-ip-nlb_load-balancer');
+      const { changes, error } = await plan('base', 'a zone removed');
+      expect(error).toBeUndefined();
+      expect(touchesAddresses(changes)).toEqual([]);
+      const eip = changes.find((change) => change.type === 'aws_eip');
+      expect(eip).toMatchObject({ address: expect.stringMatching(/eip-eu-west-1b_/), actions: ['forget'] });
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'a destroy fails on protection, naming an address or the NLB, and plans nothing',
+    async () => {
+      const { error, changes } = await plan('base', 'base', { destroy: true });
+      // Terraform stops at the first protected resource it meets; which one comes first is its choice.
+      expect(error).toMatch(/Instance cannot be destroyed[\s\S]*(aws_lb\.static-ip-nlb_load-balancer|aws_eip\.static-ips_eip-eu-west-1[ab]_)/);
+      expect(changes).toEqual([]);
     },
     TIMEOUT_MS,
   );
