@@ -333,9 +333,9 @@ describe('synth with a bad configuration', () => {
         env: { ...process.env, CHECKPOINT_DISABLE: '1' },
       });
       expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^Invalid configuration in config\/\w+\.ts:$/m);
       expect(result.stderr).toContain(
-        'Invalid configuration in config/environments.ts:\n' +
-          '  - environment "prod": ingresCidrs is not a field; did you mean ingressCidrs?\n' +
+        '  - environment "prod": ingresCidrs is not a field; did you mean ingressCidrs?\n' +
           '  - environment "prod": zones must list at least one entry\n',
       );
       expect(result.stderr.match(/ingresCidrs is not a field/g)).toHaveLength(1);
