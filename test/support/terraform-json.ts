@@ -3,7 +3,7 @@
  * deployed-state harness reads it, and small helpers to walk values of unknown shape.
  */
 
-export type Action = 'no-op' | 'create' | 'read' | 'update' | 'delete' | 'forget';
+export type Action = 'no-op' | 'create' | 'read' | 'update' | 'delete';
 export type Json = unknown;
 export type Attributes = Record<string, Json>;
 
