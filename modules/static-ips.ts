@@ -147,10 +147,16 @@ export class StaticIps extends Construct {
     const removed = [...'abcdef']
       .map((letter) => `${region}${letter}`)
       .filter((zone) => !configured.has(zone))
-      .map((zone) => ({ from: `aws_eip.${makeUniqueId([...path, `eip-${zone}`])}`, lifecycle: { destroy: false } }));
-    if (removed.length > 0) stack.addOverride('removed', removed);
+      .map((zone) => ({ from: `aws_eip.${makeUniqueId([...path, `eip-${zone}`])}`, lifecycle: { destroy: false as const } }));
+    // One `removed` list per stack, shared by every StaticIps in it (an override replaces, it does not append).
+    const all = [...(REMOVED_BLOCKS.get(stack) ?? []), ...removed];
+    REMOVED_BLOCKS.set(stack, all);
+    if (all.length > 0) stack.addOverride('removed', all);
   }
 }
+
+/** The `removed` blocks each stack holds so far. */
+const REMOVED_BLOCKS = new WeakMap<TerraformStack, readonly { from: string; lifecycle: { destroy: false } }[]>();
 
 /** The data source arguments that find one existing Elastic IP (the data source fails unless exactly one matches). */
 function lookupQuery(source: Extract<StaticIpSource, { kind: 'existing' | 'lookup' }>) {

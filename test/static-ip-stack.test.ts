@@ -51,6 +51,16 @@ describe('StaticIpStack', () => {
     expect(resourceAt(unprotected, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: false });
   });
 
+  test('every other zone of the region gets a removed block: a zone taken out is forgotten, its address kept', () => {
+    const removed = (minimal as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? [];
+    expect(removed.map(({ from }) => from.replace(/_[0-9A-F]{8}$/, ''))).toEqual(
+      ['c', 'd', 'e', 'f'].map((letter) => `aws_eip.static-ips_eip-eu-west-1${letter}`),
+    );
+    for (const block of removed) expect(block.lifecycle).toEqual({ destroy: false });
+    const unprotected = synthesize([{ ...MINIMAL, name: 'throwaway', staticIps: { protect: false } }]).get('throwaway')!.json;
+    expect((unprotected as { removed?: unknown }).removed).toBeUndefined();
+  });
+
   test.each([80, 443])('ip-sync on %i: listener -> IP target group <- sync function, role and state prefix', (port) => {
     const targetGroup = resourceAt(minimal, 'aws_lb_target_group', `ip-target-group-${port}/target-group`);
     const tgArn = ref(targetGroup, 'arn');
