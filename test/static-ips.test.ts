@@ -523,13 +523,12 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
   );
 
   test(
-    'editing a deployed stack’s zones (reordered, 1f added, 1b removed) creates 1f’s address, releases 1b’s, touches no other',
+    'editing a deployed stack’s zones (reordered, 1f added, 1b removed) creates 1f’s address, forgets 1b’s without releasing it, touches no other',
     async () => {
       const { toCreate, otherChanges } = await zonesEdited;
       expect(toCreate).toEqual([eipOf('eu-west-1f', config(EDITED))]);
-      // prevent_destroy lives in the resource's configuration, which went with the zone: hence the documented
-      // `terraform state rm` before removing a zone (docs-draft/static-ips.md).
-      expect(otherChanges).toEqual([`${eipOf('eu-west-1b')}: delete`]);
+      // prevent_destroy went with the zone's configuration; the removed block (destroy = false) keeps the address.
+      expect(otherChanges).toEqual([`${eipOf('eu-west-1b')}: remove`]);
     },
     TERRAFORM_TIMEOUT_MS,
   );
