@@ -10,7 +10,10 @@ import { policyStatements, ref, resourceAt, synthScope, type Resource, type Terr
 
 const ALB = 'internal-app-1234567890.eu-west-1.elb.amazonaws.com';
 const bundleOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-ip-sync-test-'));
-afterAll(() => fs.rmSync(bundleOutdir, { recursive: true, force: true }));
+afterAll(() => {
+  // The zip is written beside the bundle folder (`<folder>.zip`).
+  for (const made of [bundleOutdir, `${bundleOutdir}.zip`]) fs.rmSync(made, { recursive: true, force: true });
+});
 
 /** One sync on port 443 next to a stand-in target group and bucket (and, optionally, one on port 80). */
 function synth(change: Partial<AlbIpSyncProps> = {}, alsoPort80 = false): TerraformJson {

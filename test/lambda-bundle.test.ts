@@ -24,7 +24,8 @@ const FIXTURE: EnvironmentConfig = {
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
 afterAll(() => {
-  fs.rmSync(outdir, { recursive: true, force: true });
+  // The zip is written beside the bundle folder.
+  for (const made of [outdir, zipFileOf(outdir)]) fs.rmSync(made, { recursive: true, force: true });
 });
 
 test('bundles the handler into one CommonJS file exporting `handler`', () => {
