@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
@@ -114,10 +114,19 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         }
         return targetGroup;
       }
+      if (route.preserveClientIp && alb.config.securityGroupId === undefined) {
+        // The stack writes no rule into a security group it was not given: say what that rule must be.
+        Annotations.of(scope).addWarning(
+          `routes with listenerPort ${route.listenerPort}: preserveClientIp: albs.${route.alb}'s security group must admit the NLB's ` +
+            `security group (output nlb_security_group_id) on port ${route.albPort}; a rule admitting the NLB's private addresses ` +
+            `no longer matches, as the ALB now sees the clients' addresses`,
+        );
+      }
       const { targetGroup } = new AlbNodeTargetGroup(scope, `ip-target-group-${route.listenerPort}`, {
         name,
         vpcId: environment.vpcId,
         port: route.albPort,
+        preserveClientIp: route.preserveClientIp,
       });
       code ??= new LambdaBundle(scope, 'sync-code', { outdir: options.bundleOutdir });
       stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix });
@@ -128,10 +137,12 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         targetGroup,
         stateBucket: stateBucket!.bucket,
         code,
-        tuning: environment.sync,
+        tuning: { ...environment.sync, invocationsBeforeDeregistration: route.discovery.invocationsBeforeDeregistration },
         runtime: environment.lambdaRuntime,
         alarmTopicArn: environment.alarmTopicArn,
         sameVpc: alb.config.outsideVpc === undefined,
+        discovery: { ...route.discovery, albArn: route.discovery.source === 'dns' ? undefined : alb.arn() },
+        events: route.events,
       });
       const lookup = alb.lookup;
       if (lookup !== undefined) {

@@ -77,6 +77,7 @@ describe('AlbIpSync', () => {
       MAX_DEREGISTRATION_PERCENT: '50',
       CW_METRIC_FLAG_IP_COUNT: 'true',
       SAME_VPC: 'true',
+      DISCOVERY: 'dns',
     });
     const tuned = synth({ tuning: { maxLookupsPerInvocation: 40, maxDeregistrationPercent: 25 } });
     expect(resourceAt(tuned, 'aws_lambda_function', 'sync-443/function').environment.variables).toMatchObject({
