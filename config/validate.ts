@@ -516,51 +516,53 @@ function discoveryProblems(
   alb: AlbConfig | undefined,
   problems: Problems,
 ): void {
+  // Named by listener port as well: these lines are read beside the function's name, which carries the port.
+  const where = `${at} (listener port ${route.listenerPort}):`;
   const fields = (['discovery', 'discoveryRoleArn', 'events', 'preserveClientIp'] as const).filter((field) => route[field] !== undefined);
   if (!ipSync) {
     for (const field of fields) {
       const why = field === 'preserveClientIp' ? ' (alb-target always keeps the client IP)' : '';
-      problems.add(`${at}.${field} applies to ip-sync routes only${why}`);
+      problems.add(`${where} ${field} applies to ip-sync routes only${why}`);
     }
     return;
   }
-  problems.boolean(`${at}.events`, route.events);
-  problems.boolean(`${at}.preserveClientIp`, route.preserveClientIp);
+  problems.boolean(`${where} events`, route.events);
+  problems.boolean(`${where} preserveClientIp`, route.preserveClientIp);
+  if (route.preserveClientIp === true && alb?.outsideVpc !== undefined) {
+    problems.add(
+      `${where} preserveClientIp: AWS keeps the client IP only for targets in the NLB's VPC (or a same-region peered VPC, ` +
+        `which outsideVpc cannot tell from a transit gateway); albs.${albKey} is outsideVpc`,
+    );
+  }
   if (route.discovery !== undefined && !DISCOVERY_SOURCES.includes(route.discovery)) {
-    return problems.add(`${at}.discovery ${JSON.stringify(route.discovery)} is not one of ${DISCOVERY_SOURCES.join(', ')}`);
+    return problems.add(`${where} discovery ${JSON.stringify(route.discovery)} is not one of ${DISCOVERY_SOURCES.join(', ')}`);
   }
   const role = route.discoveryRoleArn;
   const roleAccount = literal(role) ? IAM_ROLE_ARN.exec(role)?.groups?.account : undefined;
   if (role !== undefined && !Token.isUnresolved(role) && roleAccount === undefined) {
-    problems.add(`${at}.discoveryRoleArn ${JSON.stringify(role)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+    problems.add(`${where} discoveryRoleArn ${JSON.stringify(role)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
   }
   const { source } = discoveryOf(route, alb, undefined);
   const albAccount = albArnAccount(alb?.arn);
   if (source === 'dns') {
     const why = route.discovery === 'dns' ? 'discovery is dns' : `discovery defaults to dns: albs.${albKey} has no arn or name`;
-    if (role !== undefined) problems.add(`${at}.discoveryRoleArn has no effect: ${why}`);
+    if (role !== undefined) problems.add(`${where} discoveryRoleArn has no effect: ${why}`);
     if (route.events === true) {
-      problems.add(`${at}.events needs interface discovery (${why}): a node's interface exists before DNS names it, so a run on its event finds nothing new`);
+      problems.add(`${where} events needs interface discovery (${why}): a node's interface exists before DNS names it, so a run on its event finds nothing new`);
     }
     return;
   }
   if (alb !== undefined && alb.arn === undefined && alb.name === undefined) {
     problems.add(
-      `${at}.discovery ${source} needs albs.${albKey}.arn or name: the interfaces are described after the ARN ` +
+      `${where} discovery ${source} needs albs.${albKey}.arn or name: the interfaces are described after the ARN ` +
         `(ELB app/<name>/<id>), which a DNS name does not give`,
     );
   }
   if (roleAccount !== undefined && albAccount !== undefined && roleAccount !== albAccount) {
-    problems.add(`${at}.discoveryRoleArn is in account ${roleAccount}, not the ALB's (${albAccount}): the role lists the interfaces where they are`);
+    problems.add(`${where} discoveryRoleArn is in account ${roleAccount}, not the ALB's (${albAccount}): the role lists the interfaces where they are`);
   }
   if (route.events === true && role !== undefined) {
-    problems.add(`${at}.events: the ALB's interface events are delivered in its own account, not to this stack's rule; remove events or discoveryRoleArn`);
-  }
-  if (route.preserveClientIp === true && alb?.outsideVpc !== undefined) {
-    problems.add(
-      `${at}.preserveClientIp: AWS keeps the client IP only for targets in the NLB's VPC (or a same-region peered VPC, ` +
-        `which outsideVpc cannot tell from a transit gateway); albs.${albKey} is outsideVpc`,
-    );
+    problems.add(`${where} events: the ALB's interface events are delivered in its own account, not to this stack's rule; remove events or discoveryRoleArn`);
   }
 }
 
