@@ -58,7 +58,10 @@ export interface AlbIpSyncProps {
   readonly stateBucket: S3Bucket;
   /** The bundled sync function (one bundle serves every port of a stack). */
   readonly code: LambdaBundle;
-  /** Knobs of the sync. @default 1000 lookups, 3 invocations before deregistration, 50 % deregistration cap */
+  /**
+   * Knobs of the sync. @default 1000 lookups, 50 % deregistration cap, and invocations before deregistration per
+   * discovery (3 with DNS, 2 with interfaces: INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY)
+   */
   readonly tuning?: SyncTuning;
   /** Lambda runtime. @default nodejs22.x */
   readonly runtime?: string;

@@ -128,6 +128,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         port: route.albPort,
         preserveClientIp: route.preserveClientIp,
       });
+      const { invocationsBeforeDeregistration, ...discovery } = route.discovery;
       code ??= new LambdaBundle(scope, 'sync-code', { outdir: options.bundleOutdir });
       stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix });
       const sync = new AlbIpSync(scope, `alb-ip-sync-${route.listenerPort}`, {
@@ -137,11 +138,12 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         targetGroup,
         stateBucket: stateBucket!.bucket,
         code,
-        tuning: { ...environment.sync, invocationsBeforeDeregistration: route.discovery.invocationsBeforeDeregistration },
+        // Unset, the grace follows the discovery (AlbIpSync's per-source default).
+        tuning: { ...environment.sync, invocationsBeforeDeregistration },
         runtime: environment.lambdaRuntime,
         alarmTopicArn: environment.alarmTopicArn,
         sameVpc: alb.config.outsideVpc === undefined,
-        discovery: { ...route.discovery, albArn: route.discovery.source === 'dns' ? undefined : alb.arn() },
+        discovery: { ...discovery, albArn: discovery.source === 'dns' ? undefined : alb.arn() },
         events: route.events,
       });
       const lookup = alb.lookup;
