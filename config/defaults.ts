@@ -1,3 +1,4 @@
+import type { DiscoverySource } from '../lambda/environment';
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import type {
   AlbConfig,
@@ -34,6 +35,37 @@ export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
   maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
 };
 
+/**
+ * Clean runs a target must be missing before it is deregistered, per discovery, when `sync` does not set it.
+ * DNS is a sample: a live node can be missed by one run, so three. An interface listing is exact, but EC2's API is
+ * eventually consistent: two runs keep one listing taken mid-change from removing a node (a minute more of a
+ * departed target, which fails its health checks and carries no traffic). The function's own default for
+ * `interfaces` must be the same (lambda/settings.ts).
+ */
+export const INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY: Readonly<Record<DiscoverySource, number>> = {
+  dns: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
+  interfaces: 2,
+  both: 2,
+} as const;
+
+/** How an `ip-sync` route's function learns the ALB's nodes, after validation. */
+export interface ResolvedDiscovery {
+  /** The route's `discovery`, or its default. */
+  readonly source: DiscoverySource;
+  /** The route chose `source`; otherwise it is the default, which falls back on DNS outside `albAccount`. */
+  readonly chosen: boolean;
+  /**
+   * The account of an ALB given by a literal ARN, when the interfaces are listed without a role: the function
+   * lists them only when it runs in that account, which is known once the target group (whose ARN names the
+   * stack's account) exists. A default `interfaces` then falls back on DNS; a chosen one fails the apply.
+   * @default none: the ALB is in the stack's account (a token, or looked up by name) or the role's
+   */
+  readonly albAccount?: string;
+  readonly roleArn?: string;
+  /** `sync.invocationsBeforeDeregistration` when the environment sets it. @default per source, see above */
+  readonly invocationsBeforeDeregistration?: number;
+}
+
 /** One zone after validation: its static IP is a new address (from a pool or Amazon's) or an existing one. */
 export interface ResolvedZone {
   readonly availabilityZone: string;
@@ -56,6 +88,10 @@ export interface ResolvedRoute {
   readonly healthCheck: Required<AlbTargetHealthCheckConfig>;
   readonly albListenerArn?: string;
   readonly standby?: { readonly mode: RouteMode; readonly listenerPort: number };
+  /** `ip-sync` only (the route's or its standby's). */
+  readonly discovery: ResolvedDiscovery;
+  readonly events: boolean;
+  readonly preserveClientIp: boolean;
 }
 
 /** An environment after validation, with every default filled in: what the stack builds from. */

@@ -55,6 +55,10 @@ const ROUTE = {
   healthCheck: { object: HEALTH_CHECK },
   albListenerArn: 'value',
   standby: { object: { mode: 'value', listenerPort: 'value' } },
+  discovery: 'value',
+  discoveryRoleArn: 'value',
+  events: 'value',
+  preserveClientIp: 'value',
 } as const satisfies KeysOf<RouteConfig>;
 
 const GLOBAL_ACCELERATOR = { ipAddressType: 'value', ipAddresses: 'value' } as const satisfies KeysOf<GlobalAcceleratorConfig>;

@@ -167,6 +167,35 @@ export interface RouteConfig {
     /** A free NLB listener port for the standby target group. It gets no ingress rule. */
     readonly listenerPort: number;
   };
+  /**
+   * `ip-sync` only: how the sync function learns the ALB's nodes. `interfaces` lists the ALB's network interfaces
+   * (exact: every node is an interface described `ELB app/<name>/<id>`), `dns` samples its DNS name, `both` lists
+   * the interfaces, samples DNS and reports where they differ. `interfaces` and `both` need the ALB's ARN (`arn`,
+   * `name`, or a token) and the ALB in the stack's account, or `discoveryRoleArn`.
+   * @default `interfaces` when the ALB's ARN is known and the ALB is in the stack's account (a literal ARN's
+   * account is compared with the stack's when the target group exists), else `dns`
+   */
+  readonly discovery?: 'interfaces' | 'dns' | 'both';
+  /**
+   * `ip-sync` only: a role in the ALB's account (`arn:aws:iam::<account>:role/<name>`) the function assumes to
+   * list the ALB's interfaces. It must trust the function's role and allow `ec2:DescribeNetworkInterfaces`.
+   * @default none: the interfaces are listed in the stack's own account
+   */
+  readonly discoveryRoleArn?: string;
+  /**
+   * `ip-sync` only: run the sync seconds after Elastic Load Balancing creates or deletes a network interface
+   * (CloudTrail's API call events through EventBridge), beside the one-minute schedule. Needs interface discovery
+   * in the stack's account and a CloudTrail trail logging management events there.
+   * @default false: the stack cannot see whether a trail exists, and every ELB interface deletion in the region runs the function
+   */
+  readonly events?: boolean;
+  /**
+   * `ip-sync` only: the NLB keeps the client's IPv4 address as the source of the connection to the ALB node
+   * (`preserve_client_ip`), so the ALB, its security group and its `X-Forwarded-For` see the client. Needs the ALB
+   * in the NLB's VPC (not `outsideVpc`).
+   * @default false: the ALB sees the NLB's private address
+   */
+  readonly preserveClientIp?: boolean;
 }
 
 /** A Global Accelerator in front of the routes' ALBs: two static anycast IPv4 addresses (four with dual stack). */

@@ -8,6 +8,7 @@ import type {
   SyncTuning,
   ZoneConfig,
 } from './types';
+import { DISCOVERY_SOURCES } from '../lambda/environment';
 import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
@@ -17,6 +18,7 @@ import {
   ENVIRONMENT_DEFAULTS,
   SYNC_TUNING_DEFAULTS,
   type ResolvedAlb,
+  type ResolvedDiscovery,
   type ResolvedEnvironment,
   type ResolvedRoute,
   type ResolvedZone,
@@ -161,6 +163,9 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
         },
         albListenerArn: route.albListenerArn,
         standby: route.standby,
+        discovery: discoveryOf(route, config.albs[route.alb ?? albKeys[0]], config.sync),
+        events: route.events ?? false,
+        preserveClientIp: route.preserveClientIp ?? false,
       }),
     ),
     nlb,
@@ -421,6 +426,7 @@ function routeProblems(config: EnvironmentConfig, problems: Problems, nlb: boole
     }
     const mode = route.mode ?? ENVIRONMENT_DEFAULTS.mode;
     if (nlb) modeProblems(at, mode, route, albKey, alb, problems);
+    discoveryProblems(at, nlb && (mode === 'ip-sync' || route.standby?.mode === 'ip-sync'), route, albKey, alb, problems);
     if (route.standby !== undefined) {
       const standby = route.standby;
       if (!MODES.includes(standby.mode)) problems.add(`${at}.standby.mode ${JSON.stringify(standby.mode)} is not one of ${MODES.join(', ')}`);
@@ -473,6 +479,90 @@ function modeProblems(
     // listener/app/<name>/<alb id>/<listener id> belongs to loadbalancer/app/<name>/<alb id>.
     const owner = listener.replace(':listener/', ':loadbalancer/').replace(/\/[0-9a-f]{16}$/, '');
     if (owner !== alb!.arn) problems.add(`${at}.albListenerArn is a listener of ${owner}, not of albs.${albKey} (${alb!.arn})`);
+  }
+}
+
+/** An IAM role ARN, with or without a path. */
+const IAM_ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::(?<account>\\d{12}):role/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$`);
+const ALB_ARN_ACCOUNT = new RegExp(`^arn:${PARTITION}:elasticloadbalancing:${REGION}:(?<account>\\d{12}):`);
+
+/** A literal ALB ARN's account; undefined for a token or anything else. */
+function albArnAccount(arn: string | undefined): string | undefined {
+  return literal(arn) ? ALB_ARN_ACCOUNT.exec(arn)?.groups?.account : undefined;
+}
+
+/**
+ * How an `ip-sync` route discovers its ALB's nodes: what it chose, else interfaces when the ALB's ARN is known
+ * (literal, token, or looked up by name: the lookup is in the stack's account), else DNS.
+ */
+function discoveryOf(route: RouteConfig, alb: AlbConfig | undefined, sync: SyncTuning | undefined): ResolvedDiscovery {
+  const arnKnown = alb?.arn !== undefined || alb?.name !== undefined;
+  const source = route.discovery ?? (arnKnown ? 'interfaces' : 'dns');
+  return {
+    source,
+    chosen: route.discovery !== undefined,
+    albAccount: source !== 'dns' && route.discoveryRoleArn === undefined ? albArnAccount(alb?.arn) : undefined,
+    roleArn: route.discoveryRoleArn,
+    invocationsBeforeDeregistration: sync?.invocationsBeforeDeregistration,
+  };
+}
+
+/** The discovery, event and client-IP fields of a route: `ip-sync` only, and each must have an effect. */
+function discoveryProblems(
+  at: string,
+  ipSync: boolean,
+  route: RouteConfig,
+  albKey: string | undefined,
+  alb: AlbConfig | undefined,
+  problems: Problems,
+): void {
+  // Named by listener port as well: these lines are read beside the function's name, which carries the port.
+  const where = `${at} (listener port ${route.listenerPort}):`;
+  const fields = (['discovery', 'discoveryRoleArn', 'events', 'preserveClientIp'] as const).filter((field) => route[field] !== undefined);
+  if (!ipSync) {
+    for (const field of fields) {
+      const why = field === 'preserveClientIp' ? ' (alb-target always keeps the client IP)' : '';
+      problems.add(`${where} ${field} applies to ip-sync routes only${why}`);
+    }
+    return;
+  }
+  problems.boolean(`${where} events`, route.events);
+  problems.boolean(`${where} preserveClientIp`, route.preserveClientIp);
+  if (route.preserveClientIp === true && alb?.outsideVpc !== undefined) {
+    problems.add(
+      `${where} preserveClientIp: AWS keeps the client IP only for targets in the NLB's VPC (or a same-region peered VPC, ` +
+        `which outsideVpc cannot tell from a transit gateway); albs.${albKey} is outsideVpc`,
+    );
+  }
+  if (route.discovery !== undefined && !DISCOVERY_SOURCES.includes(route.discovery)) {
+    return problems.add(`${where} discovery ${JSON.stringify(route.discovery)} is not one of ${DISCOVERY_SOURCES.join(', ')}`);
+  }
+  const role = route.discoveryRoleArn;
+  const roleAccount = literal(role) ? IAM_ROLE_ARN.exec(role)?.groups?.account : undefined;
+  if (role !== undefined && !Token.isUnresolved(role) && roleAccount === undefined) {
+    problems.add(`${where} discoveryRoleArn ${JSON.stringify(role)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`);
+  }
+  const { source } = discoveryOf(route, alb, undefined);
+  const albAccount = albArnAccount(alb?.arn);
+  if (source === 'dns') {
+    const why = route.discovery === 'dns' ? 'discovery is dns' : `discovery defaults to dns: albs.${albKey} has no arn or name`;
+    if (role !== undefined) problems.add(`${where} discoveryRoleArn has no effect: ${why}`);
+    if (route.events === true) {
+      problems.add(`${where} events needs interface discovery (${why}): a node's interface exists before DNS names it, so a run on its event finds nothing new`);
+    }
+    return;
+  }
+  if (alb !== undefined && alb.arn === undefined && alb.name === undefined) {
+    problems.add(
+      `${where} discovery ${source} needs albs.${albKey}.arn or name: the interfaces are described after the ARN ` +
+        `(ELB app/<name>/<id>), which a DNS name does not give`,
+    );
+  }
+  if (roleAccount !== undefined && albAccount !== undefined && roleAccount !== albAccount) {
+    problems.add(`${where} discoveryRoleArn is in account ${roleAccount}, not the ALB's (${albAccount}): the role lists the interfaces where they are`);
+  }
+  if (route.events === true && role !== undefined) {
+    problems.add(`${where} events: the ALB's interface events are delivered in its own account, not to this stack's rule; remove events or discoveryRoleArn`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Fn } from 'cdktf';
+import { Fn, Op, Token, type IResolvable, type TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -16,10 +16,17 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { SyncTuning } from '../config/types';
-import { ENVIRONMENT_DEFAULTS, SYNC_TUNING_DEFAULTS } from '../config/defaults';
+import {
+  ENVIRONMENT_DEFAULTS,
+  INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY,
+  SYNC_TUNING_DEFAULTS,
+  type ResolvedDiscovery,
+} from '../config/defaults';
+import { SYNC_VARIABLES, type DiscoverySource } from '../lambda/environment';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
 import { metricAlarm, type MetricAlarmSettings } from './alarm';
 import type { LambdaBundle } from './lambda-bundle';
+import { SyncEvents } from './sync-events';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
 export const SYNC_FUNCTION = {
@@ -51,7 +58,10 @@ export interface AlbIpSyncProps {
   readonly stateBucket: S3Bucket;
   /** The bundled sync function (one bundle serves every port of a stack). */
   readonly code: LambdaBundle;
-  /** Knobs of the sync. @default 1000 lookups, 3 invocations before deregistration, 50 % deregistration cap */
+  /**
+   * Knobs of the sync. @default 1000 lookups, 50 % deregistration cap, and invocations before deregistration per
+   * discovery (3 with DNS, 2 with interfaces: INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY)
+   */
   readonly tuning?: SyncTuning;
   /** Lambda runtime. @default nodejs22.x */
   readonly runtime?: string;
@@ -64,6 +74,22 @@ export interface AlbIpSyncProps {
    * with Availability Zone `all`. @default true
    */
   readonly sameVpc?: boolean;
+  /**
+   * How a run learns the ALB's nodes: its network interfaces, DNS, or both compared.
+   * @default DNS, with `tuning.invocationsBeforeDeregistration` or 3 runs before a missing target goes
+   */
+  readonly discovery?: SyncDiscovery;
+  /**
+   * Runs the function when Elastic Load Balancing creates or deletes a network interface (see SyncEvents).
+   * Needs interface discovery without a role. @default false
+   */
+  readonly events?: boolean;
+}
+
+/** How the function discovers the ALB's nodes (a route's resolved `discovery`), with the ALB's ARN. */
+export interface SyncDiscovery extends Omit<ResolvedDiscovery, 'invocationsBeforeDeregistration'> {
+  /** The ALB's ARN, a literal or a token. Required unless `source` is `dns`. */
+  readonly albArn?: string;
 }
 
 /**
@@ -83,6 +109,10 @@ export class AlbIpSync extends Construct {
   public readonly noAlbIpsAlarm: CloudwatchMetricAlarm;
   /** No discovery was clean for 15 minutes (lookup cap, time, DNS failures, a resolver): nothing can be removed. */
   public readonly discoveryUncleanAlarm: CloudwatchMetricAlarm;
+  /** What lets the function list the ALB's interfaces or assume the discovery role; absent for DNS discovery. */
+  public readonly discoveryPolicy?: IamRolePolicy;
+  /** The rule on the ALB's interface events, when `events` is on. */
+  public readonly events?: SyncEvents;
 
   constructor(scope: Construct, id: string, props: AlbIpSyncProps) {
     super(scope, id);
@@ -122,6 +152,11 @@ export class AlbIpSync extends Construct {
       role: this.role.id,
       policy: permissions.json,
     });
+    const discovery = discoveryVariables(props);
+    this.discoveryPolicy = discovery.statement && this.policyOf('discovery', 'discover-alb-nodes', discovery.statement);
+    if (discovery.sameAccount !== undefined && props.discovery?.chosen) {
+      requireSameAccount(this.discoveryPolicy!, discovery.sameAccount, functionName, `discovery ${props.discovery.source}`);
+    }
 
     this.function = new LambdaFunction(this, 'function', {
       functionName,
@@ -140,19 +175,19 @@ export class AlbIpSync extends Construct {
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       environment: {
         variables: {
-          ALB_DNS_NAME: props.albDnsName,
-          ALB_LISTENER: String(props.port),
-          NLB_TG_ARN: targetGroup.arn,
-          S3_BUCKET: stateBucket.bucket,
-          MAX_LOOKUP_PER_INVOCATION: String(tuning.maxLookupsPerInvocation),
-          INVOCATIONS_BEFORE_DEREGISTRATION: String(tuning.invocationsBeforeDeregistration),
-          MAX_DEREGISTRATION_PERCENT: String(tuning.maxDeregistrationPercent),
-          CW_METRIC_FLAG_IP_COUNT: 'true',
-          SAME_VPC: String(props.sameVpc ?? true),
+          [SYNC_VARIABLES.albDnsName]: props.albDnsName,
+          [SYNC_VARIABLES.albListener]: String(props.port),
+          [SYNC_VARIABLES.targetGroupArn]: targetGroup.arn,
+          [SYNC_VARIABLES.bucket]: stateBucket.bucket,
+          [SYNC_VARIABLES.maxLookups]: String(tuning.maxLookupsPerInvocation),
+          [SYNC_VARIABLES.maxDeregistrationPercent]: String(tuning.maxDeregistrationPercent),
+          [SYNC_VARIABLES.publishIpCount]: 'true',
+          [SYNC_VARIABLES.sameVpc]: String(props.sameVpc ?? true),
+          ...discovery.variables,
         },
       },
       // The first scheduled run must find its permissions and its log group in place.
-      dependsOn: [policy, this.logGroup],
+      dependsOn: [policy, ...(this.discoveryPolicy ? [this.discoveryPolicy] : []), this.logGroup],
     });
 
     // A failed run is superseded by the next minute's: a retry would only overlap it.
@@ -179,6 +214,11 @@ export class AlbIpSync extends Construct {
       principal: 'events.amazonaws.com',
       sourceArn: this.schedule.arn,
     });
+
+    if (props.events) {
+      this.events = new SyncEvents(this, 'events', { name: functionName, function: this.function, albArn: props.discovery!.albArn! });
+      if (discovery.sameAccount !== undefined) requireSameAccount(this.events.rule, discovery.sameAccount, functionName, 'events');
+    }
 
     const alarm = (alarmId: string, config: AlarmSettings): CloudwatchMetricAlarm =>
       metricAlarm(
@@ -245,6 +285,65 @@ export class AlbIpSync extends Construct {
       treatMissingData: 'notBreaching',
     });
   }
+
+  /** A policy of the function's role beside the target group's, for one discovery path. */
+  private policyOf(id: string, name: string, statement: DataAwsIamPolicyDocumentStatement): IamRolePolicy {
+    const document = new DataAwsIamPolicyDocument(this, `${id}-permissions`, { statement: [statement] });
+    return new IamRolePolicy(this, `${id}-policy`, { name, role: this.role.id, policy: document.json });
+  }
+}
+
+/** Fails the apply, naming the function (environment and port) and the field, when the ALB is in another account. */
+function requireSameAccount(resource: TerraformResource, sameAccount: IResolvable, functionName: string, field: string): void {
+  resource.addOverride('lifecycle.precondition', [
+    {
+      condition: sameAccount,
+      error_message:
+        `${functionName}: ${field} needs the ALB in this stack's account (the one its target group is in); ` +
+        `for an ALB in another account set the route's discoveryRoleArn, or discovery 'dns' without events.`,
+    },
+  ]);
+}
+
+/** The function's discovery variables, and the one permission its path needs (none for DNS). */
+function discoveryVariables(props: AlbIpSyncProps): {
+  variables: Record<string, string>;
+  statement?: DataAwsIamPolicyDocumentStatement;
+  sameAccount?: IResolvable;
+} {
+  const discovery = props.discovery ?? { source: 'dns', chosen: false };
+  const grace = (source: DiscoverySource): string =>
+    String(props.tuning?.invocationsBeforeDeregistration ?? INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY[source]);
+  if (discovery.source === 'dns') {
+    return { variables: { [SYNC_VARIABLES.discovery]: 'dns', [SYNC_VARIABLES.invocationsBeforeDeregistration]: grace('dns') } };
+  }
+  // The account the stack deploys to is in its target group's ARN (known once that exists): no data source, so
+  // plans need no more access than before.
+  const sameAccount =
+    discovery.albAccount === undefined ? undefined : Op.eq(Fn.element(Fn.split(':', props.targetGroup.arn), 4), discovery.albAccount);
+  // A default `interfaces` for an ALB found to be in another account samples DNS, as 0.2 did.
+  const unlessOtherAccount = (value: string, otherwise: string): string =>
+    sameAccount === undefined || discovery.chosen ? value : Token.asString(Fn.conditional(sameAccount, value, otherwise));
+  const statement: DataAwsIamPolicyDocumentStatement =
+    discovery.roleArn !== undefined
+      ? { sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [discovery.roleArn] }
+      : {
+          // DescribeNetworkInterfaces supports no resource-level permissions: "*" is the only resource it takes.
+          sid: 'ListAlbInterfaces',
+          effect: unlessOtherAccount('Allow', 'Deny'),
+          actions: ['ec2:DescribeNetworkInterfaces'],
+          resources: ['*'],
+        };
+  return {
+    variables: {
+      [SYNC_VARIABLES.discovery]: unlessOtherAccount(discovery.source, 'dns'),
+      [SYNC_VARIABLES.invocationsBeforeDeregistration]: unlessOtherAccount(grace(discovery.source), grace('dns')),
+      [SYNC_VARIABLES.albArn]: discovery.albArn!,
+      ...(discovery.roleArn !== undefined ? { [SYNC_VARIABLES.discoveryRoleArn]: discovery.roleArn } : {}),
+    },
+    statement,
+    sameAccount,
+  };
 }
 
 /** What differs between the alarms; namespace, dimensions and statistic default to the function's Lambda metrics. */
@@ -306,6 +405,13 @@ function validate(props: AlbIpSyncProps): void {
   }
   if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
     throw new Error(`AlbIpSync: port ${props.port} is outside 1-65535`);
+  }
+  const discovery = props.discovery;
+  if (discovery !== undefined && discovery.source !== 'dns' && discovery.albArn === undefined) {
+    throw new Error(`AlbIpSync ${props.functionName}: discovery ${discovery.source} needs the ALB's ARN (albArn)`);
+  }
+  if (props.events && (discovery === undefined || discovery.source === 'dns' || discovery.roleArn !== undefined)) {
+    throw new Error(`AlbIpSync ${props.functionName}: events need interface discovery in the stack's account (no discoveryRoleArn)`);
   }
   const retention = props.logRetentionDays;
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {

@@ -24,6 +24,13 @@ export interface AlbNodeTargetGroupProps {
   readonly port: number;
   /** Seconds a deregistered ALB node keeps its open connections. @default 300 */
   readonly deregistrationDelaySeconds?: number;
+  /**
+   * The NLB keeps the client's IPv4 address as the source of connections to the ALB nodes, so the ALB sees the
+   * client. AWS supports it only for targets in the NLB's VPC (or a same-region peered VPC); the ALB's security
+   * group must then admit the NLB's security group (AWS documents that this rule keeps working) or the clients.
+   * @default false: the ALB sees the NLB's private address
+   */
+  readonly preserveClientIp?: boolean;
 }
 
 /** An IP-type TCP target group for an ALB's node IPs, which a sync function keeps filled (`ip-sync` routes). */
@@ -45,9 +52,9 @@ export class AlbNodeTargetGroup extends Construct {
       port: props.port,
       vpcId: props.vpcId,
       deregistrationDelay: String(props.deregistrationDelaySeconds ?? 300),
-      // Explicit so a reviewed plan shows it: the ALB sees the NLB's private address (the README's client-IP
-      // caveat); ALBs accept no Proxy Protocol that could carry the client's.
-      preserveClientIp: 'false',
+      // Explicit either way, so a reviewed plan shows it: ALBs accept no Proxy Protocol that could carry the client's
+      // address, so only the connection's source can.
+      preserveClientIp: String(props.preserveClientIp ?? false),
       healthCheck: { enabled: true, ...ALB_NODE_HEALTH_CHECK },
     });
   }

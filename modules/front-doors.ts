@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
@@ -114,11 +114,21 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         }
         return targetGroup;
       }
+      if (route.preserveClientIp && alb.config.securityGroupId === undefined) {
+        // The stack writes no rule into a security group it was not given: say what that rule must be.
+        Annotations.of(scope).addWarning(
+          `environment "${environment.name}": routes with listenerPort ${route.listenerPort}: preserveClientIp: albs.${route.alb}'s security group must admit the NLB's ` +
+            `security group (output nlb_security_group_id) on port ${route.albPort}; a rule admitting the NLB's private addresses ` +
+            `no longer matches, as the ALB now sees the clients' addresses`,
+        );
+      }
       const { targetGroup } = new AlbNodeTargetGroup(scope, `ip-target-group-${route.listenerPort}`, {
         name,
         vpcId: environment.vpcId,
         port: route.albPort,
+        preserveClientIp: route.preserveClientIp,
       });
+      const { invocationsBeforeDeregistration, ...discovery } = route.discovery;
       code ??= new LambdaBundle(scope, 'sync-code', { outdir: options.bundleOutdir });
       stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix });
       const sync = new AlbIpSync(scope, `alb-ip-sync-${route.listenerPort}`, {
@@ -128,10 +138,13 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         targetGroup,
         stateBucket: stateBucket!.bucket,
         code,
-        tuning: environment.sync,
+        // Unset, the grace follows the discovery (AlbIpSync's per-source default).
+        tuning: { ...environment.sync, invocationsBeforeDeregistration },
         runtime: environment.lambdaRuntime,
         alarmTopicArn: environment.alarmTopicArn,
         sameVpc: alb.config.outsideVpc === undefined,
+        discovery: { ...discovery, albArn: discovery.source === 'dns' ? undefined : alb.arn() },
+        events: route.events,
       });
       const lookup = alb.lookup;
       if (lookup !== undefined) {

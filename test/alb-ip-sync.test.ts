@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Token, ref as terraformRef } from 'cdktf';
 import type { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -77,6 +78,7 @@ describe('AlbIpSync', () => {
       MAX_DEREGISTRATION_PERCENT: '50',
       CW_METRIC_FLAG_IP_COUNT: 'true',
       SAME_VPC: 'true',
+      DISCOVERY: 'dns',
     });
     const tuned = synth({ tuning: { maxLookupsPerInvocation: 40, maxDeregistrationPercent: 25 } });
     expect(resourceAt(tuned, 'aws_lambda_function', 'sync-443/function').environment.variables).toMatchObject({
@@ -280,5 +282,142 @@ describe('AlbIpSync', () => {
     ],
   ])('rejects %s', (_, change, message) => {
     expect(() => synth(change)).toThrow(message);
+  });
+});
+
+describe('AlbIpSync discovery', () => {
+  const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188';
+  const ROLE_ARN = 'arn:aws:iam::210987654321:role/alb-interface-reader';
+  const interfaces = { source: 'interfaces', chosen: false, albArn: ALB_ARN } as const;
+  const variablesOf = (json: TerraformJson) => resourceAt(json, 'aws_lambda_function', 'sync-443/function').environment.variables;
+  const discoveryPolicy = (json: TerraformJson) => resourceAt(json, 'aws_iam_role_policy', 'sync-443/discovery-policy');
+  const discoveryStatements = (json: TerraformJson) => policyStatements(json, discoveryPolicy(json).policy);
+  const hasDiscoveryPolicy = (json: TerraformJson) =>
+    Object.keys(json.resource.aws_iam_role_policy).some((name) => name.includes('discovery-policy'));
+
+  test('dns (the default): DISCOVERY dns, three runs before a missing target goes, no ALB ARN and no permission beyond the target group', () => {
+    const json = synth({ discovery: { source: 'dns', chosen: true } });
+    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'dns', INVOCATIONS_BEFORE_DEREGISTRATION: '3' });
+    expect(variablesOf(json).ALB_ARN).toBeUndefined();
+    expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
+    expect(hasDiscoveryPolicy(json)).toBe(false);
+    expect(hasDiscoveryPolicy(synth())).toBe(false);
+  });
+
+  test('interfaces: the ALB ARN, two runs before a missing target goes, DescribeNetworkInterfaces on "*" (no resource-level permissions) and no AssumeRole', () => {
+    const json = synth({ discovery: interfaces });
+    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, INVOCATIONS_BEFORE_DEREGISTRATION: '2' });
+    expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
+    expect(discoveryStatements(json)).toEqual([
+      { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
+    ]);
+    const role = resourceAt(json, 'aws_iam_role', 'sync-443/role');
+    expect(discoveryPolicy(json).role).toBe(ref(role, 'id'));
+    // The first run must find the permission in place.
+    expect(resourceAt(json, 'aws_lambda_function', 'sync-443/function').depends_on).toContain(discoveryPolicy(json).address);
+    // The target group's policy is unchanged: the listing has a policy of its own.
+    expect(JSON.stringify(statementsOf(json, 443))).not.toContain('ec2:');
+  });
+
+  test('both: listed and sampled, with the interface grace; an explicit sync.invocationsBeforeDeregistration wins over either default', () => {
+    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({ DISCOVERY: 'both', INVOCATIONS_BEFORE_DEREGISTRATION: '2' });
+    expect(variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('5');
+    expect(variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('1');
+  });
+
+  test('a discovery role: AssumeRole on that role only, no DescribeNetworkInterfaces in the own account, the role in DISCOVERY_ROLE_ARN', () => {
+    const json = synth({ discovery: { ...interfaces, roleArn: ROLE_ARN } });
+    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, DISCOVERY_ROLE_ARN: ROLE_ARN });
+    expect(discoveryStatements(json)).toEqual([{ sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [ROLE_ARN] }]);
+  });
+
+  test("a default interfaces for a literal ARN of a given account: interfaces, the grace and the permission only when the target group is in that account, else DNS as before", () => {
+    const json = synth({ discovery: { ...interfaces, albAccount: '111111111111' } });
+    const tgArn = ref(resourceAt(json, 'aws_lb_target_group', 'tg-443'), 'arn').slice(2, -1);
+    const sameAccount = `(element(split(":", ${tgArn}), 4) == "111111111111")`;
+    expect(variablesOf(json)).toMatchObject({
+      DISCOVERY: `\${${sameAccount} ? "interfaces" : "dns"}`,
+      INVOCATIONS_BEFORE_DEREGISTRATION: `\${${sameAccount} ? "2" : "3"}`,
+    });
+    expect(discoveryStatements(json)[0].effect).toBe(`\${${sameAccount} ? "Allow" : "Deny"}`);
+    expect(discoveryPolicy(json).lifecycle).toBeUndefined();
+  });
+
+  test('a chosen interfaces for a literal ARN of a given account fails the apply in another account, naming the function and the field', () => {
+    const json = synth({ discovery: { ...interfaces, chosen: true, albAccount: '111111111111' } });
+    expect(variablesOf(json).DISCOVERY).toBe('interfaces');
+    expect(discoveryPolicy(json).lifecycle.precondition).toEqual([
+      {
+        condition: expect.stringContaining('== "111111111111")'),
+        error_message: expect.stringMatching(/^prod-alb-ip-sync-443: discovery interfaces needs the ALB in this stack's account.*discoveryRoleArn/),
+      },
+    ]);
+  });
+
+  test.each<[string, Partial<AlbIpSyncProps>, string]>([
+    ['interfaces without the ALB ARN', { discovery: { source: 'interfaces', chosen: true } }, 'discovery interfaces needs the ALB\'s ARN'],
+    ['events with DNS discovery', { events: true }, 'events need interface discovery'],
+    ['events with a discovery role', { events: true, discovery: { ...interfaces, roleArn: ROLE_ARN } }, 'events need interface discovery'],
+  ])('rejects %s', (_, change, message) => {
+    expect(() => synth(change)).toThrow(message);
+  });
+});
+
+describe('AlbIpSync events', () => {
+  const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188';
+  const json = synth({ discovery: { source: 'interfaces', chosen: false, albArn: ALB_ARN }, events: true });
+  const fn = resourceAt(json, 'aws_lambda_function', 'sync-443/function');
+  const rule = resourceAt(json, 'aws_cloudwatch_event_rule', 'sync-443/events/rule');
+
+  test("matches ELB's successful CreateNetworkInterface of this ALB's exact description, and any DeleteNetworkInterface by ELB", () => {
+    expect(rule.name).toBe('prod-alb-ip-sync-443-events');
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['ec2.amazonaws.com'],
+        errorCode: [{ exists: false }],
+        userIdentity: { sessionContext: { sessionIssuer: { userName: ['AWSServiceRoleForElasticLoadBalancing'] } } },
+        $or: [
+          { eventName: ['CreateNetworkInterface'], requestParameters: { description: ['ELB app/web/50dc6c495c0c9188'] } },
+          { eventName: ['DeleteNetworkInterface'] },
+        ],
+      },
+    });
+  });
+
+  test('invokes the function, which only this rule and the schedule may invoke; a stale event is dropped after a minute', () => {
+    expect(resourceAt(json, 'aws_cloudwatch_event_target', 'sync-443/events/target')).toMatchObject({
+      rule: ref(rule, 'name'),
+      arn: ref(fn, 'arn'),
+      retry_policy: { maximum_event_age_in_seconds: 60 },
+    });
+    expect(resourceAt(json, 'aws_lambda_permission', 'sync-443/events/permission')).toMatchObject({
+      action: 'lambda:InvokeFunction',
+      function_name: ref(fn, 'function_name'),
+      principal: 'events.amazonaws.com',
+      source_arn: ref(rule, 'arn'),
+    });
+    // Events arriving together never run the function twice at once.
+    expect(fn.reserved_concurrent_executions).toBe(1);
+  });
+
+  test('none without events', () => {
+    const quiet = synth({ discovery: { source: 'interfaces', chosen: false, albArn: ALB_ARN } });
+    expect(Object.keys(quiet.resource.aws_cloudwatch_event_rule)).toEqual([expect.stringContaining('schedule')]);
+  });
+
+  test("an ARN token: the description is derived by Terraform from the ARN", () => {
+    const tokenJson = synth({ discovery: { source: 'interfaces', chosen: false, albArn: Token.asString(terraformRef('data.aws_lb.app.arn')) }, events: true });
+    const pattern = resourceAt(tokenJson, 'aws_cloudwatch_event_rule', 'sync-443/events/rule').event_pattern;
+    expect(pattern).toMatch(/^\$\{jsonencode\(/);
+    expect(pattern).toContain('join("", ["ELB ", element(split(":loadbalancer/", data.aws_lb.app.arn), 1)])');
+  });
+
+  test("an ALB ARN of a given account: the rule's apply fails in another account", () => {
+    const other = synth({ discovery: { source: 'interfaces', chosen: false, albArn: ALB_ARN, albAccount: '111111111111' }, events: true });
+    expect(resourceAt(other, 'aws_cloudwatch_event_rule', 'sync-443/events/rule').lifecycle.precondition[0].error_message).toMatch(
+      /^prod-alb-ip-sync-443: events needs the ALB in this stack's account/,
+    );
   });
 });

@@ -346,3 +346,77 @@ describe('synth with a bad configuration', () => {
     }
   });
 });
+
+describe('route discovery, events and client IP', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/alb-interface-reader';
+  const BY_ARN: EnvironmentConfig = { ...VALID, albs: { app: { ...VALID.albs.app, arn: ALB_ARN } } };
+  const route = (config: EnvironmentConfig, change: Record<string, unknown>, albs = config.albs): EnvironmentConfig =>
+    ({ ...config, albs, routes: [{ listenerPort: 80, ...change }] }) as EnvironmentConfig;
+  const discoveryOf = (config: EnvironmentConfig) => resolveEnvironment(config).routes[0].discovery;
+
+  test('defaults: interfaces when the ARN is known (literal, token or name), dns for a DNS name alone; no events, no client IP', () => {
+    expect(discoveryOf(route(VALID, {}))).toMatchObject({ source: 'dns', chosen: false });
+    expect(discoveryOf(route(BY_ARN, {}))).toEqual(expect.objectContaining({ source: 'interfaces', chosen: false, albAccount: '123456789012' }));
+    expect(discoveryOf(route(VALID, {}, { app: { name: 'app' } }))).toEqual(expect.objectContaining({ source: 'interfaces', albAccount: undefined }));
+    const resolved = resolveEnvironment(route(BY_ARN, {})).routes[0];
+    expect(resolved).toMatchObject({ events: false, preserveClientIp: false });
+    expect(discoveryOf(route(BY_ARN, {})).invocationsBeforeDeregistration).toBeUndefined();
+  });
+
+  test('a token ARN is in the stack\'s account: interfaces with no account to compare', () => {
+    const app = testApp();
+    const stack = new TerraformStack(app, 'tokens');
+    const lookup = new DataAwsLb(stack, 'alb', { name: 'app' });
+    const discovery = discoveryOf(route(VALID, {}, { app: { arn: lookup.arn, dnsName: lookup.dnsName } }));
+    expect(discovery).toEqual(expect.objectContaining({ source: 'interfaces', albAccount: undefined }));
+  });
+
+  test('a chosen source, a role (no account comparison: the role lists where the ALB is), the environment\'s grace', () => {
+    expect(discoveryOf(route(BY_ARN, { discovery: 'dns' }))).toMatchObject({ source: 'dns', chosen: true });
+    expect(discoveryOf(route(BY_ARN, { discovery: 'both' }))).toMatchObject({ source: 'both', chosen: true, albAccount: '123456789012' });
+    expect(discoveryOf(route(BY_ARN, { discoveryRoleArn: ROLE }))).toEqual(expect.objectContaining({ source: 'interfaces', roleArn: ROLE, albAccount: undefined }));
+    expect(discoveryOf({ ...route(BY_ARN, {}), sync: { invocationsBeforeDeregistration: 4 } }).invocationsBeforeDeregistration).toBe(4);
+    expect(resolveEnvironment(route(BY_ARN, { events: true, preserveClientIp: true })).routes[0]).toMatchObject({ events: true, preserveClientIp: true });
+  });
+
+  test.each<[string, EnvironmentConfig, string]>([
+    ['an unknown discovery', route(BY_ARN, { discovery: 'arp' }), 'routes[0] (listener port 80): discovery "arp" is not one of interfaces, dns, both'],
+    ['a role ARN that is not an IAM role', route(BY_ARN, { discoveryRoleArn: 'arn:aws:iam::123456789012:user/bob' }), 'routes[0] (listener port 80): discoveryRoleArn "arn:aws:iam::123456789012:user/bob" is not an IAM role ARN'],
+    ['a role in another account than the ALB', route(BY_ARN, { discoveryRoleArn: 'arn:aws:iam::210987654321:role/r' }), 'routes[0] (listener port 80): discoveryRoleArn is in account 210987654321, not the ALB\'s (123456789012)'],
+    ['interfaces for an ALB known only by its DNS name', route(VALID, { discovery: 'interfaces' }), 'routes[0] (listener port 80): discovery interfaces needs albs.app.arn or name'],
+    ['both for an ALB known only by its DNS name', route(VALID, { discovery: 'both' }), 'routes[0] (listener port 80): discovery both needs albs.app.arn or name'],
+    ['a role with discovery dns', route(BY_ARN, { discovery: 'dns', discoveryRoleArn: ROLE }), 'routes[0] (listener port 80): discoveryRoleArn has no effect: discovery is dns'],
+    ['a role for an ALB known only by its DNS name', route(VALID, { discoveryRoleArn: ROLE }), 'routes[0] (listener port 80): discoveryRoleArn has no effect: discovery defaults to dns: albs.app has no arn or name'],
+    ['events with DNS discovery', route(VALID, { events: true }), 'routes[0] (listener port 80): events needs interface discovery'],
+    ['events with a discovery role', route(BY_ARN, { events: true, discoveryRoleArn: ROLE }), 'routes[0] (listener port 80): events: the ALB\'s interface events are delivered in its own account'],
+    ['events that is not a boolean', route(BY_ARN, { events: 'yes' }), 'routes[0] (listener port 80): events "yes" must be true or false'],
+    ['events on an alb-target route', route(BY_ARN, { mode: 'alb-target', events: true }), 'routes[0] (listener port 80): events applies to ip-sync routes only'],
+    ['discovery on an alb-target route', route(BY_ARN, { mode: 'alb-target', discovery: 'interfaces' }), 'routes[0] (listener port 80): discovery applies to ip-sync routes only'],
+    ['a role on an alb-target route', route(BY_ARN, { mode: 'alb-target', discoveryRoleArn: ROLE }), 'routes[0] (listener port 80): discoveryRoleArn applies to ip-sync routes only'],
+    ['preserveClientIp on an alb-target route', route(BY_ARN, { mode: 'alb-target', preserveClientIp: false }), 'routes[0] (listener port 80): preserveClientIp applies to ip-sync routes only (alb-target always keeps the client IP)'],
+    [
+      'preserveClientIp with the ALB outside the VPC',
+      route(VALID, { preserveClientIp: true }, { app: { ...VALID.albs.app, outsideVpc: { cidrs: ['10.40.0.0/16'] } } }),
+      'routes[0] (listener port 80): preserveClientIp: AWS keeps the client IP only for targets in the NLB\'s VPC',
+    ],
+    ['preserveClientIp that is not a boolean', route(VALID, { preserveClientIp: 1 }), 'routes[0] (listener port 80): preserveClientIp 1 must be true or false'],
+    ['discovery with the accelerator only', { ...ACCELERATOR_ONLY, routes: [{ listenerPort: 80, discovery: 'dns' }] } as EnvironmentConfig, 'routes[0] (listener port 80): discovery applies to ip-sync routes only'],
+  ])('%s fails synth in one line naming the environment, the route and the field', (_, config, message) => {
+    const problems = problemsOf([config]);
+    const line = problems.find((problem) => problem.includes(message));
+    expect(line).toBeDefined();
+    expect(line!.startsWith(`environment "${config.name}": `)).toBe(true);
+    expect(line).not.toContain('\n');
+  });
+
+  test('an ip-sync standby takes the fields of an alb-target route; an ip-sync route with an alb-target standby keeps them', () => {
+    const standby = route(BY_ARN, { mode: 'alb-target', standby: { mode: 'ip-sync', listenerPort: 8080 }, events: true, preserveClientIp: true });
+    expect(resolveEnvironment(standby).routes[0]).toMatchObject({ events: true, preserveClientIp: true, discovery: { source: 'interfaces' } });
+    const serving = route(BY_ARN, { standby: { mode: 'alb-target', listenerPort: 8080 }, discovery: 'both' });
+    expect(discoveryOf(serving).source).toBe('both');
+  });
+
+  test('unknown keys near the new fields are named', () => {
+    expect(problemsOf([route(BY_ARN, { discovey: 'dns' })])).toContain('environment "prod": routes[0].discovey is not a field; did you mean discovery?');
+  });
+});
