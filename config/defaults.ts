@@ -4,8 +4,10 @@ import type {
   AlbTargetHealthCheckConfig,
   BackendConfig,
   GlobalAcceleratorConfig,
+  NlbConfig,
   RouteMode,
   StaticIpPoolConfig,
+  SyncFunctionVpcConfig,
   SyncTuning,
   ZoneStaticIpConfig,
 } from './types';
@@ -22,6 +24,13 @@ export const ENVIRONMENT_DEFAULTS = {
   protect: true,
   nlb: true,
   acceleratorIpAddressType: 'IPV4',
+  nlbIpAddressType: 'ipv4',
+  /** Added to the default ingressCidrs of a dual-stack NLB. */
+  ipv6IngressCidr: '::/0',
+  iamPath: '/',
+  trustSourceAccount: false,
+  vpcEndpoints: 'create',
+  logRetentionDays: 30,
 } as const;
 
 /** An `alb-target` route's health check: passes for an ALB that answers 200 or a redirect on `/`. */
@@ -77,4 +86,12 @@ export interface ResolvedEnvironment {
   readonly alarmTopicArn?: string;
   readonly lambdaRuntime: string;
   readonly backend: BackendConfig;
+  /** The NLB's IP address type (ipv4 when the environment has no NLB). */
+  readonly nlbIpAddressType: Required<NlbConfig>['ipAddressType'];
+  readonly iam: { readonly permissionsBoundaryArn?: string; readonly path: string; readonly trustSourceAccount: boolean };
+  readonly syncFunction: {
+    readonly vpc?: Required<Pick<SyncFunctionVpcConfig, 'endpoints'>> & Omit<SyncFunctionVpcConfig, 'endpoints'>;
+    readonly logRetentionDays: number;
+  };
+  readonly kmsKeyArn?: string;
 }
