@@ -27,7 +27,6 @@ export const ENVIRONMENT_DEFAULTS = {
   nlbIpAddressType: 'ipv4',
   /** Added to the default ingressCidrs of a dual-stack NLB. */
   ipv6IngressCidr: '::/0',
-  iamPath: '/',
   trustSourceAccount: false,
   vpcEndpoints: 'create',
   logRetentionDays: 30,
@@ -88,7 +87,8 @@ export interface ResolvedEnvironment {
   readonly backend: BackendConfig;
   /** The NLB's IP address type (ipv4 when the environment has no NLB). */
   readonly nlbIpAddressType: Required<NlbConfig>['ipAddressType'];
-  readonly iam: { readonly permissionsBoundaryArn?: string; readonly path: string; readonly trustSourceAccount: boolean };
+  /** No path means IAM's default, `/`: left out so that existing roles plan no change. */
+  readonly iam: { readonly permissionsBoundaryArn?: string; readonly path?: string; readonly trustSourceAccount: boolean };
   readonly syncFunction: {
     readonly vpc?: Required<Pick<SyncFunctionVpcConfig, 'endpoints'>> & Omit<SyncFunctionVpcConfig, 'endpoints'>;
     readonly logRetentionDays: number;

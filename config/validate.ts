@@ -207,7 +207,7 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
     nlbIpAddressType: nlbSettings.ipAddressType ?? ENVIRONMENT_DEFAULTS.nlbIpAddressType,
     iam: {
       permissionsBoundaryArn: config.iam?.permissionsBoundaryArn,
-      path: config.iam?.path ?? ENVIRONMENT_DEFAULTS.iamPath,
+      path: config.iam?.path,
       trustSourceAccount: config.iam?.trustSourceAccount ?? ENVIRONMENT_DEFAULTS.trustSourceAccount,
     },
     syncFunction: {

@@ -44,9 +44,9 @@ const rolePolicyStatements = (json: TerraformJson): Resource[] =>
   valuesOf(json, 'aws_iam_role_policy').flatMap((policy) => policyStatements(json, policy.policy));
 
 describe('enterprise settings: configuration', () => {
-  test('each is optional: an environment without them resolves to no boundary, path /, no VPC, 30 days, no key', () => {
+  test('each is optional: an environment without them resolves to no boundary, IAM\'s default path, no VPC, 30 days, no key', () => {
     const [resolved] = resolveEnvironments([MINIMAL]);
-    expect(resolved.iam).toEqual({ permissionsBoundaryArn: undefined, path: '/', trustSourceAccount: false });
+    expect(resolved.iam).toEqual({ permissionsBoundaryArn: undefined, path: undefined, trustSourceAccount: false });
     expect(resolved.syncFunction).toEqual({ vpc: undefined, logRetentionDays: 30 });
     expect(resolved.kmsKeyArn).toBeUndefined();
     expect(resolved.nlbIpAddressType).toBe('ipv4');
@@ -97,7 +97,7 @@ describe('enterprise settings: what the stack builds', () => {
     for (const role of roles) expect(role).toMatchObject({ permissions_boundary: PERMISSIONS_BOUNDARY_ARN, path: '/static-ip/' });
     for (const role of valuesOf(plain, 'aws_iam_role')) {
       expect(role.permissions_boundary).toBeUndefined();
-      expect(role.path).toBe('/');
+      expect(role.path).toBeUndefined();
     }
   });
 
