@@ -562,6 +562,13 @@ const VPC_ENDPOINT_CHOICES: readonly string[] = ['create', 'existing'];
 /** IAM, the sync functions' network and logs, the KMS key: each optional, each checked against what AWS accepts. */
 function enterpriseProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean, nlb: boolean): void {
   const { iam, syncFunction, kmsKeyArn } = config;
+  // The roles, log groups and state bucket these settings apply to exist only for ip-sync routes on the NLB.
+  const usesSync = nlb && routesOf(config).some((route) => [route?.mode ?? ENVIRONMENT_DEFAULTS.mode, route?.standby?.mode].includes('ip-sync'));
+  for (const [field, value] of [['iam', iam], ['syncFunction', syncFunction], ['kmsKeyArn', kmsKeyArn]] as const) {
+    if (value !== undefined && !usesSync) {
+      problems.add(`${field} is set but no route uses ip-sync: there is no sync function, role, log group or state bucket for it; remove it`);
+    }
+  }
   if (iam !== undefined) {
     if (!isPlainObject(iam as unknown)) problems.add('iam must be an object { permissionsBoundaryArn?, path?, trustSourceAccount? }');
     else {
@@ -582,8 +589,6 @@ function enterpriseProblems(config: EnvironmentConfig, problems: Problems, regio
   }
   if (syncFunction === undefined) return;
   if (!isPlainObject(syncFunction as unknown)) return problems.add('syncFunction must be an object { vpc?, logRetentionDays? }');
-  const usesSync = nlb && routesOf(config).some((route) => [route?.mode ?? ENVIRONMENT_DEFAULTS.mode, route?.standby?.mode].includes('ip-sync'));
-  if (!usesSync) problems.add('syncFunction is set but no route uses ip-sync: there is no sync function to configure; remove it');
   const retention = syncFunction.logRetentionDays;
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
     problems.add(`syncFunction.logRetentionDays ${JSON.stringify(retention)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})`);

@@ -8,7 +8,9 @@ import {
   SYNC_SUBNET_IDS,
 } from './fixtures/enterprise';
 import { MINIMAL } from './fixtures/environments';
-import { policyStatements, ref, resourceAt, resourcesOf, synthesize, type Resource, type TerraformJson } from './support/synth';
+import { StaticIpNlb } from '../modules/static-ip-nlb';
+import { SyncNetwork, type SyncNetworkProps } from '../modules/sync-network';
+import { policyStatements, ref, resourceAt, resourcesOf, synthScope, synthesize, type Resource, type TerraformJson } from './support/synth';
 
 /** The problems a configuration is rejected with (fails the test if it is accepted). */
 function problemsOf(config: EnvironmentConfig): readonly string[] {
@@ -20,6 +22,12 @@ function problemsOf(config: EnvironmentConfig): readonly string[] {
   }
   throw new Error('configuration was accepted');
 }
+
+/** No sync function: the settings that apply to it have no effect. */
+const ALB_TARGET_ONLY = {
+  routes: [{ listenerPort: 443, mode: 'alb-target' }],
+  albs: { app: { arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app/50dc6c495c0c9188' } },
+};
 
 const NAMED_GROUPS = ['sg-0f1e2d3c4b5a69780', 'sg-0f1e2d3c4b5a69781'];
 
@@ -78,7 +86,9 @@ describe('enterprise settings: configuration', () => {
     ['route tables with existing endpoints', { syncFunction: { vpc: { ...vpc, endpoints: 'existing', securityGroupIds: NAMED_GROUPS } } }, 'syncFunction.vpc.routeTableIds has no effect with endpoints "existing"'],
     ['existing endpoints without security groups', { syncFunction: { vpc: { subnetIds: [...SYNC_SUBNET_IDS], endpoints: 'existing' } } }, 'syncFunction.vpc.securityGroupIds is required with endpoints "existing"'],
     ['a misspelled field', { syncFunction: { vpc: { ...vpc, subnetId: 'subnet-0e1f2a3b' } } }, 'syncFunction.vpc.subnetId is not a field; did you mean subnetIds?'],
-    ['sync settings with no ip-sync route', { routes: [{ listenerPort: 443, mode: 'alb-target' }], albs: { app: { arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app/50dc6c495c0c9188' } } }, 'syncFunction is set but no route uses ip-sync'],
+    ['sync settings with no ip-sync route', ALB_TARGET_ONLY, 'syncFunction is set but no route uses ip-sync'],
+    ['IAM settings with no ip-sync route', ALB_TARGET_ONLY, 'iam is set but no route uses ip-sync'],
+    ['a key with no ip-sync route', ALB_TARGET_ONLY, 'kmsKeyArn is set but no route uses ip-sync'],
     ['an NLB address type AWS does not have', { frontDoors: { nlb: { ipAddressType: 'ipv6' } } }, 'frontDoors.nlb.ipAddressType "ipv6" is not one of ipv4, dualstack'],
     ['an NLB setting that is not an object', { frontDoors: { nlb: 'dualstack' } }, 'frontDoors.nlb "dualstack" must be true, false or { ipAddressType }'],
     ['an IPv6 CIDR on an IPv4 NLB', { frontDoors: undefined }, 'ingressCidrs[1] "2001:db8::/32" is IPv6: set frontDoors.nlb.ipAddressType to dualstack'],
@@ -206,6 +216,23 @@ describe('enterprise settings: what the stack builds', () => {
       expect(group.retention_in_days).toBe(30);
       expect(group.kms_key_id).toBeUndefined();
     }
+  });
+});
+
+describe('the constructs refuse what the configuration would', () => {
+  const network = { name: 'env', region: 'eu-west-1', vpcId: 'vpc-0e1f2a3b', subnetIds: [...SYNC_SUBNET_IDS] };
+  test.each<[string, Partial<SyncNetworkProps>, string]>([
+    ['created endpoints without route tables', {}, 'routeTableIds must list the subnets\' route tables'],
+    ['existing endpoints without security groups', { endpoints: 'existing' }, 'securityGroupIds is required with existing endpoints'],
+    ['existing endpoints with route tables', { endpoints: 'existing', securityGroupIds: NAMED_GROUPS, routeTableIds: ['rtb-0e1f2a3b'] }, 'routeTableIds has no effect'],
+  ])('SyncNetwork: %s', (_, change, expected) => {
+    expect(() => synthScope((scope) => new SyncNetwork(scope, 'network', { ...network, ...change }))).toThrow(expected);
+  });
+
+  test('StaticIpNlb: an IPv6 client CIDR on an IPv4 NLB', () => {
+    const props = { name: 'env', vpcId: 'vpc-0e1f2a3b', subnetMappings: [{ subnetId: 'subnet-0e1f2a3b', allocationId: 'eipalloc-0e1f2a3b' }], clientPorts: [443], albFlows: [] };
+    expect(() => synthScope((scope) => new StaticIpNlb(scope, 'nlb', { ...props, ingressCidrs: ['::/0'] }))).toThrow('ingressCidrs ::/0 are IPv6, which only a dualstack NLB accepts');
+    expect(() => synthScope((scope) => new StaticIpNlb(scope, 'nlb', { ...props, ingressCidrs: ['::/0'], ipAddressType: 'dualstack' }))).not.toThrow();
   });
 });
 
