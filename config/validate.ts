@@ -563,7 +563,8 @@ const VPC_ENDPOINT_CHOICES: readonly string[] = ['create', 'existing'];
 function enterpriseProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean, nlb: boolean): void {
   const { iam, syncFunction, kmsKeyArn } = config;
   // The roles, log groups and state bucket these settings apply to exist only for ip-sync routes on the NLB.
-  const usesSync = nlb && routesOf(config).some((route) => [route?.mode ?? ENVIRONMENT_DEFAULTS.mode, route?.standby?.mode].includes('ip-sync'));
+  const routes = routesOf(config);
+  const usesSync = nlb && Array.isArray(routes) && routes.some((route) => [route?.mode ?? ENVIRONMENT_DEFAULTS.mode, route?.standby?.mode].includes('ip-sync'));
   for (const [field, value] of [['iam', iam], ['syncFunction', syncFunction], ['kmsKeyArn', kmsKeyArn]] as const) {
     if (value !== undefined && !usesSync) {
       problems.add(`${field} is set but no route uses ip-sync: there is no sync function, role, log group or state bucket for it; remove it`);
@@ -599,7 +600,8 @@ function enterpriseProblems(config: EnvironmentConfig, problems: Problems, regio
 function vpcProblems(vpc: SyncFunctionVpcConfig, problems: Problems): void {
   const at = 'syncFunction.vpc';
   if (!isPlainObject(vpc as unknown)) return problems.add(`${at} must be an object { subnetIds, securityGroupIds?, endpoints?, routeTableIds? }`);
-  problems.list<string>(`${at}.subnetIds`, vpc.subnetIds, (id, idAt) => problems.matches(idAt, id, 'subnetId'));
+  if (vpc.subnetIds === undefined) problems.add(`${at}.subnetIds is required: the private subnets the functions run in`);
+  else problems.list<string>(`${at}.subnetIds`, vpc.subnetIds, (id, idAt) => problems.matches(idAt, id, 'subnetId'));
   if (vpc.securityGroupIds !== undefined) {
     problems.list<string>(`${at}.securityGroupIds`, vpc.securityGroupIds, (id, idAt) => problems.matches(idAt, id, 'securityGroupId'));
   }

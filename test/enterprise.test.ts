@@ -77,6 +77,7 @@ describe('enterprise settings: configuration', () => {
     ['a key of another region', { kmsKeyArn: KMS_KEY_ARN.replace('eu-west-1', 'us-east-1') }, 'kmsKeyArn is in region us-east-1, not the environment\'s region eu-west-1'],
     ['a key id instead of an ARN', { kmsKeyArn: '1234abcd-12ab-34cd-56ef-1234567890ab' }, 'kmsKeyArn "1234abcd-12ab-34cd-56ef-1234567890ab" is not a KMS key ARN'],
     ['a retention CloudWatch does not offer', { syncFunction: { logRetentionDays: 31 } }, 'syncFunction.logRetentionDays 31 is not a CloudWatch Logs retention'],
+    ['a VPC without subnets', { syncFunction: { vpc: { routeTableIds: [...SYNC_ROUTE_TABLE_IDS] } } }, 'syncFunction.vpc.subnetIds is required'],
     ['no subnets', { syncFunction: { vpc: { ...vpc, subnetIds: [] } } }, 'syncFunction.vpc.subnetIds must list at least one entry'],
     ['a subnet that is not a subnet id', { syncFunction: { vpc: { ...vpc, subnetIds: ['sg-0f1e2d3c4b5a69780'] } } }, 'syncFunction.vpc.subnetIds[0] "sg-0f1e2d3c4b5a69780" is not a subnet id'],
     ['a security group that is not one', { syncFunction: { vpc: { ...vpc, securityGroupIds: ['subnet-0e1f2a3b'] } } }, 'syncFunction.vpc.securityGroupIds[0] "subnet-0e1f2a3b" is not a security group id'],
