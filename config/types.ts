@@ -219,7 +219,7 @@ export interface SyncFunctionVpcConfig {
   readonly securityGroupIds?: readonly string[];
   /**
    * `create`: the stack creates the endpoints the functions need (S3 gateway on `routeTableIds`, interface
-   * endpoints for Elastic Load Balancing, and EC2 and STS when the sync uses them). `existing`: the VPC has
+   * endpoints for Elastic Load Balancing and EC2, private DNS on). `existing`: the VPC has
    * them already (private DNS on); then `securityGroupIds` is required. @default create
    */
   readonly endpoints?: 'create' | 'existing';

@@ -131,8 +131,15 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       roleSettings ??= syncRoleSettings(scope, environment);
       const vpc = environment.syncFunction.vpc;
       if (vpc) {
-        // needsEc2/needsSts stay off until a route's sync discovers network interfaces or assumes a role.
-        syncNetwork ??= new SyncNetwork(scope, 'sync-network', { name: environment.name, region: environment.region, vpcId: environment.vpcId, ...vpc });
+        // EC2 always: network-interface discovery is what a sync uses whenever the ALB's ARN is known. STS only
+        // once a route can name a discovery role to assume.
+        syncNetwork ??= new SyncNetwork(scope, 'sync-network', {
+          name: environment.name,
+          region: environment.region,
+          vpcId: environment.vpcId,
+          ...vpc,
+          needsEc2: true,
+        });
       }
       const sync = new AlbIpSync(scope, `alb-ip-sync-${route.listenerPort}`, {
         functionName: names.syncFunction(route.listenerPort),

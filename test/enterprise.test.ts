@@ -144,23 +144,25 @@ describe('enterprise settings: what the stack builds', () => {
     expect(ingress).toEqual([expect.objectContaining({ from_port: 443, to_port: 443, referenced_security_group_id: ref(functionGroup, 'id') })]);
   });
 
-  test('the endpoints are created: S3 gateway on the route tables, Elastic Load Balancing as an interface with private DNS', () => {
+  test('the endpoints are created: S3 gateway on the route tables, Elastic Load Balancing and EC2 as interfaces with private DNS', () => {
     const endpointGroup = resourceAt(enterprise, 'aws_security_group', 'sync-network/endpoint-security-group');
     const endpoints = valuesOf(enterprise, 'aws_vpc_endpoint').map(
       ({ service_name, vpc_endpoint_type, route_table_ids, subnet_ids, security_group_ids, private_dns_enabled, vpc_id }) => ({
         service_name, vpc_endpoint_type, route_table_ids, subnet_ids, security_group_ids, private_dns_enabled, vpc_id,
       }),
     );
+    const interfaceEndpoint = (service: string) => ({
+      service_name: `com.amazonaws.eu-west-1.${service}`,
+      vpc_endpoint_type: 'Interface',
+      route_table_ids: undefined,
+      subnet_ids: [...SYNC_SUBNET_IDS],
+      security_group_ids: [ref(endpointGroup, 'id')],
+      private_dns_enabled: true,
+      vpc_id: ENTERPRISE.vpcId,
+    });
     expect(endpoints).toEqual([
-      {
-        service_name: 'com.amazonaws.eu-west-1.elasticloadbalancing',
-        vpc_endpoint_type: 'Interface',
-        route_table_ids: undefined,
-        subnet_ids: [...SYNC_SUBNET_IDS],
-        security_group_ids: [ref(endpointGroup, 'id')],
-        private_dns_enabled: true,
-        vpc_id: ENTERPRISE.vpcId,
-      },
+      interfaceEndpoint('elasticloadbalancing'),
+      interfaceEndpoint('ec2'),
       {
         service_name: 'com.amazonaws.eu-west-1.s3',
         vpc_endpoint_type: 'Gateway',
