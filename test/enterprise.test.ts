@@ -161,8 +161,8 @@ describe('enterprise settings: what the stack builds', () => {
       vpc_id: ENTERPRISE.vpcId,
     });
     expect(endpoints).toEqual([
-      interfaceEndpoint('elasticloadbalancing'),
       interfaceEndpoint('ec2'),
+      interfaceEndpoint('elasticloadbalancing'),
       {
         service_name: 'com.amazonaws.eu-west-1.s3',
         vpc_endpoint_type: 'Gateway',
