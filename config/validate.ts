@@ -12,6 +12,7 @@ import type {
   ZoneConfig,
 } from './types';
 import { LOG_RETENTION_DAYS } from '../modules/alb-ip-sync';
+import { NLB_IP_ADDRESS_TYPES } from '../modules/static-ip-nlb';
 import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
@@ -546,13 +547,11 @@ function acceleratorProblems(config: EnvironmentConfig, problems: Problems): voi
   }
 }
 
-const NLB_IP_ADDRESS_TYPES: readonly string[] = ['ipv4', 'dualstack'];
-
 function nlbProblems(config: EnvironmentConfig, problems: Problems): void {
   const nlb: unknown = config.frontDoors?.nlb;
   if (nlb === undefined || typeof nlb === 'boolean') return;
   if (!isPlainObject(nlb)) return problems.add(`frontDoors.nlb ${JSON.stringify(nlb)} must be true, false or { ipAddressType }`);
-  if (nlb.ipAddressType !== undefined && !NLB_IP_ADDRESS_TYPES.includes(nlb.ipAddressType as string)) {
+  if (nlb.ipAddressType !== undefined && !(NLB_IP_ADDRESS_TYPES as readonly unknown[]).includes(nlb.ipAddressType)) {
     problems.add(`frontDoors.nlb.ipAddressType ${JSON.stringify(nlb.ipAddressType)} is not one of ${NLB_IP_ADDRESS_TYPES.join(', ')}`);
   }
 }
