@@ -5,8 +5,10 @@ import type {
   AlbTargetHealthCheckConfig,
   BackendConfig,
   GlobalAcceleratorConfig,
+  NlbConfig,
   RouteMode,
   StaticIpPoolConfig,
+  SyncFunctionVpcConfig,
   SyncTuning,
   ZoneStaticIpConfig,
 } from './types';
@@ -23,6 +25,12 @@ export const ENVIRONMENT_DEFAULTS = {
   protect: true,
   nlb: true,
   acceleratorIpAddressType: 'IPV4',
+  nlbIpAddressType: 'ipv4',
+  /** Added to the default ingressCidrs of a dual-stack NLB. */
+  ipv6IngressCidr: '::/0',
+  trustSourceAccount: false,
+  vpcEndpoints: 'create',
+  logRetentionDays: 30,
 } as const;
 
 /** An `alb-target` route's health check: passes for an ALB that answers 200 or a redirect on `/`. */
@@ -113,4 +121,13 @@ export interface ResolvedEnvironment {
   readonly alarmTopicArn?: string;
   readonly lambdaRuntime: string;
   readonly backend: BackendConfig;
+  /** The NLB's IP address type (ipv4 when the environment has no NLB). */
+  readonly nlbIpAddressType: Required<NlbConfig>['ipAddressType'];
+  /** No path means IAM's default, `/`: left out so that existing roles plan no change. */
+  readonly iam: { readonly permissionsBoundaryArn?: string; readonly path?: string; readonly trustSourceAccount: boolean };
+  readonly syncFunction: {
+    readonly vpc?: Required<Pick<SyncFunctionVpcConfig, 'endpoints'>> & Omit<SyncFunctionVpcConfig, 'endpoints'>;
+    readonly logRetentionDays: number;
+  };
+  readonly kmsKeyArn?: string;
 }

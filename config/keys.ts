@@ -4,8 +4,12 @@ import type {
   EnvironmentConfig,
   FrontDoorsConfig,
   GlobalAcceleratorConfig,
+  IamConfig,
+  NlbConfig,
   RouteConfig,
   StaticIpsConfig,
+  SyncFunctionConfig,
+  SyncFunctionVpcConfig,
   SyncTuning,
   ZoneConfig,
 } from './types';
@@ -62,12 +66,23 @@ const ROUTE = {
 } as const satisfies KeysOf<RouteConfig>;
 
 const GLOBAL_ACCELERATOR = { ipAddressType: 'value', ipAddresses: 'value' } as const satisfies KeysOf<GlobalAcceleratorConfig>;
-const FRONT_DOORS = { nlb: 'value', globalAccelerator: { object: GLOBAL_ACCELERATOR } } as const satisfies KeysOf<FrontDoorsConfig>;
+const NLB = { ipAddressType: 'value' } as const satisfies KeysOf<NlbConfig>;
+// `nlb` may also be a boolean: objectProblems checks only objects.
+const FRONT_DOORS = { nlb: { object: NLB }, globalAccelerator: { object: GLOBAL_ACCELERATOR } } as const satisfies KeysOf<FrontDoorsConfig>;
 const SYNC = {
   maxLookupsPerInvocation: 'value',
   invocationsBeforeDeregistration: 'value',
   maxDeregistrationPercent: 'value',
 } as const satisfies KeysOf<SyncTuning>;
+
+const IAM = { permissionsBoundaryArn: 'value', path: 'value', trustSourceAccount: 'value' } as const satisfies KeysOf<IamConfig>;
+const SYNC_FUNCTION_VPC = {
+  subnetIds: 'value',
+  securityGroupIds: 'value',
+  endpoints: 'value',
+  routeTableIds: 'value',
+} as const satisfies KeysOf<SyncFunctionVpcConfig>;
+const SYNC_FUNCTION = { vpc: { object: SYNC_FUNCTION_VPC }, logRetentionDays: 'value' } as const satisfies KeysOf<SyncFunctionConfig>;
 
 export const ENVIRONMENT_KEYS = {
   name: 'value',
@@ -85,6 +100,9 @@ export const ENVIRONMENT_KEYS = {
   alarmTopicArn: 'value',
   lambdaRuntime: 'value',
   backend: 'value',
+  iam: { object: IAM },
+  syncFunction: { object: SYNC_FUNCTION },
+  kmsKeyArn: 'value',
 } as const satisfies KeysOf<EnvironmentConfig>;
 
 /** Fields of earlier versions, with what replaced them (see UPGRADING.md). */

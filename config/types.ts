@@ -206,12 +206,62 @@ export interface GlobalAcceleratorConfig {
   readonly ipAddresses?: readonly string[];
 }
 
+/** The NLB front door's own settings (`frontDoors.nlb: { ... }` means the NLB is on). */
+export interface NlbConfig {
+  /**
+   * `dualstack` adds an IPv6 address per zone (AWS assigns it from the zone's subnet, which must have an IPv6
+   * CIDR, a route for IPv6 and network ACLs that admit it). Changing it updates the NLB in place.
+   * @default ipv4
+   */
+  readonly ipAddressType?: 'ipv4' | 'dualstack';
+}
+
 /** The entry points that carry the static addresses. */
 export interface FrontDoorsConfig {
-  /** The internet-facing NLB with one Elastic IP per zone. @default true */
-  readonly nlb?: boolean;
+  /** The internet-facing NLB with one Elastic IP per zone: `false`, `true` or its settings. @default true */
+  readonly nlb?: boolean | NlbConfig;
   /** A Global Accelerator forwarding each route's port to its ALB, beside or instead of the NLB. @default none */
   readonly globalAccelerator?: GlobalAcceleratorConfig;
+}
+
+/** IAM settings of every role the stack creates (the sync functions' roles). */
+export interface IamConfig {
+  /** A managed policy every role gets as its permissions boundary, `arn:aws:iam::<account or aws>:policy/<path><name>`. @default none */
+  readonly permissionsBoundaryArn?: string;
+  /** IAM path of every role, `/` or `/<segments>/`. @default / */
+  readonly path?: string;
+  /**
+   * Adds `aws:SourceAccount` (the deploying account, from a data source: plans then need AWS access) to each role's
+   * trust policy, so that Lambda assumes it only for functions of this account. @default false
+   */
+  readonly trustSourceAccount?: boolean;
+}
+
+/** The sync functions inside the VPC, and how they reach the AWS APIs they call. */
+export interface SyncFunctionVpcConfig {
+  /** Private subnets of the functions, `subnet-<8 or 17 hex>`, in `vpcId`. */
+  readonly subnetIds: readonly string[];
+  /**
+   * Security groups of the functions, `sg-<8 or 17 hex>`: yours, whose egress must reach the endpoints on 443.
+   * @default one the stack creates, with egress 443 to the created endpoints only
+   */
+  readonly securityGroupIds?: readonly string[];
+  /**
+   * `create`: the stack creates the endpoints the functions need (S3 gateway on `routeTableIds`, interface
+   * endpoints for Elastic Load Balancing and EC2, private DNS on). `existing`: the VPC has
+   * them already (private DNS on); then `securityGroupIds` is required. @default create
+   */
+  readonly endpoints?: 'create' | 'existing';
+  /** Route tables of `subnetIds`, `rtb-<8 or 17 hex>`, for the S3 gateway endpoint. Required with `endpoints: create`. */
+  readonly routeTableIds?: readonly string[];
+}
+
+/** Settings of the sync functions themselves. */
+export interface SyncFunctionConfig {
+  /** Run the functions in the VPC. @default outside any VPC (AWS's public endpoints) */
+  readonly vpc?: SyncFunctionVpcConfig;
+  /** Days the functions' logs are kept: one of CloudWatch Logs' retention values. @default 30 */
+  readonly logRetentionDays?: number;
 }
 
 export interface EnvironmentConfig {
@@ -242,4 +292,14 @@ export interface EnvironmentConfig {
   readonly lambdaRuntime?: string;
   /** @default { type: 'local' } */
   readonly backend?: BackendConfig;
+  /** Permissions boundary, path and trust condition of every role the stack creates. @default none */
+  readonly iam?: IamConfig;
+  /** Network and logs of the sync functions. @default outside any VPC, logs kept 30 days */
+  readonly syncFunction?: SyncFunctionConfig;
+  /**
+   * A customer managed KMS key, `arn:aws:kms:<region>:<account>:key/<id>`, encrypting the sync state bucket (SSE-KMS,
+   * bucket key on) and the functions' log groups. Its key policy must let CloudWatch Logs use it (see the README).
+   * @default AWS managed encryption (SSE-S3, CloudWatch Logs' own)
+   */
+  readonly kmsKeyArn?: string;
 }

@@ -1,14 +1,19 @@
+import { isIPv6 } from 'node:net';
 import { Token } from 'cdktf';
 import type {
   AlbConfig,
   EnvironmentConfig,
+  NlbConfig,
   RouteConfig,
   RouteMode,
   StaticIpPoolConfig,
+  SyncFunctionVpcConfig,
   SyncTuning,
   ZoneConfig,
 } from './types';
 import { DISCOVERY_SOURCES } from '../lambda/environment';
+import { LOG_RETENTION_DAYS } from '../modules/alb-ip-sync';
+import { NLB_IP_ADDRESS_TYPES } from '../modules/static-ip-nlb';
 import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
 import { backendProblems } from './backend';
@@ -65,6 +70,10 @@ const PATTERNS = {
   healthCheckPath: /^\/[\x21-\x7e]{0,1023}$/,
   matcher: /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
   nodeRuntime: /^nodejs(\d+)\.x$/,
+  routeTableId: new RegExp(`^rtb-${AWS_ID_HEX}$`),
+  permissionsBoundaryArn: new RegExp(`^arn:${PARTITION}:iam::(\\d{12}|aws):policy/([\\x21-\\x7e]+/)?[\\w+=,.@-]{1,128}$`),
+  iamPath: /^\/([\x21-\x7e]{1,510}\/)?$/,
+  kmsKeyArn: new RegExp(`^arn:${PARTITION}:kms:(${REGION}):\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`),
 } as const;
 
 const DESCRIPTIONS: Readonly<Record<Exclude<keyof typeof PATTERNS, 'nodeRuntime'>, string>> = {
@@ -84,6 +93,10 @@ const DESCRIPTIONS: Readonly<Record<Exclude<keyof typeof PATTERNS, 'nodeRuntime'
   snsTopicArn: 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)',
   healthCheckPath: 'a health check path (starting with /, at most 1024 printable characters)',
   matcher: 'HTTP codes (e.g. 200, 200-399 or 200,301)',
+  routeTableId: 'a route table id (rtb-<8 or 17 hex>)',
+  permissionsBoundaryArn: 'a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)',
+  iamPath: 'an IAM path (/ or /<segments>/, printable ASCII, at most 512 characters)',
+  kmsKeyArn: 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
 };
 
 type Pattern = keyof typeof DESCRIPTIONS;
@@ -132,8 +145,26 @@ function routesOf(config: EnvironmentConfig): readonly RouteConfig[] {
   return albKeys.length === 1 ? ENVIRONMENT_DEFAULTS.routePorts.map((listenerPort) => ({ listenerPort, alb: albKeys[0] })) : [];
 }
 
+/** Whether the environment has the NLB front door: `frontDoors.nlb` true, unset, or its settings. */
+function hasNlb(config: EnvironmentConfig): boolean {
+  const nlb = config.frontDoors?.nlb;
+  return nlb === undefined ? ENVIRONMENT_DEFAULTS.nlb : nlb !== false;
+}
+
+function nlbSettingsOf(config: EnvironmentConfig): NlbConfig {
+  return isPlainObject(config.frontDoors?.nlb) ? config.frontDoors.nlb : {};
+}
+
+/** Open to the world, over IPv6 too when the NLB is dual-stack. */
+function defaultIngressCidrs(config: EnvironmentConfig): readonly string[] {
+  const ipv6 = nlbSettingsOf(config).ipAddressType === 'dualstack' ? [ENVIRONMENT_DEFAULTS.ipv6IngressCidr] : [];
+  return [...ENVIRONMENT_DEFAULTS.ingressCidrs, ...ipv6];
+}
+
 function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
-  const nlb = config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb;
+  const nlb = hasNlb(config);
+  const nlbSettings = nlbSettingsOf(config);
+  const vpc = config.syncFunction?.vpc;
   const albKeys = Object.keys(config.albs);
   const accelerator = config.frontDoors?.globalAccelerator;
   return {
@@ -173,12 +204,23 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
       ipAddressType: accelerator.ipAddressType ?? ENVIRONMENT_DEFAULTS.acceleratorIpAddressType,
       ipAddresses: accelerator.ipAddresses,
     },
-    ingressCidrs: config.ingressCidrs ?? ENVIRONMENT_DEFAULTS.ingressCidrs,
+    ingressCidrs: config.ingressCidrs ?? defaultIngressCidrs(config),
     tags: config.tags ?? ENVIRONMENT_DEFAULTS.tags,
     sync: { ...SYNC_TUNING_DEFAULTS, ...config.sync },
     alarmTopicArn: config.alarmTopicArn,
     lambdaRuntime: config.lambdaRuntime ?? ENVIRONMENT_DEFAULTS.lambdaRuntime,
     backend: config.backend ?? ENVIRONMENT_DEFAULTS.backend,
+    nlbIpAddressType: nlbSettings.ipAddressType ?? ENVIRONMENT_DEFAULTS.nlbIpAddressType,
+    iam: {
+      permissionsBoundaryArn: config.iam?.permissionsBoundaryArn,
+      path: config.iam?.path,
+      trustSourceAccount: config.iam?.trustSourceAccount ?? ENVIRONMENT_DEFAULTS.trustSourceAccount,
+    },
+    syncFunction: {
+      vpc: vpc && { ...vpc, endpoints: vpc.endpoints ?? ENVIRONMENT_DEFAULTS.vpcEndpoints },
+      logRetentionDays: config.syncFunction?.logRetentionDays ?? ENVIRONMENT_DEFAULTS.logRetentionDays,
+    },
+    kmsKeyArn: config.kmsKeyArn,
   };
 }
 
@@ -234,8 +276,8 @@ function environmentProblems(config: EnvironmentConfig): string[] {
   const regionValid = problems.matches('region', config.region, 'region');
   problems.matches('vpcId', config.vpcId, 'vpcId');
 
-  const nlb = config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb;
-  problems.boolean('frontDoors.nlb', config.frontDoors?.nlb);
+  const nlb = hasNlb(config);
+  nlbProblems(config, problems);
   if (nlb) zoneProblems(config, problems, regionValid);
   else if (config.zones !== undefined) problems.add('zones is set but frontDoors.nlb is false: zones are the NLB\'s; remove them');
   if (!nlb && config.frontDoors?.globalAccelerator === undefined) {
@@ -245,15 +287,17 @@ function environmentProblems(config: EnvironmentConfig): string[] {
   albProblems(config, problems, regionValid);
   routeProblems(config, problems, nlb);
   acceleratorProblems(config, problems);
+  enterpriseProblems(config, problems, regionValid, nlb);
 
   if (config.ingressCidrs !== undefined) {
+    const dualStack = nlbSettingsOf(config).ipAddressType === 'dualstack';
     problems.list<string>('ingressCidrs', config.ingressCidrs, (cidr, at) => {
-      const problem = ipv4CidrProblem(cidr);
+      const problem = typeof cidr === 'string' && cidr.includes(':') ? ipv6CidrProblem(cidr, dualStack) : ipv4CidrProblem(cidr);
       if (problem) problems.add(`${at} ${JSON.stringify(cidr)} ${problem}`);
     });
   }
   const clientPorts = Array.isArray(routesOf(config)) ? routesOf(config).length : 0;
-  const inboundRules = clientPorts * (config.ingressCidrs ?? ENVIRONMENT_DEFAULTS.ingressCidrs).length;
+  const inboundRules = clientPorts * (config.ingressCidrs ?? defaultIngressCidrs(config)).length;
   if (inboundRules > SECURITY_GROUP_INBOUND_RULES_MAX) {
     problems.add(
       `ingressCidrs: ${inboundRules} rules (routes x CIDRs) exceed the default quota of ` +
@@ -593,6 +637,84 @@ function acceleratorProblems(config: EnvironmentConfig, problems: Problems): voi
   }
 }
 
+function nlbProblems(config: EnvironmentConfig, problems: Problems): void {
+  const nlb: unknown = config.frontDoors?.nlb;
+  if (nlb === undefined || typeof nlb === 'boolean') return;
+  if (!isPlainObject(nlb)) return problems.add(`frontDoors.nlb ${JSON.stringify(nlb)} must be true, false or { ipAddressType }`);
+  if (nlb.ipAddressType !== undefined && !(NLB_IP_ADDRESS_TYPES as readonly unknown[]).includes(nlb.ipAddressType)) {
+    problems.add(`frontDoors.nlb.ipAddressType ${JSON.stringify(nlb.ipAddressType)} is not one of ${NLB_IP_ADDRESS_TYPES.join(', ')}`);
+  }
+}
+
+const VPC_ENDPOINT_CHOICES: readonly string[] = ['create', 'existing'];
+
+/** IAM, the sync functions' network and logs, the KMS key: each optional, each checked against what AWS accepts. */
+function enterpriseProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean, nlb: boolean): void {
+  const { iam, syncFunction, kmsKeyArn } = config;
+  // The roles, log groups and state bucket these settings apply to exist only for ip-sync routes on the NLB.
+  const routes = routesOf(config);
+  const usesSync = nlb && Array.isArray(routes) && routes.some((route) => [route?.mode ?? ENVIRONMENT_DEFAULTS.mode, route?.standby?.mode].includes('ip-sync'));
+  for (const [field, value] of [['iam', iam], ['syncFunction', syncFunction], ['kmsKeyArn', kmsKeyArn]] as const) {
+    if (value !== undefined && !usesSync) {
+      problems.add(`${field} is set but no route uses ip-sync: there is no sync function, role, log group or state bucket for it; remove it`);
+    }
+  }
+  if (iam !== undefined) {
+    if (!isPlainObject(iam as unknown)) problems.add('iam must be an object { permissionsBoundaryArn?, path?, trustSourceAccount? }');
+    else {
+      if (iam.permissionsBoundaryArn !== undefined) problems.matches('iam.permissionsBoundaryArn', iam.permissionsBoundaryArn, 'permissionsBoundaryArn');
+      if (iam.path !== undefined) problems.matches('iam.path', iam.path, 'iamPath');
+      problems.boolean('iam.trustSourceAccount', iam.trustSourceAccount);
+    }
+  }
+  if (kmsKeyArn !== undefined) {
+    if (literal(kmsKeyArn) && /^arn:[^:]+:kms:[^:]*:[^:]*:alias\//.test(kmsKeyArn)) {
+      problems.add(`kmsKeyArn ${JSON.stringify(kmsKeyArn)} is an alias: give the key's own ARN (CloudWatch Logs accepts only a key ARN)`);
+    } else if (problems.matches('kmsKeyArn', kmsKeyArn, 'kmsKeyArn') && literal(kmsKeyArn)) {
+      const region = PATTERNS.kmsKeyArn.exec(kmsKeyArn)?.[2];
+      if (regionValid && region !== config.region) {
+        problems.add(`kmsKeyArn is in region ${region}, not the environment's region ${config.region}: the bucket and log groups need a key of their region`);
+      }
+    }
+  }
+  if (syncFunction === undefined) return;
+  if (!isPlainObject(syncFunction as unknown)) return problems.add('syncFunction must be an object { vpc?, logRetentionDays? }');
+  const retention = syncFunction.logRetentionDays;
+  if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
+    problems.add(`syncFunction.logRetentionDays ${JSON.stringify(retention)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})`);
+  }
+  if (syncFunction.vpc !== undefined) vpcProblems(syncFunction.vpc, problems);
+}
+
+function vpcProblems(vpc: SyncFunctionVpcConfig, problems: Problems): void {
+  const at = 'syncFunction.vpc';
+  if (!isPlainObject(vpc as unknown)) return problems.add(`${at} must be an object { subnetIds, securityGroupIds?, endpoints?, routeTableIds? }`);
+  if (vpc.subnetIds === undefined) problems.add(`${at}.subnetIds is required: the private subnets the functions run in`);
+  else problems.list<string>(`${at}.subnetIds`, vpc.subnetIds, (id, idAt) => problems.matches(idAt, id, 'subnetId'));
+  if (vpc.securityGroupIds !== undefined) {
+    problems.list<string>(`${at}.securityGroupIds`, vpc.securityGroupIds, (id, idAt) => problems.matches(idAt, id, 'securityGroupId'));
+  }
+  const endpoints = vpc.endpoints ?? ENVIRONMENT_DEFAULTS.vpcEndpoints;
+  if (!VPC_ENDPOINT_CHOICES.includes(endpoints)) {
+    return problems.add(`${at}.endpoints ${JSON.stringify(endpoints)} is not one of ${VPC_ENDPOINT_CHOICES.join(', ')}`);
+  }
+  if (endpoints === 'create') {
+    if (vpc.routeTableIds === undefined) {
+      problems.add(`${at}.routeTableIds is required with endpoints "create": the S3 gateway endpoint is added to the subnets' route tables`);
+    } else {
+      problems.list<string>(`${at}.routeTableIds`, vpc.routeTableIds, (id, idAt) => problems.matches(idAt, id, 'routeTableId'));
+    }
+  } else {
+    if (vpc.routeTableIds !== undefined) problems.add(`${at}.routeTableIds has no effect with endpoints "existing" (the stack creates no S3 endpoint); remove it`);
+    if (vpc.securityGroupIds === undefined) {
+      problems.add(
+        `${at}.securityGroupIds is required with endpoints "existing": the stack cannot know the existing endpoints' ` +
+          'security group, so the functions use yours, whose egress must reach them on 443',
+      );
+    }
+  }
+}
+
 /** An ALB may be the target of at most two NLBs: counted over the literal ARNs of every environment's alb-target routes. */
 function nlbsPerAlbProblems(environments: readonly ResolvedEnvironment[]): string[] {
   const nlbsByAlb = new Map<string, Set<string>>();
@@ -628,6 +750,15 @@ function ipv4CidrProblem(cidr: unknown): string | undefined {
     return `has host bits set (did you mean ${dotted}/${prefixLength}?)`;
   }
   return undefined;
+}
+
+/** An IPv6 CIDR in AWS's own spelling (lower case), on a dual-stack NLB only. */
+function ipv6CidrProblem(cidr: string, dualStack: boolean): string | undefined {
+  const [address, prefix, ...rest] = cidr.split('/');
+  const prefixLength = Number(prefix);
+  if (rest.length > 0 || !isIPv6(address) || !/^\d{1,3}$/.test(prefix ?? '') || prefixLength > 128) return 'is not an IPv6 CIDR (e.g. 2001:db8::/32)';
+  if (cidr !== cidr.toLowerCase()) return `must be lower case, as AWS stores it (${cidr.toLowerCase()})`;
+  return dualStack ? undefined : 'is IPv6: set frontDoors.nlb.ipAddressType to dualstack for IPv6 clients';
 }
 
 /** A public IPv4 address, as an Elastic IP or a BYOIP accelerator address must be. */

@@ -41,7 +41,7 @@ export const SYNC_FUNCTION = {
 const IAM_ROLE_NAME_PREFIX_MAX_LENGTH = 38;
 
 /** The retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS: readonly number[] = [
+export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
@@ -84,12 +84,28 @@ export interface AlbIpSyncProps {
    * Needs interface discovery without a role. @default false
    */
   readonly events?: boolean;
+  /** The role's permissions boundary, path and trust condition. @default no boundary, path `/`, no condition */
+  readonly iam?: SyncRoleSettings;
+  /** Run the function in these subnets and security groups (see SyncNetwork). @default outside any VPC */
+  readonly vpc?: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  /** KMS key of the log group and of the state bucket: the role may use it for S3. @default AWS managed encryption */
+  readonly kmsKeyArn?: string;
 }
 
 /** How the function discovers the ALB's nodes (a route's resolved `discovery`), with the ALB's ARN. */
 export interface SyncDiscovery extends Omit<ResolvedDiscovery, 'invocationsBeforeDeregistration'> {
   /** The ALB's ARN, a literal or a token. Required unless `source` is `dns`. */
   readonly albArn?: string;
+}
+
+/** IAM settings of a sync function's role. */
+export interface SyncRoleSettings {
+  /** ARN of a managed policy set as the role's permissions boundary. @default none */
+  readonly permissionsBoundaryArn?: string;
+  /** The role's IAM path. @default / */
+  readonly path?: string;
+  /** The account Lambda must act for (`aws:SourceAccount` in the trust policy), e.g. from aws_caller_identity. @default no condition */
+  readonly sourceAccount?: string;
 }
 
 /**
@@ -124,6 +140,7 @@ export class AlbIpSync extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
       name: `/aws/lambda/${functionName}`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.kmsKeyArn,
     });
 
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
@@ -133,6 +150,7 @@ export class AlbIpSync extends Construct {
           effect: 'Allow',
           principals: [{ type: 'Service', identifiers: ['lambda.amazonaws.com'] }],
           actions: ['sts:AssumeRole'],
+          condition: sourceAccountCondition(props.iam?.sourceAccount),
         },
       ],
     });
@@ -143,9 +161,11 @@ export class AlbIpSync extends Construct {
       lifecycle: { createBeforeDestroy: true },
       description: `Sync of ${props.albDnsName}:${props.port} into one target group`,
       assumeRolePolicy: trust.json,
+      permissionsBoundary: props.iam?.permissionsBoundaryArn,
+      path: props.iam?.path,
     });
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
-      statement: syncPermissions(targetGroup.arn, stateBucket.arn, this.logGroup.arn),
+      statement: [...syncPermissions(targetGroup.arn, stateBucket.arn, this.logGroup.arn), ...networkAndKeyPermissions(props)],
     });
     const policy = new IamRolePolicy(this, 'policy', {
       name: 'sync-one-target-group',
@@ -173,6 +193,7 @@ export class AlbIpSync extends Construct {
       // One run at a time: two overlapping runs would read the same state and race on its write.
       reservedConcurrentExecutions: 1,
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      vpcConfig: props.vpc && { subnetIds: [...props.vpc.subnetIds], securityGroupIds: [...props.vpc.securityGroupIds] },
       environment: {
         variables: {
           [SYNC_VARIABLES.albDnsName]: props.albDnsName,
@@ -395,6 +416,42 @@ function syncPermissions(
       resources: [`${logGroupArn}:*`],
     },
   ];
+}
+
+/** `aws:SourceAccount` on Lambda's trust, which Lambda's execution roles support (confused-deputy protection). */
+function sourceAccountCondition(account: string | undefined) {
+  return account === undefined ? undefined : [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [account] }];
+}
+
+/** What a function in a VPC, or with a customer managed key, needs beyond syncPermissions. */
+function networkAndKeyPermissions(props: AlbIpSyncProps): DataAwsIamPolicyDocumentStatement[] {
+  const statements: DataAwsIamPolicyDocumentStatement[] = [];
+  if (props.vpc) {
+    statements.push({
+      // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces with the
+      // role. EC2 supports no resource-level permissions for Describe*, and the interfaces' ids are Lambda's.
+      sid: 'ManageVpcNetworkInterfaces',
+      effect: 'Allow',
+      actions: [
+        'ec2:CreateNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    });
+  }
+  if (props.kmsKeyArn) {
+    statements.push({
+      // S3 decrypts and encrypts the state with the key on the function's behalf (SSE-KMS).
+      sid: 'UseStateKey',
+      effect: 'Allow',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [props.kmsKeyArn],
+    });
+  }
+  return statements;
 }
 
 function validate(props: AlbIpSyncProps): void {

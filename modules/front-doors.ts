@@ -1,12 +1,13 @@
 import { Annotations, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
 import type { ResolvedAlb, ResolvedEnvironment, ResolvedRoute } from '../config/defaults';
 import type { EnvironmentConfig, RouteMode } from '../config/types';
 import { resolveEnvironment } from '../config/validate';
-import { AlbIpSync } from './alb-ip-sync';
+import { AlbIpSync, type SyncRoleSettings } from './alb-ip-sync';
 import { AlbNodeTargetGroup } from './alb-node-target-group';
 import { AlbTypeTargetGroup } from './alb-target';
 import { GlobalAcceleratorFrontDoor, globalAcceleratorProvider } from './global-accelerator';
@@ -14,6 +15,7 @@ import { LambdaBundle } from './lambda-bundle';
 import { StaticIpObservability } from './observability';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type AlbFlow } from './static-ip-nlb';
 import { StaticIps, type StaticIpSource } from './static-ips';
+import { SyncNetwork } from './sync-network';
 import { SyncStateBucket } from './sync-state-bucket';
 
 /**
@@ -45,6 +47,8 @@ export interface FrontDoorParts {
   readonly syncs: ReadonlyMap<number, AlbIpSync>;
   /** The sync functions' state, when any route is in `ip-sync` mode. */
   readonly stateBucket?: SyncStateBucket;
+  /** The sync functions' security group and VPC endpoints, when they run in the VPC. */
+  readonly syncNetwork?: SyncNetwork;
   readonly accelerator?: GlobalAcceleratorFrontDoor;
   readonly observability?: StaticIpObservability;
 }
@@ -71,6 +75,8 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
   let staticIps: StaticIps | undefined;
   let nlb: StaticIpNlb | undefined;
   let stateBucket: SyncStateBucket | undefined;
+  let syncNetwork: SyncNetwork | undefined;
+  let roleSettings: SyncRoleSettings | undefined;
   let observability: StaticIpObservability | undefined;
 
   if (environment.nlb) {
@@ -91,6 +97,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       ingressCidrs: environment.ingressCidrs,
       albFlows: environment.routes.flatMap((route) => albFlows(route, albs.get(route.alb)!.config)),
       protect: environment.protect,
+      ipAddressType: environment.nlbIpAddressType,
     });
 
     let code: LambdaBundle | undefined;
@@ -130,7 +137,21 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       });
       const { invocationsBeforeDeregistration, ...discovery } = route.discovery;
       code ??= new LambdaBundle(scope, 'sync-code', { outdir: options.bundleOutdir });
-      stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix });
+      stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix, kmsKeyArn: environment.kmsKeyArn });
+      roleSettings ??= syncRoleSettings(scope, environment);
+      const vpc = environment.syncFunction.vpc;
+      if (vpc) {
+        // Endpoints for what the syncs call: EC2 to list interfaces, STS to assume a discovery role.
+        const discoveries = environment.routes.filter((r) => r.mode === 'ip-sync' || r.standby?.mode === 'ip-sync').map((r) => r.discovery);
+        syncNetwork ??= new SyncNetwork(scope, 'sync-network', {
+          name: environment.name,
+          region: environment.region,
+          vpcId: environment.vpcId,
+          ...vpc,
+          needsEc2: discoveries.some((discovery) => discovery.source !== 'dns'),
+          needsSts: discoveries.some((discovery) => discovery.roleArn !== undefined),
+        });
+      }
       const sync = new AlbIpSync(scope, `alb-ip-sync-${route.listenerPort}`, {
         functionName: names.syncFunction(route.listenerPort),
         albDnsName: alb.dnsName(),
@@ -145,6 +166,10 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         sameVpc: alb.config.outsideVpc === undefined,
         discovery: { ...discovery, albArn: discovery.source === 'dns' ? undefined : alb.arn() },
         events: route.events,
+        logRetentionDays: environment.syncFunction.logRetentionDays,
+        iam: roleSettings,
+        vpc: syncNetwork && { subnetIds: syncNetwork.subnetIds, securityGroupIds: syncNetwork.securityGroupIds },
+        kmsKeyArn: environment.kmsKeyArn,
       });
       const lookup = alb.lookup;
       if (lookup !== undefined) {
@@ -196,7 +221,14 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       protect: environment.protect,
     });
   }
-  return { environment, staticIps, nlb, targetGroups, syncs, stateBucket, accelerator, observability };
+  return { environment, staticIps, nlb, targetGroups, syncs, stateBucket, syncNetwork, accelerator, observability };
+}
+
+/** The sync roles' IAM settings; the trust condition's account comes from the deploying credentials. */
+function syncRoleSettings(scope: Construct, environment: ResolvedEnvironment): SyncRoleSettings {
+  const { permissionsBoundaryArn, path, trustSourceAccount } = environment.iam;
+  const sourceAccount = trustSourceAccount ? new DataAwsCallerIdentity(scope, 'deploying-account').accountId : undefined;
+  return { permissionsBoundaryArn, path, sourceAccount };
 }
 
 export interface StaticIpFrontDoorsProps extends FrontDoorOptions {

@@ -120,7 +120,8 @@ export class GlobalAcceleratorFrontDoor extends Construct {
           provider,
           listenerArn: listener.arn,
           endpointGroupRegion: props.endpointRegion,
-          // Explicit: the provider sends false when unset, which the API rejects for internal ALBs.
+          // Explicit: the provider sends false when unset, which the API rejects for internal ALBs. A DUAL_STACK
+          // accelerator requires it of every endpoint too.
           endpointConfiguration: [{ endpointId: albArn, clientIpPreservationEnabled: true, weight }],
           portOverride: albPort === port ? undefined : [{ listenerPort: port, endpointPort: albPort }],
         }),

@@ -1,5 +1,6 @@
-import { Annotations } from 'cdktf';
+import { Annotations, Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { DataAwsNetworkInterface } from '@cdktf/provider-aws/lib/data-aws-network-interface';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
@@ -56,7 +57,15 @@ export interface StaticIpNlbProps {
    * static IP) fails at plan time, naming it. Turn off only for throwaway environments. @default true
    */
   readonly protect?: boolean;
+  /**
+   * `dualstack`: clients also reach the NLB over IPv6, on an address AWS assigns in each subnet (which must have an
+   * IPv6 CIDR). Not pinned per subnet: with an Elastic IP that plans a change forever. Updated in place. @default ipv4
+   */
+  readonly ipAddressType?: NlbIpAddressType;
 }
+
+export const NLB_IP_ADDRESS_TYPES = ['ipv4', 'dualstack'] as const;
+export type NlbIpAddressType = (typeof NLB_IP_ADDRESS_TYPES)[number];
 
 /**
  * The static front door: an internet-facing NLB bound to one static IP per Availability Zone, its security
@@ -66,6 +75,8 @@ export interface StaticIpNlbProps {
 export class StaticIpNlb extends Construct {
   public readonly loadBalancer: Lb;
   public readonly securityGroup: SecurityGroup;
+  /** With dualstack, the IPv6 address of each subnet mapping, in their order; empty otherwise. */
+  public readonly ipv6Addresses: readonly string[];
   private readonly listenersByPort = new Map<number, LbListener>();
 
   constructor(scope: Construct, id: string, props: StaticIpNlbProps) {
@@ -85,7 +96,7 @@ export class StaticIpNlb extends Construct {
     const rule = (port: number) => ({ securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port });
     for (const port of props.clientPorts) {
       for (const cidr of props.ingressCidrs ?? ['0.0.0.0/0']) {
-        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `Clients on ${port}`, cidrIpv4: cidr });
+        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `Clients on ${port}`, ...cidrOf(cidr) });
       }
     }
     // Rules are keyed by what they allow: two routes to one ALB port, or two ALBs behind one CIDR, share one.
@@ -119,7 +130,7 @@ export class StaticIpNlb extends Construct {
       name: props.name,
       loadBalancerType: 'network',
       internal: false,
-      ipAddressType: 'ipv4',
+      ipAddressType: props.ipAddressType ?? 'ipv4',
       // An NLB created without a security group can never get one: attach it from the start.
       securityGroups: [this.securityGroup.id],
       subnetMapping: props.subnetMappings.map(({ subnetId, allocationId }) => ({ subnetId, allocationId })),
@@ -127,6 +138,25 @@ export class StaticIpNlb extends Construct {
       enableCrossZoneLoadBalancing: true,
       enableDeletionProtection: protect,
       lifecycle: { preventDestroy: protect },
+    });
+    this.ipv6Addresses = props.ipAddressType === 'dualstack' ? this.assignedIpv6Addresses(props.subnetMappings) : [];
+  }
+
+  /**
+   * The IPv6 address AWS gave the NLB in each subnet, read from its network interface there: the provider's
+   * `subnet_mapping[*].ipv6_address` stays empty when the mapping has an Elastic IP (it reads the first address
+   * only). The lookup waits for any change of the NLB, so an ipv4-to-dualstack plan reads it after the update.
+   */
+  private assignedIpv6Addresses(mappings: readonly SubnetMapping[]): string[] {
+    return mappings.map(({ subnetId }, i) => {
+      const networkInterface = new DataAwsNetworkInterface(this, `network-interface-${i}`, {
+        filter: [
+          { name: 'description', values: [`ELB ${this.loadBalancer.arnSuffix}`] },
+          { name: 'subnet-id', values: [subnetId] },
+        ],
+        dependsOn: [this.loadBalancer],
+      });
+      return Fn.one(networkInterface.ipv6Addresses);
     });
   }
 
@@ -149,6 +179,11 @@ export class StaticIpNlb extends Construct {
   }
 }
 
+/** A security group rule's source: IPv6 CIDRs (dualstack) have their own argument. */
+function cidrOf(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
+  return cidr.includes(':') ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
+}
+
 /** A construct id from a CIDR: ids cannot hold `/`. */
 export function cidrIdPart(cidr: string): string {
   return cidr.replace('/', '-');
@@ -160,6 +195,13 @@ function validate(props: StaticIpNlbProps): void {
   if (new Set(subnets).size !== subnets.length) throw new Error(`StaticIpNlb: subnetMappings has duplicate subnets: ${subnets.join(', ')}`);
   if (new Set(props.clientPorts).size !== props.clientPorts.length) {
     throw new Error(`StaticIpNlb: clientPorts has duplicates: ${props.clientPorts.join(', ')}`);
+  }
+  if (props.ipAddressType !== undefined && !NLB_IP_ADDRESS_TYPES.includes(props.ipAddressType)) {
+    throw new Error(`StaticIpNlb: ipAddressType "${props.ipAddressType}" is not one of ${NLB_IP_ADDRESS_TYPES.join(', ')}`);
+  }
+  const ipv6Cidrs = (props.ingressCidrs ?? []).filter((cidr) => cidr.includes(':'));
+  if (ipv6Cidrs.length > 0 && props.ipAddressType !== 'dualstack') {
+    throw new Error(`StaticIpNlb: ingressCidrs ${ipv6Cidrs.join(', ')} are IPv6, which only a dualstack NLB accepts`);
   }
   if (props.name.length > LOAD_BALANCER_NAME_MAX_LENGTH) {
     throw new Error(`StaticIpNlb: name "${props.name}" is longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters`);

@@ -44,6 +44,10 @@ export class StaticIpStack extends TerraformStack {
     if (staticIps && nlb) {
       output('static_ips', 'The static IPs of the NLB, one per Availability Zone in zone order: the list partners allowlist',
         staticIps.addresses.map(({ publicIp }) => publicIp));
+      if (nlb.ipv6Addresses.length > 0) {
+        output('nlb_ipv6_addresses', "The dual-stack NLB's IPv6 addresses, one per zone in zone order (assigned by AWS in each subnet)",
+          nlb.ipv6Addresses);
+      }
       output('nlb_dns_name', 'DNS name of the NLB; it resolves to the static IPs', nlb.loadBalancer.dnsName);
       output('nlb_zone_id', "The NLB's hosted zone, for Route 53 alias records pointing at it", nlb.loadBalancer.zoneId);
       output('nlb_security_group_id', "The NLB's security group, e.g. to admit it on an ALB's security group by hand", nlb.securityGroup.id);

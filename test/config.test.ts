@@ -98,7 +98,7 @@ describe('unknown keys fail synth, naming the field and the nearest known one', 
     ['a misspelled field three levels down', { zones: zone(0, { staticIp: { alocationId: 'eipalloc-0a1b2c3d' } }) }, 'zones[0].staticIp.alocationId is not a field; did you mean allocationId?'],
     ['a misspelled ALB field', { albs: { app: { ...VALID.albs.app, securityGroup: 'sg-0c3d4e5f' } } }, 'albs.app.securityGroup is not a field; did you mean securityGroupId?'],
     ['a field of an earlier version', { publicSubnetIds: ['subnet-0a1b2c3d'] }, 'publicSubnetIds was replaced by zones (one { availabilityZone, subnetId } per zone)'],
-    ['a key far from any field', { colour: 'blue' }, 'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend)'],
+    ['a key far from any field', { colour: 'blue' }, 'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend, iam, syncFunction, kmsKeyArn)'],
   ])('%s', (_, change, problem) => {
     expect(problemsOf([withChange(change)])).toContain(`environment "prod": ${problem}`);
   });
