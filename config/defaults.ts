@@ -110,6 +110,8 @@ export interface ResolvedEnvironment {
   /** Empty when the environment has no NLB. */
   readonly zones: readonly ResolvedZone[];
   readonly protect: boolean;
+  /** `staticIps.release`: zones no longer configured whose owned address a plan may release. */
+  readonly release: readonly string[];
   readonly albs: ReadonlyMap<string, ResolvedAlb>;
   readonly routes: readonly ResolvedRoute[];
   readonly nlb: boolean;

@@ -34,7 +34,7 @@ const ZONE = {
   staticIp: { object: { allocationId: 'value', adopt: 'value', publicIp: 'value', tags: 'value', pool: POOL } },
 } as const satisfies KeysOf<ZoneConfig>;
 
-const STATIC_IPS = { protect: 'value', pool: POOL } as const satisfies KeysOf<StaticIpsConfig>;
+const STATIC_IPS = { protect: 'value', pool: POOL, release: 'value' } as const satisfies KeysOf<StaticIpsConfig>;
 
 const ALB = {
   dnsName: 'value',

@@ -93,6 +93,13 @@ export interface StaticIpsConfig {
   readonly protect?: boolean;
   /** Pool of every new Elastic IP. @default Amazon's pool */
   readonly pool?: StaticIpPoolConfig;
+  /**
+   * Availability Zones of the region, taken out of `zones`, whose owned Elastic IP the next apply may release
+   * (the plan shows it destroyed). Any other removed zone's address is forgotten: Terraform drops it from its state
+   * and it stays allocated in the account, whatever `protect` says. Remove the entry once applied.
+   * @default [] (no address is ever released by removing its zone)
+   */
+  readonly release?: readonly string[];
 }
 
 /**

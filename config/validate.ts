@@ -179,6 +179,7 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
       }),
     ),
     protect: config.staticIps?.protect ?? ENVIRONMENT_DEFAULTS.protect,
+    release: config.staticIps?.release ?? [],
     albs: new Map(albKeys.map((key): [string, ResolvedAlb] => [key, { key, ...config.albs[key] }])),
     routes: routesOf(config).map(
       (route): ResolvedRoute => ({
@@ -386,6 +387,24 @@ function staticIpsProblems(config: EnvironmentConfig, problems: Problems, region
   if (config.staticIps === undefined) return;
   problems.boolean('staticIps.protect', config.staticIps.protect);
   if (config.staticIps.pool !== undefined) poolProblems('staticIps.pool', config.staticIps.pool, config, problems, regionValid);
+  if (config.staticIps.release !== undefined) releaseProblems(config, problems, regionValid);
+}
+
+/** `staticIps.release`: zones of the region that are not configured (only a removed zone's address can be released). */
+function releaseProblems(config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {
+  if (!(config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb)) {
+    return problems.add('staticIps.release is set but frontDoors.nlb is false: without an NLB the stack owns no static IP');
+  }
+  const configured = new Set((config.zones ?? []).map((zone) => zone?.availabilityZone));
+  problems.list<string>('staticIps.release', config.staticIps!.release, (zone, at) => {
+    if (!problems.matches(at, zone, 'availabilityZone')) return;
+    const zoneRegion = PATTERNS.availabilityZone.exec(zone)?.[1];
+    if (regionValid && zoneRegion !== config.region) {
+      problems.add(`${at} ${JSON.stringify(zone)} is not in the environment's region ${config.region}`);
+    } else if (configured.has(zone)) {
+      problems.add(`${at} ${JSON.stringify(zone)} is a configured zone: only the address of a zone taken out of zones can be released`);
+    }
+  });
 }
 
 function poolProblems(field: string, pool: StaticIpPoolConfig, config: EnvironmentConfig, problems: Problems, regionValid: boolean): void {

@@ -84,6 +84,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       name: names.loadBalancer,
       zones: environment.zones.map(({ availabilityZone, staticIp }) => ({ availabilityZone, source: staticIpSource(staticIp) })),
       protect: environment.protect,
+      release: environment.release,
     });
     const addresses = staticIps.byZone;
     nlb = new StaticIpNlb(scope, 'static-ip-nlb', {

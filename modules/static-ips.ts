@@ -40,6 +40,13 @@ export interface StaticIpsProps {
   readonly zones: readonly StaticIpZone[];
   /** `lifecycle { prevent_destroy = true }` on every Elastic IP the stack owns. Turn off only for throwaway environments. @default true */
   readonly protect?: boolean;
+  /**
+   * Availability Zones of the region, none of them in `zones`, whose owned address a plan may release: the one
+   * way to release the address of a zone taken out of the configuration. Every other unconfigured zone's address is
+   * forgotten (left allocated in the account), whatever `protect` says.
+   * @default [] (every removed zone's address is forgotten, none released)
+   */
+  readonly release?: readonly string[];
 }
 
 /** One zone's static IP, as a subnet mapping and the outputs need it. */
@@ -121,7 +128,16 @@ export class StaticIps extends Construct {
     });
     this.byZone = new Map(this.addresses.map((address) => [address.availabilityZone, address]));
     this.elasticIps = elasticIps;
-    if (protect) this.keepRemovedZones(props.zones);
+    const release = props.release ?? [];
+    this.keepRemovedZones(regionOf(props.zones[0].availabilityZone)!, [...elasticIps.keys(), ...release]);
+
+    if (release.length > 0) {
+      Annotations.of(this).addWarning(
+        `StaticIps ${props.name}: release names ${release.join(', ')}, so a plan against a state that still holds ` +
+          `such a zone's Elastic IP destroys it: the address is released and partners' allowlists stop matching. ` +
+          `Take the zones out of release once applied.`,
+      );
+    }
 
     if (!protect && elasticIps.size > 0) {
       const zones = [...elasticIps.keys()].join(', ');
@@ -133,20 +149,19 @@ export class StaticIps extends Construct {
   }
 
   /**
-   * A zone taken out of the configuration takes its `prevent_destroy` with it, and the NLB lets go of a subnet in
-   * place, so nothing else would stop the plan from releasing that zone's address. For every other zone of the
-   * region (letters a-f), a `removed` block with `destroy = false` makes Terraform forget such an address instead:
-   * it stays allocated in the account, for you to release or reuse. A block whose address is not in the state does
-   * nothing.
+   * A zone taken out of the configuration, or switched to an address the stack does not own, takes its Elastic
+   * IP's `prevent_destroy` with it, so nothing in the configuration would stop the plan from releasing that
+   * address. For every zone of the region (letters a-f) without an owned address, but those named in `release`, a
+   * `removed` block with `destroy = false` makes Terraform forget such an address instead: it stays allocated in
+   * the account, for you to release or reuse. This does not depend on `protect`, which is also turned off to let
+   * the NLB be replaced when a zone goes. A block whose address is not in the state does nothing.
    */
-  private keepRemovedZones(zones: readonly StaticIpZone[]): void {
-    const region = zones[0].availabilityZone.slice(0, -1);
-    const configured = new Set(zones.map(({ availabilityZone }) => availabilityZone));
+  private keepRemovedZones(region: string, kept: readonly string[]): void {
     const stack = TerraformStack.of(this);
     const path = this.node.scopes.slice(this.node.scopes.indexOf(stack) + 1).map((scope) => scope.node.id);
     const removed = [...'abcdef']
       .map((letter) => `${region}${letter}`)
-      .filter((zone) => !configured.has(zone))
+      .filter((zone) => !kept.includes(zone))
       .map((zone) => ({ from: `aws_eip.${makeUniqueId([...path, `eip-${zone}`])}`, lifecycle: { destroy: false as const } }));
     // One `removed` list per stack, shared by every StaticIps in it (an override replaces, it does not append).
     const all = [...(REMOVED_BLOCKS.get(stack) ?? []), ...removed];
@@ -157,6 +172,10 @@ export class StaticIps extends Construct {
 
 /** The `removed` blocks each stack holds so far. */
 const REMOVED_BLOCKS = new WeakMap<TerraformStack, readonly { from: string; lifecycle: { destroy: false } }[]>();
+
+/** `eu-west-1` of `eu-west-1a`; undefined for anything but a zone name. */
+const regionOf = (availabilityZone: unknown): string | undefined =>
+  typeof availabilityZone === 'string' ? PATTERNS.availabilityZone.exec(availabilityZone)?.[1] : undefined;
 
 /** The data source arguments that find one existing Elastic IP (the data source fails unless exactly one matches). */
 function lookupQuery(source: Extract<StaticIpSource, { kind: 'existing' | 'lookup' }>) {
@@ -193,8 +212,7 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
 
   props.zones.forEach(({ availabilityZone, source }, i) => {
     const at = `zones[${i}] ${JSON.stringify(availabilityZone)}`;
-    const region =
-      typeof availabilityZone === 'string' ? PATTERNS.availabilityZone.exec(availabilityZone)?.[1] : undefined;
+    const region = regionOf(availabilityZone);
     if (region === undefined) {
       problems.push(`${at}: availabilityZone is not ${DESCRIPTIONS.availabilityZone}`);
     } else {
@@ -249,7 +267,24 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
   if (regions.size > 1) {
     problems.push(`zones span several regions (${[...regions].join(', ')}); one stack's addresses live in one region`);
   }
+  problems.push(...releaseProblems(props.release, zoneNames, [...regions][0]));
   return problems;
+}
+
+/** Each zone `release` names is a zone of the stack's region, named once, and not one of its configured zones. */
+function releaseProblems(release: unknown, configured: ReadonlyMap<string, string>, region: string | undefined): string[] {
+  if (release === undefined) return [];
+  if (!Array.isArray(release)) return ['release must be a list of Availability Zone names'];
+  return release.flatMap((availabilityZone: unknown, i) => {
+    const at = `release[${i}] ${JSON.stringify(availabilityZone)}`;
+    const zoneRegion = regionOf(availabilityZone);
+    if (zoneRegion === undefined) return [`${at} is not ${DESCRIPTIONS.availabilityZone}`];
+    if (region !== undefined && zoneRegion !== region) return [`${at} is not in the zones' region ${region}`];
+    const zone = configured.get(availabilityZone as string);
+    if (zone !== undefined) return [`${at} is configured (${zone}): only the address of a zone no longer configured can be released`];
+    if (release.indexOf(availabilityZone) !== i) return [`${at} is named twice`];
+    return [];
+  });
 }
 
 /** A tag query must name at least one tag; keys 1-128 characters, values strings (AWS's tag limits). */

@@ -2,14 +2,17 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compareSafetyBlocks, missingTopLevelBlocks, safetyBlocksOfHcl, safetyBlocksOfJson } from './safety-blocks';
 
 /**
  * `npm run export:hcl [-- --out <dir>] [-- --app <command>]`: plain Terraform per stack, for teams leaving CDKTF
  * (archived upstream). Runs `cdktf synth --hcl`, then keeps only what Terraform needs: `<dir>/<stack>/main.tf`
  * and the `assets/` it references by relative path. cdktf's manifest and metadata stay behind. The result is
  * code a team can own: formatted by `terraform fmt`, a provider version range instead of one pinned version,
- * no path of this machine in it, and the same resource addresses as the JSON synthesis, so the same state
- * plans no change.
+ * no path of this machine in it, the same resource addresses as the JSON synthesis, so the same state
+ * plans no change, and every safety block of the JSON synthesis (`removed`, `moved`, `import`, `check`, lifecycle
+ * settings, conditions): cdktf's HCL renderer drops the `removed` blocks, so the export adds what it left out,
+ * and refuses to write an export that still lacks one.
  */
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -130,8 +133,10 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: Expo
       const hcl = fs.readFileSync(path.join(synthDir, synthesizedStackPath), 'utf8');
       const file = path.join(target, EXPORT_DEFAULTS.exportedFile);
       const json = JSON.parse(fs.readFileSync(path.join(jsonDir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
-      fs.writeFileSync(file, relativeLocalState(widenProviderRequirement(unquoteDependsOn(rewriteQuotedStrings(hcl, json))), target));
+      const rewritten = relativeLocalState(widenProviderRequirement(unquoteDependsOn(rewriteQuotedStrings(hcl, json))), target);
+      fs.writeFileSync(file, `${rewritten}\n${missingTopLevelBlocks(json, rewritten)}`);
       terraformFmt(file);
+      expectSafetyBlocksKept(stack, json, fs.readFileSync(file, 'utf8'));
       const assets = path.join(synthDir, workingDirectory, EXPORT_DEFAULTS.assetsFolder);
       if (fs.existsSync(assets))
         fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
@@ -140,6 +145,19 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: Expo
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
   }
+}
+
+/** Throws, listing them, when the export lacks a safety block of the JSON synthesis or has one it does not. */
+export function expectSafetyBlocksKept(stack: string, json: Record<string, unknown>, hcl: string): void {
+  const { missing, extra } = compareSafetyBlocks(safetyBlocksOfJson(json), safetyBlocksOfHcl(hcl));
+  if (missing.length + extra.length === 0) return;
+  throw new Error(
+    [
+      `the HCL export of ${stack} does not keep the safety blocks of its JSON synthesis:`,
+      ...missing.map((line) => `  missing: ${line}`),
+      ...extra.map((line) => `  not in the JSON synthesis: ${line}`),
+    ].join('\n'),
+  );
 }
 
 /**

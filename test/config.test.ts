@@ -146,6 +146,11 @@ describe('configuration errors name the environment and the field', () => {
     ],
     ['a pool without its region', { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c' } } }, 'staticIps.pool.region is required: the pool\'s region (its IPAM locale), which must be eu-west-1'],
     ['protection that is not a boolean', { staticIps: { protect: 'no' } }, 'staticIps.protect "no" must be true or false'],
+    ['releasing a configured zone', { staticIps: { release: ['eu-west-1b'] } }, 'staticIps.release[0] "eu-west-1b" is a configured zone: only the address of a zone taken out of zones can be released'],
+    ['releasing a zone of another region', { staticIps: { release: ['us-east-1c'] } }, 'staticIps.release[0] "us-east-1c" is not in the environment\'s region eu-west-1'],
+    ['releasing a zone id', { staticIps: { release: ['euw1-az3'] } }, 'staticIps.release[0] "euw1-az3" is not an Availability Zone name (e.g. eu-west-1a)'],
+    ['releasing a zone twice', { staticIps: { release: ['eu-west-1c', 'eu-west-1c'] } }, 'staticIps.release[1] "eu-west-1c" is a duplicate'],
+    ['an empty release list', { staticIps: { release: [] } }, 'staticIps.release must list at least one entry'],
     // ALBs
     ['no ALB', { albs: {} }, 'albs must name at least one ALB, e.g. { app: { dnsName: "internal-app-123.<region>.elb.amazonaws.com" } }'],
     ['an ALB without a way to find it', { albs: { app: { securityGroupId: 'sg-0c3d4e5f' } } }, 'albs.app needs dnsName, arn or name'],

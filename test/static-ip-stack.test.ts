@@ -51,14 +51,19 @@ describe('StaticIpStack', () => {
     expect(resourceAt(unprotected, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: false });
   });
 
-  test('every other zone of the region gets a removed block: a zone taken out is forgotten, its address kept', () => {
-    const removed = (minimal as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? [];
-    expect(removed.map(({ from }) => from.replace(/_[0-9A-F]{8}$/, ''))).toEqual(
-      ['c', 'd', 'e', 'f'].map((letter) => `aws_eip.static-ips_eip-eu-west-1${letter}`),
-    );
-    for (const block of removed) expect(block.lifecycle).toEqual({ destroy: false });
-    const unprotected = synthesize([{ ...MINIMAL, name: 'throwaway', staticIps: { protect: false } }]).get('throwaway')!.json;
-    expect((unprotected as { removed?: unknown }).removed).toBeUndefined();
+  test('every other zone of the region gets a removed block, protected or not, but the zones named in release', () => {
+    const removedZones = (stack: TerraformJson) => {
+      const removed = (stack as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? [];
+      for (const block of removed) expect(block.lifecycle).toEqual({ destroy: false });
+      return removed.map(({ from }) => from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1'));
+    };
+    expect(removedZones(minimal)).toEqual(['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f']);
+    const variant = (staticIps: EnvironmentConfig['staticIps']) =>
+      synthesize([{ ...MINIMAL, name: 'throwaway', staticIps }]).get('throwaway')!.json;
+    // protect: false lets the NLB be replaced when a zone goes; it must not release the zone's address too.
+    expect(removedZones(variant({ protect: false }))).toEqual(['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f']);
+    expect(removedZones(variant({ protect: false, release: ['eu-west-1c', 'eu-west-1e'] }))).toEqual(['eu-west-1d', 'eu-west-1f']);
+    expect(removedZones(variant({ release: ['eu-west-1d'] }))).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
   });
 
   test.each([80, 443])('ip-sync on %i: listener -> IP target group <- sync function, role and state prefix', (port) => {

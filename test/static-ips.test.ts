@@ -171,6 +171,29 @@ describe('StaticIps', () => {
     expect(warnings(build({ ...PROPS, zones: EVERY_SOURCE.slice(4), protect: false }).staticIps)).toEqual([]);
   });
 
+  test('a zone left out (or no longer owned) is forgotten whatever protect says; only a zone named in release is not, and synth warns', () => {
+    const removedFrom = (json: TerraformJson) =>
+      ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(
+        ({ from, lifecycle }) => {
+          expect(lifecycle).toEqual({ destroy: false });
+          return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
+        },
+      );
+    const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
+    const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
+    expect(removedFrom(synth(twoZones))).toEqual(others);
+    expect(removedFrom(synth({ ...twoZones, protect: false }))).toEqual(others);
+    const releasing = build({ ...twoZones, protect: false, release: ['eu-west-1d'] });
+    expect(removedFrom(releasing.json)).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
+    expect(warnings(releasing.staticIps)).toContainEqual(
+      expect.stringMatching(/^StaticIps prod-static-ip: release names eu-west-1d, so a plan .* destroys it/),
+    );
+    expect(warnings(build(twoZones).staticIps)).toEqual([]);
+    // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
+    const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
+    expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
+  });
+
   test.each<[string, Partial<StaticIpsProps>, string]>([
     ['no zones', { zones: [] }, 'StaticIps: zones must list at least one Availability Zone'],
     ['an empty name', { name: '' }, 'StaticIps: name must be a non-empty string'],
@@ -289,6 +312,22 @@ describe('StaticIps', () => {
       'a lookup by no tag',
       { zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'lookup', tags: {} } }] },
       'StaticIps: zones[0] "eu-west-1a": source.tags must name at least one tag',
+    ],
+    [
+      'releasing a configured zone',
+      { release: ['eu-west-1b'] },
+      'StaticIps: release[0] "eu-west-1b" is configured (zones[1] "eu-west-1b"): only the address of a zone no longer configured can be released',
+    ],
+    [
+      'releasing a zone of another region',
+      { release: ['us-east-1h'] },
+      'StaticIps: release[0] "us-east-1h" is not in the zones\' region eu-west-1',
+    ],
+    ['releasing a zone id', { release: ['euw1-az9'] }, 'StaticIps: release[0] "euw1-az9" is not an Availability Zone name'],
+    [
+      'releasing a zone twice',
+      { release: ['eu-west-1h', 'eu-west-1h'] },
+      'StaticIps: release[1] "eu-west-1h" is named twice',
     ],
     [
       'an empty tag key',

@@ -8,6 +8,8 @@ import { truthy } from '@actions/expressions/result';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse } from 'yaml';
 import { stackCommand, type StackEntry, type StackSource } from '../scripts/stack-command';
+import { MINIMAL } from './fixtures/environments';
+import { synthesize } from './support/synth';
 import { tempDir } from './support/temp-dir';
 
 const execFileAsync = promisify(execFile);
@@ -27,6 +29,7 @@ interface Step {
   readonly 'working-directory'?: string;
 }
 interface Job {
+  readonly env?: Record<string, string>;
   readonly needs?: string | string[];
   readonly if?: string;
   readonly environment?: string;
@@ -36,6 +39,7 @@ interface Job {
   readonly steps: Step[];
 }
 interface Workflow {
+  readonly env?: Record<string, string>;
   readonly on: Record<string, { branches?: string[] } | null>;
   readonly permissions?: Record<string, string>;
   readonly jobs: Record<string, Job>;
@@ -54,6 +58,34 @@ const CREDENTIALS_ACTION = 'aws-actions/configure-aws-credentials';
 
 /** A step that synthesizes the app (the tests synthesize too): cdktf may run `terraform version` on the way. */
 const SYNTHESIZES = /\bnpm (test|run (synth|deploy|diff))\b/;
+
+/** Running the project's code or its dependencies: a checkout followed by any of these, or these alone. */
+const RUNS_PROJECT_CODE = /\b(npm|npx|node|tsx|yarn|pnpm|cdktf)\b/;
+const GUARD_STEP = 'Refuse a configuration that could run code';
+
+/** Whether a job checks out the repository (for a pull request, its head) or runs npm, node or the like. */
+const runsProjectCode = (job: Job): boolean =>
+  job.steps.some((step) => usesAction(step, 'actions/checkout') || RUNS_PROJECT_CODE.test(step.run ?? ''));
+/** Whether a job can reach a credential: a secret anywhere in it, or an OIDC token. */
+const holdsCredential = (job: Job): boolean => /\bsecrets\./.test(JSON.stringify(job)) || job.permissions?.['id-token'] === 'write';
+
+/** The guard step's script, run as actions/github-script runs it, on a stack folder; returns its error, if any. */
+async function runGuard(script: string, stackDir: string): Promise<string | undefined> {
+  const saved = process.env.STACK_DIR;
+  process.env.STACK_DIR = stackDir;
+  const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+    await new AsyncFunction('require', script)(require);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    log.mockRestore();
+    if (saved === undefined) delete process.env.STACK_DIR;
+    else process.env.STACK_DIR = saved;
+  }
+}
 
 /** Every error GitHub's own workflow parser finds in a workflow file. */
 async function githubParserErrors(file: string, content: string): Promise<string[]> {
@@ -184,6 +216,37 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
     }
   });
 
+  it('gives no secret and no OIDC token to a job that checks out or runs the project’s code (a pull request’s, on plan)', () => {
+    expect(JSON.stringify(workflow.env ?? {})).not.toMatch(/\bsecrets\./);
+    const building = Object.entries(workflow.jobs).filter(([, job]) => runsProjectCode(job));
+    expect(building.length).toBeGreaterThan(0);
+    for (const [name, job] of building) {
+      expect({ job: name, secrets: JSON.stringify(job).match(/\bsecrets\.\w+/g) ?? [], idToken: job.permissions?.['id-token'] }).toEqual({
+        job: name,
+        secrets: [],
+        idToken: undefined,
+      });
+    }
+  });
+
+  it('runs no checkout, npm or node in a job that holds a credential: it takes the synthesized JSON, refused first if it could run code', () => {
+    const holding = Object.entries(workflow.jobs).filter(([, job]) => holdsCredential(job));
+    expect(holding.length).toBeGreaterThan(0);
+    for (const [name, job] of holding) {
+      expect({ job: name, runsProjectCode: runsProjectCode(job) }).toEqual({ job: name, runsProjectCode: false });
+      const steps = job.steps;
+      const download = steps.findIndex((step) => usesAction(step, 'actions/download-artifact'));
+      const guard = steps.findIndex((step) => step.name === GUARD_STEP);
+      const firstCredential = steps.findIndex((step) => /\bsecrets\./.test(JSON.stringify(step)) || usesAction(step, CREDENTIALS_ACTION));
+      const firstTerraform = steps.findIndex((step) => /\bterraform\b/.test(step.run ?? ''));
+      expect({ job: name, order: [download, guard, firstCredential, firstTerraform].every((i, k, all) => i >= 0 && (k === 0 || i > all[k - 1])) }).toEqual({
+        job: name,
+        order: true,
+      });
+      expect(steps[guard].env!.STACK_DIR).toBe(`${steps[download].with!.path}/\${{ matrix.stack }}`);
+    }
+  });
+
   it('checks out without leaving the token in the working copy', () => {
     const checkouts = allSteps(workflow).filter((step) => usesAction(step, 'actions/checkout'));
     expect(checkouts.length).toBeGreaterThan(0);
@@ -285,17 +348,25 @@ describe('plan.yml', () => {
     expect(await listedBy(listing, MIXED)).toEqual(['dev', 'stage', 'prod']);
   });
 
-  it('plans each stack in its synthesized folder, with the read-only plan role and never the apply role', () => {
-    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+  it('plans each stack in the folder the synth job synthesized, with the read-only plan role and the plan-only token', () => {
+    expect(job.permissions).toEqual({ 'id-token': 'write' });
     expect(text).not.toContain('AWS_APPLY_ROLE');
+    expect(text).not.toContain('TF_API_TOKEN');
     const credentials = allSteps(workflow).filter((step) => usesAction(step, CREDENTIALS_ACTION));
     expect(credentials.map((step) => step.with!['role-to-assume'])).toEqual(['${{ vars.AWS_PLAN_ROLE_ARN }}']);
-    const runs = job.steps.map((step) => step.run ?? '');
-    expect(runs.indexOf('npm run synth')).toBeGreaterThan(runs.indexOf('npm ci'));
+    // The synth job builds the pull request's code and uploads cdktf.out/stacks; the plan job downloads it.
+    const synth = workflow.jobs.synth;
+    expect(needsOf(job)).toContain('synth');
+    expect(synth.permissions).toEqual({ contents: 'read' });
+    const runs = synth.steps.map((step) => step.run ?? '');
+    expect(runs.findIndex((run) => run.includes('npm run synth'))).toBeGreaterThan(runs.indexOf('npm ci'));
+    const upload = synth.steps.find((step) => usesAction(step, 'actions/upload-artifact'))!;
+    const download = job.steps.find((step) => usesAction(step, 'actions/download-artifact'))!;
+    expect(upload.with).toMatchObject({ name: download.with!.name, path: 'cdktf.out/stacks' });
     const plan = job.steps.find((step) => /terraform plan\b/.test(step.run ?? ''))!;
-    expect(plan['working-directory']).toBe('cdktf.out/stacks/${{ matrix.stack }}');
+    expect(plan['working-directory']).toBe(`${download.with!.path}/\${{ matrix.stack }}`);
     const terraform = job.steps.find((step) => usesAction(step, 'hashicorp/setup-terraform'))!;
-    expect(terraform.with!.cli_config_credentials_token).toBe('${{ secrets.TF_API_TOKEN }}');
+    expect(terraform.with!.cli_config_credentials_token).toBe('${{ secrets.TF_PLAN_TOKEN }}');
   });
 
   it("runs no job with an id-token or a write token for a fork's pull request, and every job for the repository's own", () => {
@@ -415,8 +486,16 @@ describe('apply.yml', () => {
   it('deploys each stack behind the GitHub environment of the same name, one at a time, never cancelled', () => {
     expect(job.environment).toBe('${{ matrix.stack }}');
     expect(job.concurrency).toEqual({ group: 'apply-${{ matrix.stack }}', 'cancel-in-progress': false });
-    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(job.steps.at(-1)!.run).toBe('npm run deploy -- ${{ matrix.stack }} --auto-approve');
+    expect(job.permissions).toEqual({ 'id-token': 'write' });
+    const apply = job.steps.at(-1)!;
+    expect(apply.run).toBe('terraform init -input=false -no-color\nterraform apply -input=false -no-color -auto-approve\n');
+    const download = job.steps.find((step) => usesAction(step, 'actions/download-artifact'))!;
+    expect(apply['working-directory']).toBe(`${download.with!.path}/\${{ matrix.stack }}`);
+    // What it applies is what the stacks job synthesized from main, after type-checking it.
+    const stacksJob = workflow.jobs[needsOf(job)[0]];
+    expect(stacksJob.steps.map((step) => step.run)).toContain('npm run typecheck && npm run synth');
+    const upload = stacksJob.steps.find((step) => usesAction(step, 'actions/upload-artifact'))!;
+    expect(upload.with).toMatchObject({ name: download.with!.name, path: 'cdktf.out/stacks' });
   });
 
   it("assumes the apply role of the stack's environment, never the plan role", () => {
@@ -428,6 +507,77 @@ describe('apply.yml', () => {
   it('applies every stack with remote state and none whose state is a local file; skips an empty matrix', async () => {
     expect(await listedBy(listing, MIXED)).toEqual(['stage', 'prod']);
     expect(job.if).toBe(`needs.${needsOf(job)[0]}.outputs.stacks != '[]'`);
+  });
+});
+
+describe('the guard before terraform runs a synthesized configuration', () => {
+  const scripts = Object.values(WORKFLOWS).map(({ workflow }) =>
+    Object.values(workflow.jobs).flatMap((job) => job.steps.filter((step) => step.name === GUARD_STEP).map((step) => step.with!.script as string)),
+  );
+  const [script] = scripts[0];
+  const stack = synthesize([{ ...MINIMAL, name: 'guarded' }]).get('guarded')!;
+
+  /** A copy of the synthesized stack with its configuration changed, and optionally a file added. */
+  const variant = (change: (json: Record<string, any>) => void, extraFile?: string): string => {
+    const dir = tempDir('guarded-');
+    fs.cpSync(stack.dir, dir, { recursive: true });
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
+    change(json);
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(json));
+    if (extraFile) fs.writeFileSync(path.join(dir, extraFile), 'resource "null_resource" "x" {}\n');
+    return dir;
+  };
+  const firstResource = (json: Record<string, any>) => {
+    const [type, byName] = Object.entries(json.resource as Record<string, Record<string, any>>)[0];
+    const [name, body] = Object.entries(byName)[0];
+    return { address: `${type}.${name}`, body };
+  };
+
+  it('is the same script in both workflows, once per job that holds credentials', () => {
+    expect(scripts.map((list) => list.length)).toEqual([1, 1]);
+    expect(scripts[1][0]).toBe(script);
+  });
+
+  it('passes the stack as synthesized: aws resources and data sources only', async () => {
+    expect(await runGuard(script, stack.dir)).toBeUndefined();
+  });
+
+  it.each<[string, (json: Record<string, any>) => void, RegExp]>([
+    [
+      'an external data source',
+      (json) => (json.data = { ...json.data, external: { probe: { program: ['sh', '-c', 'env'] } } }),
+      /data\.external data sources run programs: probe/,
+    ],
+    [
+      'a local-exec provisioner',
+      (json) => (firstResource(json).body.provisioner = [{ 'local-exec': { command: 'env' } }]),
+      /has a local-exec provisioner/,
+    ],
+    [
+      'a remote-exec provisioner',
+      (json) => (firstResource(json).body.provisioner = [{ 'remote-exec': { inline: ['id'] } }]),
+      /has a remote-exec provisioner/,
+    ],
+    [
+      'a provider that is not allowlisted',
+      (json) => (json.terraform.required_providers.http = { source: 'hashicorp/http', version: '3.4.0' }),
+      /provider http \(hashicorp\/http\) is not allowed/,
+    ],
+    [
+      'the aws name for another provider',
+      (json) => (json.terraform.required_providers.aws = { source: 'evil/aws', version: '1.0.0' }),
+      /provider aws \(evil\/aws\) is not allowed/,
+    ],
+    ['a resource of another provider', (json) => (json.resource.null_resource = { x: {} }), /null_resource is not a resource type of the aws provider/],
+    ['a module', (json) => (json.module = { remote: { source: 'git::https://example.invalid/x.git' } }), /modules are not allowed: remote/],
+  ])('refuses %s, naming it, before anything is planned', async (_, change, problem) => {
+    const error = await runGuard(script, variant(change));
+    expect(error).toMatch(/is refused, nothing was planned/);
+    expect(error).toMatch(problem);
+  });
+
+  it('refuses a folder holding any file terraform would read besides the synthesis', async () => {
+    expect(await runGuard(script, variant(() => undefined, 'override.tf'))).toMatch(/override\.tf: not part of a synthesized stack/);
   });
 });
 
