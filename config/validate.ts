@@ -209,6 +209,18 @@ function environmentWarnings(config: EnvironmentConfig): string[] {
       );
     }
   }
+  const albs = isPlainObject(config.albs) ? (config.albs as Readonly<Record<string, AlbConfig>>) : {};
+  const routed = new Set(routes.map((route) => route.alb ?? Object.keys(albs)[0]));
+  for (const key of Object.keys(albs).filter((key) => !routed.has(key))) warnings.push(`albs.${key} has no effect: no route forwards to it`);
+  if (!nlb) {
+    for (const [key, alb] of Object.entries(albs)) {
+      if (alb.outsideVpc !== undefined) warnings.push(`albs.${key}.outsideVpc has no effect: it shapes the NLB's egress, and frontDoors.nlb is false`);
+      if (alb.securityGroupId !== undefined && config.ingressCidrs === undefined) {
+        warnings.push(`albs.${key}.securityGroupId has no effect: without the NLB it only receives ingressCidrs, which is not set`);
+      }
+    }
+    if (config.alarmTopicArn !== undefined) warnings.push('alarmTopicArn has no effect: the alarms watch the NLB, and frontDoors.nlb is false');
+  }
   if (!routes.some((route) => usesMode(route, 'ip-sync')) || !nlb) {
     for (const field of ['sync', 'lambdaRuntime'] as const) {
       if (config[field] !== undefined) warnings.push(`${field} has no effect: no route is in ip-sync mode, so there is no sync function`);

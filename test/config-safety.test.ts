@@ -122,6 +122,24 @@ describe('no filter silently ignored', () => {
     expect(warnings).toContain('sync has no effect: no route is in ip-sync mode, so there is no sync function');
   });
 
+  test('accelerator only: fields of the NLB and an ALB no route uses warn, naming the field', () => {
+    const { warnings } = resolveEnvironment({
+      ...ACCELERATOR_ONLY,
+      albs: {
+        app: { arn: ALB_ARN, securityGroupId: SG },
+        spare: { arn: ALB_ARN.replace('/app/app/', '/app/spare/'), outsideVpc: { cidrs: ['10.40.0.0/16'] } },
+      },
+      routes: [{ listenerPort: 443, alb: 'app' }],
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
+    });
+    expect(warnings).toEqual([
+      'albs.spare has no effect: no route forwards to it',
+      'albs.app.securityGroupId has no effect: without the NLB it only receives ingressCidrs, which is not set',
+      "albs.spare.outsideVpc has no effect: it shapes the NLB's egress, and frontDoors.nlb is false",
+      'alarmTopicArn has no effect: the alarms watch the NLB, and frontDoors.nlb is false',
+    ]);
+  });
+
   test('both front doors: CIDRs the accelerator cannot be filtered by warn', () => {
     const { warnings } = resolveEnvironment({ ...WITH_ARN, ingressCidrs: ['198.51.100.0/24'], frontDoors: { globalAccelerator: {} } });
     expect(warnings).toContain("ingressCidrs filters the NLB only: the accelerator's clients reach albs.app unfiltered, as it has no securityGroupId for the stack to add the CIDRs to");
