@@ -259,6 +259,10 @@ class Problems {
 
   port(field: string, value: unknown): boolean {
     if (Number.isInteger(value) && (value as number) >= SETTING_LIMITS.port.min && (value as number) <= SETTING_LIMITS.port.max) return true;
+    if (value === undefined) {
+      this.add(`${field} is required: a port (${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max})`);
+      return false;
+    }
     this.add(`${field} ${JSON.stringify(value)} is not a port (${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max})`);
     return false;
   }

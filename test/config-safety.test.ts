@@ -201,8 +201,12 @@ describe('mistakes caught at synth', () => {
     problem({ ...WITH_ARN, albs: { app: { arn: ALB_ARN, ...change } } }, line);
   });
 
-  test('a missing required field reads as required', () => {
-    problem({ ...MINIMAL, vpcId: undefined } as unknown as EnvironmentConfig, 'vpcId is required: a VPC id (vpc-<8 or 17 hex>)');
+  test.each<[string, Record<string, unknown>, string]>([
+    ['vpcId', { vpcId: undefined }, 'vpcId is required: a VPC id (vpc-<8 or 17 hex>)'],
+    ['region', { region: undefined }, 'region is required: an AWS region (e.g. eu-west-1)'],
+    ['a route\'s listenerPort', { routes: [{ alb: 'app' }] }, 'routes[0].listenerPort is required: a port (1-65535)'],
+  ])('a missing %s reads as required', (_, change, line) => {
+    problem({ ...MINIMAL, ...change } as unknown as EnvironmentConfig, line);
   });
 
   test('a backend typo gets a "did you mean"', () => {
