@@ -223,7 +223,7 @@ function environmentWarnings(config: EnvironmentConfig): string[] {
   }
   if (!routes.some((route) => usesMode(route, 'ip-sync')) || !nlb) {
     for (const field of ['sync', 'lambdaRuntime'] as const) {
-      if (config[field] !== undefined) warnings.push(`${field} has no effect: no route is in ip-sync mode, so there is no sync function`);
+      if (config[field] !== undefined) warnings.push(`${field} has no effect: no route has a sync function (ip-sync on the NLB)`);
     }
   }
   return warnings;

@@ -119,7 +119,7 @@ describe('no filter silently ignored', () => {
 
   test('fields that only tune sync functions warn when no route has one', () => {
     const { warnings } = resolveEnvironment({ ...withRoutes({ listenerPort: 443, mode: 'alb-target' }), sync: { maxDeregistrationPercent: 10 } });
-    expect(warnings).toContain('sync has no effect: no route is in ip-sync mode, so there is no sync function');
+    expect(warnings).toContain('sync has no effect: no route has a sync function (ip-sync on the NLB)');
   });
 
   test('accelerator only: fields of the NLB and an ALB no route uses warn, naming the field', () => {
