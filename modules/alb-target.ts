@@ -184,13 +184,14 @@ export function healthCheckProblems(check: AlbTargetHealthCheck, field: string, 
         'state the listener\'s protocol (only 80 and 443 are assumed: HTTP and HTTPS)',
     );
   }
-  if (check.path !== undefined && !(typeof check.path === 'string' && HEALTH_CHECK_PATH.test(check.path))) {
+  // Tokens (values from the user's own code) are Terraform's to check at plan time.
+  if (check.path !== undefined && !Token.isUnresolved(check.path) && !(typeof check.path === 'string' && HEALTH_CHECK_PATH.test(check.path))) {
     problems.push(`${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`);
   }
   if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
     problems.push(`${field}.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
   }
-  if (check.matcher !== undefined && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
+  if (check.matcher !== undefined && !Token.isUnresolved(check.matcher) && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
     const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
     problems.push(`${field}.matcher must list HTTP codes or ranges within ${min}-${max}: "${check.matcher}"`);
   }
