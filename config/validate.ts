@@ -482,22 +482,27 @@ function albProblems(config: EnvironmentConfig, problems: Problems, regionValid:
 const MODES: readonly RouteMode[] = ['ip-sync', 'alb-target'];
 const SECURITY_GROUP_RULES: readonly AlbSecurityGroupRules[] = ['managed', 'output'];
 
+/** The longest `[internal-]<name>` part of an ALB's DNS name before AWS cuts the name short. */
+const DNS_NAME_LABEL_MAX_LENGTH = 32;
+
 /**
  * An ALB's DNS name and ARN, both literals, must name one ALB: `[internal-]<name>-<digits>.<region>.elb...` and
- * `...:<region>:<account>:loadbalancer/app/<name>/<id>`. AWS may cut a long name short in the DNS name, so the
- * DNS name's must begin the ARN's.
+ * `...:<region>:<account>:loadbalancer/app/<name>/<id>`. AWS may cut a long name short in the DNS name (its
+ * `[internal-]<name>` part is then 32 characters), so a name that long need only begin the ARN's.
  */
 function sameAlbProblems(at: string, alb: AlbConfig): string[] {
   if (!literal(alb.dnsName) || !literal(alb.arn)) return [];
-  const dns = /^(?:internal-)?(.+)-\d+\.([a-z0-9-]+)\.elb\.amazonaws\.com(?:\.cn)?$/.exec(alb.dnsName);
+  const dns = /^((?:internal-)?(.+))-\d+\.([a-z0-9-]+)\.elb\.amazonaws\.com(?:\.cn)?$/.exec(alb.dnsName);
   const arn = PATTERNS.albArn.exec(alb.arn);
   if (!dns || !arn) return [];
+  const [, label, dnsName, dnsRegion] = dns;
   const arnName = /loadbalancer\/app\/([^/]+)\//.exec(alb.arn)![1].toLowerCase();
   const problems: string[] = [];
-  if (!arnName.startsWith(dns[1])) {
-    problems.push(`${at}.dnsName and ${at}.arn name different ALBs: "${dns[1]}" and "${arnName}"`);
+  const truncated = label.length >= DNS_NAME_LABEL_MAX_LENGTH;
+  if (truncated ? !arnName.startsWith(dnsName) : arnName !== dnsName) {
+    problems.push(`${at}.dnsName and ${at}.arn name different ALBs: "${dnsName}" and "${arnName}"`);
   }
-  if (dns[2] !== arn[2]) problems.push(`${at}.dnsName is in region ${dns[2]} and ${at}.arn in ${arn[2]}: they name different ALBs`);
+  if (dnsRegion !== arn[2]) problems.push(`${at}.dnsName is in region ${dnsRegion} and ${at}.arn in ${arn[2]}: they name different ALBs`);
   return problems;
 }
 

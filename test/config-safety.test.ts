@@ -190,12 +190,19 @@ describe('mistakes caught at synth', () => {
     ]);
   });
 
+  test('a DNS name cut short to 32 characters matches the ARN whose name it begins', () => {
+    const arn = ALB_ARN.replace('/app/app/', '/app/orders-service-internal-alb-01/');
+    const dnsName = 'internal-orders-service-internal-1234567890.eu-west-1.elb.amazonaws.com';
+    expect(resolveEnvironment({ ...WITH_ARN, albs: { app: { dnsName, arn } } }).albs.get('app')!.arn).toBe(arn);
+  });
+
   test('two environments with their own keys or workspaces pass', () => {
     expect(resolveEnvironments([{ ...MINIMAL, name: 'one', backend: s3 }, { ...MINIMAL, name: 'two', backend: { ...s3, key: 'two' } }])).toHaveLength(2);
   });
 
   test.each<[string, Record<string, string>, string]>([
     ['another name', { dnsName: 'internal-web-1234567890.eu-west-1.elb.amazonaws.com' }, 'albs.app.dnsName and albs.app.arn name different ALBs: "web" and "app"'],
+    ['a name the ARN\'s begins with', { dnsName: 'internal-ap-1234567890.eu-west-1.elb.amazonaws.com' }, 'albs.app.dnsName and albs.app.arn name different ALBs: "ap" and "app"'],
     ['another region', { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' }, 'albs.app.dnsName is in region eu-central-1 and albs.app.arn in eu-west-1: they name different ALBs'],
   ])('a dnsName and an arn naming different ALBs (%s) fail', (_, change, line) => {
     problem({ ...WITH_ARN, albs: { app: { arn: ALB_ARN, ...change } } }, line);
