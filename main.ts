@@ -29,8 +29,21 @@ export function buildApp(environments: readonly EnvironmentConfig[], options: Bu
  * so its lines are printed once, without a stack trace. Returns the process exit code.
  */
 export function synthesize(environments: readonly EnvironmentConfig[], options: BuildAppOptions = {}): number {
+  return explained(() => buildApp(environments, options).synth());
+}
+
+/**
+ * Validates the environments without building anything: what `npm run synth` runs before the cdktf CLI, which
+ * prints a failing app's output twice (as it streams, then again in its own error).
+ */
+export function check(environments: readonly EnvironmentConfig[]): number {
+  return explained(() => resolveEnvironments(environments));
+}
+
+/** Runs `step`; a ConfigError is printed to stderr, one line per problem, and gives exit code 1. */
+function explained(step: () => unknown): number {
   try {
-    buildApp(environments, options).synth();
+    step();
     return 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -39,4 +52,7 @@ export function synthesize(environments: readonly EnvironmentConfig[], options: 
   }
 }
 
-if (require.main === module) process.exitCode = synthesize(ENVIRONMENTS);
+/** The flag that runs {@link check} instead of a synth. */
+export const CHECK_FLAG = '--check';
+
+if (require.main === module) process.exitCode = process.argv.includes(CHECK_FLAG) ? check(ENVIRONMENTS) : synthesize(ENVIRONMENTS);

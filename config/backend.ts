@@ -1,4 +1,6 @@
-import type { BackendConfig } from './types';
+import { Token } from 'cdktf';
+import { nearest } from './keys';
+import type { BackendConfig, EnvironmentConfig } from './types';
 
 /** The fields each backend type takes; the ones listed as required must be non-empty strings. */
 const BACKEND_FIELDS = {
@@ -54,7 +56,11 @@ export function backendProblems(backend: BackendConfig | undefined): string[] {
   }
   for (const [field, value] of Object.entries(values)) {
     if (!known.has(field)) {
-      problems.push(`backend.${field} is not a setting of the ${type} backend (${[...known].join(', ')})`);
+      const suggestion = nearest(field, [...known]);
+      problems.push(
+        `backend.${field} is not a setting of the ${type} backend` +
+          (suggestion ? `; did you mean ${suggestion}?` : ` (${[...known].join(', ')})`),
+      );
     } else if (field in PATTERNS && typeof value === 'string' && value.trim() !== '') {
       const pattern = field as keyof typeof PATTERNS;
       if (!PATTERNS[pattern].test(value)) {
@@ -73,4 +79,33 @@ export function backendProblems(backend: BackendConfig | undefined): string[] {
 
 function isBackendType(type: unknown): type is BackendType {
   return typeof type === 'string' && Object.hasOwn(BACKEND_FIELDS, type);
+}
+
+/**
+ * Where an environment's state lives, when its backend is remote and given by literals: two environments with one
+ * place would overwrite each other's state. Local states are per stack (`terraform.<stack>.tfstate`).
+ */
+function stateLocation(backend: BackendConfig | undefined): string | undefined {
+  const values = backend === undefined ? [] : Object.values(backend);
+  if (values.some((value) => typeof value === 'string' && Token.isUnresolved(value))) return undefined;
+  if (backend?.type === 's3') return `S3 state s3://${backend.bucket}/${backend.key} in ${backend.region}`;
+  if (backend?.type === 'cloud') {
+    return `Terraform Cloud workspace ${backend.organization}/${backend.workspace} on ${backend.hostname ?? CLOUD_HOSTNAME_DEFAULT}`;
+  }
+  return undefined;
+}
+
+/** The Terraform Cloud hostname a `cloud` backend without one uses. */
+export const CLOUD_HOSTNAME_DEFAULT = 'app.terraform.io';
+
+/** One line per state location shared by more than one environment, naming them. */
+export function sharedStateProblems(environments: readonly EnvironmentConfig[]): string[] {
+  const byLocation = new Map<string, string[]>();
+  for (const environment of environments) {
+    const location = stateLocation(environment?.backend);
+    if (location !== undefined) byLocation.set(location, [...(byLocation.get(location) ?? []), JSON.stringify(environment.name)]);
+  }
+  return [...byLocation]
+    .filter(([, names]) => names.length > 1)
+    .map(([location, names]) => `environments ${names.join(', ')}: backend is the same ${location}; each environment needs its own state`);
 }

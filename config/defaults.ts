@@ -1,11 +1,14 @@
 import type { DiscoverySource } from '../lambda/environment';
 import { SETTING_DEFAULTS } from '../lambda/settings';
+import { ALB_TARGET_HEALTH_CHECK, healthCheckProtocol } from '../modules/alb-target';
 import type {
   AlbConfig,
+  AlbSecurityGroupRules,
   AlbTargetHealthCheckConfig,
   BackendConfig,
   GlobalAcceleratorConfig,
   NlbConfig,
+  RouteConfig,
   RouteMode,
   StaticIpPoolConfig,
   SyncFunctionVpcConfig,
@@ -31,10 +34,8 @@ export const ENVIRONMENT_DEFAULTS = {
   trustSourceAccount: false,
   vpcEndpoints: 'create',
   logRetentionDays: 30,
+  securityGroupRules: 'managed',
 } as const;
-
-/** An `alb-target` route's health check: passes for an ALB that answers 200 or a redirect on `/`. */
-export const ALB_TARGET_HEALTH_CHECK_DEFAULTS = { path: '/', matcher: '200-399' } as const;
 
 /** The sync function's own defaults, under the environment's field names. */
 export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
@@ -84,6 +85,30 @@ export interface ResolvedZone {
 /** An ALB after validation, with its key. */
 export interface ResolvedAlb extends AlbConfig {
   readonly key: string;
+  readonly securityGroupRules: AlbSecurityGroupRules;
+}
+
+/** Whether a route's serving mode or its standby's is `mode`: a field of that mode applies to the route then. */
+export function usesMode(route: Pick<RouteConfig, 'mode' | 'standby'>, mode: RouteMode): boolean {
+  return (route.mode ?? ENVIRONMENT_DEFAULTS.mode) === mode || route.standby?.mode === mode;
+}
+
+/**
+ * An `alb-target` route's health check, every default filled in, its protocol from the port actually checked
+ * (modules/alb-target.ts holds the rule). Undefined for a route without an `alb-target` target group, or (never
+ * after validation) when the protocol cannot be told.
+ */
+export function resolveHealthCheck(route: RouteConfig): Required<AlbTargetHealthCheckConfig> | undefined {
+  if (!usesMode(route, 'alb-target')) return undefined;
+  const port = route.healthCheck?.port ?? route.albPort ?? route.listenerPort;
+  const protocol = healthCheckProtocol(port, route.healthCheck?.protocol);
+  if (protocol === undefined) return undefined;
+  return {
+    protocol,
+    path: route.healthCheck?.path ?? ALB_TARGET_HEALTH_CHECK.path,
+    port,
+    matcher: route.healthCheck?.matcher ?? ALB_TARGET_HEALTH_CHECK.matcher,
+  };
 }
 
 /** A route after validation, every default filled in. */
@@ -93,7 +118,8 @@ export interface ResolvedRoute {
   readonly alb: string;
   readonly albPort: number;
   readonly mode: RouteMode;
-  readonly healthCheck: Required<AlbTargetHealthCheckConfig>;
+  /** When the route or its standby is `alb-target`. */
+  readonly healthCheck?: Required<AlbTargetHealthCheckConfig>;
   readonly albListenerArn?: string;
   readonly standby?: { readonly mode: RouteMode; readonly listenerPort: number };
   /** `ip-sync` only (the route's or its standby's). */
@@ -118,6 +144,10 @@ export interface ResolvedEnvironment {
   readonly globalAccelerator?: Required<Pick<GlobalAcceleratorConfig, 'ipAddressType'>> &
     Pick<GlobalAcceleratorConfig, 'ipAddresses'>;
   readonly ingressCidrs: readonly string[];
+  /** What the accelerator's clients are filtered by, on the ALBs' security groups: `ingressCidrs` when given. */
+  readonly acceleratorIngressCidrs: readonly string[];
+  /** Lines synth warns with, once per environment: choices left to defaults that open or assume something. */
+  readonly warnings: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly sync: Required<SyncTuning>;
   readonly alarmTopicArn?: string;

@@ -41,6 +41,7 @@ const ALB = {
   arn: 'value',
   name: 'value',
   securityGroupId: 'value',
+  securityGroupRules: 'value',
   outsideVpc: { object: { cidrs: 'value' } },
 } as const satisfies KeysOf<AlbConfig>;
 
@@ -135,7 +136,7 @@ function objectProblems(value: unknown, keys: Keys, at: string, topLevel = false
 }
 
 /** The known key closest to a typo, when it is close enough to be the one meant. */
-function nearest(key: string, known: readonly string[]): string | undefined {
+export function nearest(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   const extended = known.find((candidate) => candidate.toLowerCase().startsWith(lower));
   if (extended !== undefined) return extended;

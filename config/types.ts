@@ -120,6 +120,14 @@ export interface AlbConfig {
    */
   readonly securityGroupId?: string;
   /**
+   * Who writes the rules the ALB's security group needs (the NLB's security group on each route's ALB port, and
+   * `ingressCidrs` for the accelerator's clients): `managed`, this stack, one rule each; `output`, nobody here:
+   * the stack leaves the group alone and its output `alb_security_group_ingress` lists what the group must admit,
+   * for the codebase that owns the group (two owners of one group's rules would undo each other).
+   * Needs `securityGroupId`. @default 'managed'
+   */
+  readonly securityGroupRules?: AlbSecurityGroupRules;
+  /**
    * The ALB is outside the environment's VPC (another VPC or account, reached over peering or a transit
    * gateway). Only `ip-sync` routes can reach it: targets are registered with Availability Zone `all`.
    * @default the ALB is in `vpcId`
@@ -130,12 +138,18 @@ export interface AlbConfig {
   };
 }
 
+/** Who writes the rules of an ALB's security group: this stack, or the group's owner from this stack's output. */
+export type AlbSecurityGroupRules = 'managed' | 'output';
+
 /** How a route reaches its ALB. */
 export type RouteMode = 'ip-sync' | 'alb-target';
 
 /** Health check of an `alb-target` route's target group, forwarded through the ALB to its targets. */
 export interface AlbTargetHealthCheckConfig {
-  /** @default HTTPS when the ALB port is 443, else HTTP */
+  /**
+   * The protocol of the ALB's listener on the checked port (the check speaks it). Required unless that port is 80
+   * or 443. @default HTTP on port 80, HTTPS on 443: state it when your listener there differs
+   */
   readonly protocol?: 'HTTP' | 'HTTPS';
   /** @default / */
   readonly path?: string;
@@ -155,10 +169,10 @@ export interface RouteConfig {
   readonly albPort?: number;
   /** @default 'ip-sync' */
   readonly mode?: RouteMode;
-  /** `alb-target` only. @default see AlbTargetHealthCheckConfig */
+  /** When the route or its standby is `alb-target`. @default see AlbTargetHealthCheckConfig */
   readonly healthCheck?: AlbTargetHealthCheckConfig;
   /**
-   * `alb-target` only: the ALB listener on `albPort` (its ARN, or a token from your code). The ALB must have
+   * When the route or its standby is `alb-target`: the ALB listener on `albPort` (its ARN, or a token from your code). The ALB must have
    * that listener before the target group attachment is made; naming it makes the attachment wait for it.
    * @default none
    */
@@ -284,11 +298,15 @@ export interface EnvironmentConfig {
   readonly staticIps?: StaticIpsConfig;
   /** The ALBs behind the static IPs, by a key the routes use, e.g. `{ app: { dnsName: '...' } }`. */
   readonly albs: Readonly<Record<string, AlbConfig>>;
-  /** @default ports 80 and 443 to the only ALB, in `ip-sync` mode */
+  /** @default ports 80 and 443 to the only ALB, in `ip-sync` mode (synth warns) */
   readonly routes?: readonly RouteConfig[];
   /** @default { nlb: true } */
   readonly frontDoors?: FrontDoorsConfig;
-  /** CIDRs allowed to reach the NLB's static IPs. @default ['0.0.0.0/0'] */
+  /**
+   * CIDRs allowed to reach the static IPs: the NLB's security group admits them; with an accelerator, the
+   * security group of each route's ALB admits them on the route's ALB port (the accelerator keeps the client's
+   * address), which needs the ALB's `securityGroupId`. @default ['0.0.0.0/0'] (synth warns)
+   */
   readonly ingressCidrs?: readonly string[];
   /** Tags on every resource. @default {} */
   readonly tags?: Readonly<Record<string, string>>;

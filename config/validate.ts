@@ -2,6 +2,8 @@ import { isIPv6 } from 'node:net';
 import { Token } from 'cdktf';
 import type {
   AlbConfig,
+  AlbSecurityGroupRules,
+  AlbTargetHealthCheckConfig,
   EnvironmentConfig,
   NlbConfig,
   RouteConfig,
@@ -16,12 +18,14 @@ import { LOG_RETENTION_DAYS } from '../modules/alb-ip-sync';
 import { NLB_IP_ADDRESS_TYPES } from '../modules/static-ip-nlb';
 import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
-import { backendProblems } from './backend';
+import { healthCheckProblems } from '../modules/alb-target';
+import { backendProblems, sharedStateProblems } from './backend';
 import { isPlainObject, unknownKeyProblems } from './keys';
 import {
-  ALB_TARGET_HEALTH_CHECK_DEFAULTS,
   ENVIRONMENT_DEFAULTS,
   SYNC_TUNING_DEFAULTS,
+  resolveHealthCheck,
+  usesMode,
   type ResolvedAlb,
   type ResolvedDiscovery,
   type ResolvedEnvironment,
@@ -67,8 +71,6 @@ const PATTERNS = {
   albListenerArn: new RegExp(`^arn:${PARTITION}:elasticloadbalancing:(${REGION}):\\d{12}:listener/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}$`),
   albName: /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/,
   snsTopicArn: new RegExp(`^arn:${PARTITION}:sns:${REGION}:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`),
-  healthCheckPath: /^\/[\x21-\x7e]{0,1023}$/,
-  matcher: /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
   nodeRuntime: /^nodejs(\d+)\.x$/,
   routeTableId: new RegExp(`^rtb-${AWS_ID_HEX}$`),
   permissionsBoundaryArn: new RegExp(`^arn:${PARTITION}:iam::(\\d{12}|aws):policy/([\\x21-\\x7e]+/)?[\\w+=,.@-]{1,128}$`),
@@ -91,8 +93,6 @@ const DESCRIPTIONS: Readonly<Record<Exclude<keyof typeof PATTERNS, 'nodeRuntime'
   albListenerArn: 'an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)',
   albName: 'an ALB name (1-32 letters, digits and dashes)',
   snsTopicArn: 'an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic>)',
-  healthCheckPath: 'a health check path (starting with /, at most 1024 printable characters)',
-  matcher: 'HTTP codes (e.g. 200, 200-399 or 200,301)',
   routeTableId: 'a route table id (rtb-<8 or 17 hex>)',
   permissionsBoundaryArn: 'a managed policy ARN (arn:aws:iam::<account or aws>:policy/<path><name>)',
   iamPath: 'an IAM path (/ or /<segments>/, printable ASCII, at most 512 characters)',
@@ -117,6 +117,7 @@ export function resolveEnvironments(configs: readonly EnvironmentConfig[]): Reso
   for (const name of new Set(names.filter((name, i) => names.indexOf(name) !== i))) {
     problems.push(`environment ${JSON.stringify(name)}: name is used by more than one environment`);
   }
+  if (problems.length === 0) problems.push(...sharedStateProblems(configs));
   if (problems.length > 0) throw new ConfigError(problems);
   const resolved = configs.map(withDefaults);
   problems.push(...nlbsPerAlbProblems(resolved));
@@ -180,19 +181,19 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
     ),
     protect: config.staticIps?.protect ?? ENVIRONMENT_DEFAULTS.protect,
     release: config.staticIps?.release ?? [],
-    albs: new Map(albKeys.map((key): [string, ResolvedAlb] => [key, { key, ...config.albs[key] }])),
+    albs: new Map(
+      albKeys.map((key): [string, ResolvedAlb] => [
+        key,
+        { key, ...config.albs[key], securityGroupRules: config.albs[key].securityGroupRules ?? ENVIRONMENT_DEFAULTS.securityGroupRules },
+      ]),
+    ),
     routes: routesOf(config).map(
       (route): ResolvedRoute => ({
         listenerPort: route.listenerPort,
         alb: route.alb ?? albKeys[0],
         albPort: route.albPort ?? route.listenerPort,
         mode: route.mode ?? ENVIRONMENT_DEFAULTS.mode,
-        healthCheck: {
-          protocol: route.healthCheck?.protocol ?? ((route.albPort ?? route.listenerPort) === 443 ? 'HTTPS' : 'HTTP'),
-          path: route.healthCheck?.path ?? ALB_TARGET_HEALTH_CHECK_DEFAULTS.path,
-          port: route.healthCheck?.port ?? route.albPort ?? route.listenerPort,
-          matcher: route.healthCheck?.matcher ?? ALB_TARGET_HEALTH_CHECK_DEFAULTS.matcher,
-        },
+        healthCheck: resolveHealthCheck(route),
         albListenerArn: route.albListenerArn,
         standby: route.standby,
         discovery: discoveryOf(route, config.albs[route.alb ?? albKeys[0]], config.sync),
@@ -206,6 +207,8 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
       ipAddresses: accelerator.ipAddresses,
     },
     ingressCidrs: config.ingressCidrs ?? defaultIngressCidrs(config),
+    acceleratorIngressCidrs: accelerator ? (config.ingressCidrs ?? []) : [],
+    warnings: environmentWarnings(config),
     tags: config.tags ?? ENVIRONMENT_DEFAULTS.tags,
     sync: { ...SYNC_TUNING_DEFAULTS, ...config.sync },
     alarmTopicArn: config.alarmTopicArn,
@@ -225,6 +228,63 @@ function withDefaults(config: EnvironmentConfig): ResolvedEnvironment {
   };
 }
 
+/**
+ * What synth warns about, once per environment: defaults that assume routes or open the static IPs to the
+ * internet, and fields that have no effect in the environment's shape but are harmless to keep.
+ */
+function environmentWarnings(config: EnvironmentConfig): string[] {
+  const warnings: string[] = [];
+  const nlb = config.frontDoors?.nlb ?? ENVIRONMENT_DEFAULTS.nlb;
+  const routes = routesOf(config);
+  if (config.routes === undefined) {
+    const [alb] = Object.keys(config.albs);
+    warnings.push(
+      `routes is not set: the default routes ports ${ENVIRONMENT_DEFAULTS.routePorts.join(' and ')} to albs.${alb} ` +
+        `in ${ENVIRONMENT_DEFAULTS.mode} mode; list the routes to make that a choice`,
+    );
+  }
+  if (config.ingressCidrs === undefined && nlb) {
+    warnings.push(
+      `ingressCidrs is not set: the static IPs admit ${ENVIRONMENT_DEFAULTS.ingressCidrs.join(', ')} (the whole internet) on ` +
+        `ports ${routes.map((route) => route.listenerPort).join(', ')}; set it, to ['0.0.0.0/0'] if that is the intent`,
+    );
+  }
+  if (config.ingressCidrs !== undefined && nlb && config.frontDoors?.globalAccelerator !== undefined) {
+    for (const key of unfilteredAlbs(config)) {
+      warnings.push(
+        `ingressCidrs filters the NLB only: the accelerator's clients reach albs.${key} unfiltered, as it has no ` +
+          'securityGroupId for the stack to add the CIDRs to',
+      );
+    }
+  }
+  const albs = isPlainObject(config.albs) ? (config.albs as Readonly<Record<string, AlbConfig>>) : {};
+  const routed = new Set(routes.map((route) => route.alb ?? Object.keys(albs)[0]));
+  for (const key of Object.keys(albs).filter((key) => !routed.has(key))) warnings.push(`albs.${key} has no effect: no route forwards to it`);
+  if (!nlb) {
+    for (const [key, alb] of Object.entries(albs)) {
+      if (alb.outsideVpc !== undefined) warnings.push(`albs.${key}.outsideVpc has no effect: it shapes the NLB's egress, and frontDoors.nlb is false`);
+      if (alb.securityGroupId !== undefined && config.ingressCidrs === undefined) {
+        warnings.push(`albs.${key}.securityGroupId has no effect: without the NLB it only receives ingressCidrs, which is not set`);
+      }
+    }
+    if (config.alarmTopicArn !== undefined) warnings.push('alarmTopicArn has no effect: the alarms watch the NLB, and frontDoors.nlb is false');
+  }
+  if (!routes.some((route) => usesMode(route, 'ip-sync')) || !nlb) {
+    for (const field of ['sync', 'lambdaRuntime'] as const) {
+      if (config[field] !== undefined) warnings.push(`${field} has no effect: no route has a sync function (ip-sync on the NLB)`);
+    }
+  }
+  return warnings;
+}
+
+/** The ALBs behind the routes whose security group the stack cannot add the accelerator's CIDRs to. */
+function unfilteredAlbs(config: EnvironmentConfig): string[] {
+  const albs = isPlainObject(config.albs) ? (config.albs as Readonly<Record<string, AlbConfig>>) : {};
+  const albKeys = Object.keys(albs);
+  const used = new Set(routesOf(config).map((route) => route?.alb ?? (albKeys.length === 1 ? albKeys[0] : undefined)));
+  return [...used].filter((key): key is string => key !== undefined && albs[key] !== undefined && albs[key].securityGroupId === undefined);
+}
+
 /** Collects problems; each check names its field. */
 class Problems {
   readonly lines: string[] = [];
@@ -237,12 +297,20 @@ class Problems {
   matches(field: string, value: unknown, pattern: Pattern): boolean {
     if (value !== undefined && Token.isUnresolved(value)) return true;
     if (typeof value === 'string' && PATTERNS[pattern].test(value)) return true;
+    if (value === undefined) {
+      this.add(`${field} is required: ${DESCRIPTIONS[pattern]}`);
+      return false;
+    }
     this.add(`${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
     return false;
   }
 
   port(field: string, value: unknown): boolean {
     if (Number.isInteger(value) && (value as number) >= SETTING_LIMITS.port.min && (value as number) <= SETTING_LIMITS.port.max) return true;
+    if (value === undefined) {
+      this.add(`${field} is required: a port (${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max})`);
+      return false;
+    }
     this.add(`${field} ${JSON.stringify(value)} is not a port (${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max})`);
     return false;
   }
@@ -285,11 +353,20 @@ function environmentProblems(config: EnvironmentConfig): string[] {
     problems.add('frontDoors: with nlb false, a globalAccelerator is the only front door and must be set');
   }
   staticIpsProblems(config, problems, regionValid);
+  if (!nlb && config.staticIps?.pool !== undefined) problems.add("staticIps.pool is the NLB's (new Elastic IPs): with frontDoors.nlb false remove it");
   albProblems(config, problems, regionValid);
   routeProblems(config, problems, nlb);
   acceleratorProblems(config, problems);
   enterpriseProblems(config, problems, regionValid, nlb);
 
+  if (config.ingressCidrs !== undefined && !nlb) {
+    for (const key of unfilteredAlbs(config)) {
+      problems.add(
+        `ingressCidrs: with frontDoors.nlb false it can only filter on the ALB's security group (the accelerator keeps ` +
+          `the client's address), and albs.${key} has no securityGroupId: set it, or remove ingressCidrs`,
+      );
+    }
+  }
   if (config.ingressCidrs !== undefined) {
     const dualStack = nlbSettingsOf(config).ipAddressType === 'dualstack';
     problems.list<string>('ingressCidrs', config.ingressCidrs, (cidr, at) => {
@@ -328,10 +405,16 @@ function zoneProblems(config: EnvironmentConfig, problems: Problems, regionValid
     if (!literal(value)) return;
     const first = seen[kind].get(value);
     if (first === undefined) seen[kind].set(value, i);
-    else problems.add(`${at} ${JSON.stringify(value)} is also zones[${first}]'s ${what}`);
+    else problems.add(`${at} ${JSON.stringify(value)} is also ${zoneName(first)}'s ${what}`);
+  };
+  const azs = config.zones!.map((zone) => (isPlainObject(zone) ? zone.availabilityZone : undefined));
+  // A zone is named by its Availability Zone when that names it alone, else by its index.
+  const zoneName = (i: number): string => {
+    const az = azs[i];
+    return literal(az) && PATTERNS.availabilityZone.test(az) && azs.indexOf(az) === azs.lastIndexOf(az) ? `zones[${az}]` : `zones[${i}]`;
   };
   config.zones!.forEach((zone, i) => {
-    const at = `zones[${i}]`;
+    const at = zoneName(i);
     if (!isPlainObject(zone)) return problems.add(`${at} must be an object { availabilityZone, subnetId }`);
     if (zone.availabilityZone === undefined) {
       problems.add(`${at}.availabilityZone is required: the static IP is kept per Availability Zone (e.g. "${config.region}a")`);
@@ -447,6 +530,14 @@ function albProblems(config: EnvironmentConfig, problems: Problems, regionValid:
     if (alb.arn !== undefined) inRegion('arn', alb.arn, 'albArn');
     if (alb.name !== undefined) problems.matches(`${at}.name`, alb.name, 'albName');
     if (alb.securityGroupId !== undefined) problems.matches(`${at}.securityGroupId`, alb.securityGroupId, 'securityGroupId');
+    if (alb.securityGroupRules !== undefined) {
+      if (!SECURITY_GROUP_RULES.includes(alb.securityGroupRules)) {
+        problems.add(`${at}.securityGroupRules ${JSON.stringify(alb.securityGroupRules)} is not one of ${SECURITY_GROUP_RULES.join(', ')}`);
+      } else if (alb.securityGroupId === undefined) {
+        problems.add(`${at}.securityGroupRules applies to the ALB's security group: set securityGroupId, or remove it`);
+      }
+    }
+    sameAlbProblems(at, alb).forEach((line) => problems.add(line));
     if (alb.outsideVpc !== undefined) {
       problems.list<string>(`${at}.outsideVpc.cidrs`, alb.outsideVpc?.cidrs, (cidr, cidrAt) => {
         const problem = ipv4CidrProblem(cidr);
@@ -457,6 +548,31 @@ function albProblems(config: EnvironmentConfig, problems: Problems, regionValid:
 }
 
 const MODES: readonly RouteMode[] = ['ip-sync', 'alb-target'];
+const SECURITY_GROUP_RULES: readonly AlbSecurityGroupRules[] = ['managed', 'output'];
+
+/** The longest `[internal-]<name>` part of an ALB's DNS name before AWS cuts the name short. */
+const DNS_NAME_LABEL_MAX_LENGTH = 32;
+
+/**
+ * An ALB's DNS name and ARN, both literals, must name one ALB: `[internal-]<name>-<digits>.<region>.elb...` and
+ * `...:<region>:<account>:loadbalancer/app/<name>/<id>`. AWS may cut a long name short in the DNS name (its
+ * `[internal-]<name>` part is then 32 characters), so a name that long need only begin the ARN's.
+ */
+function sameAlbProblems(at: string, alb: AlbConfig): string[] {
+  if (!literal(alb.dnsName) || !literal(alb.arn)) return [];
+  const dns = /^((?:internal-)?(.+))-\d+\.([a-z0-9-]+)\.elb\.amazonaws\.com(?:\.cn)?$/.exec(alb.dnsName);
+  const arn = PATTERNS.albArn.exec(alb.arn);
+  if (!dns || !arn) return [];
+  const [, label, dnsName, dnsRegion] = dns;
+  const arnName = /loadbalancer\/app\/([^/]+)\//.exec(alb.arn)![1].toLowerCase();
+  const problems: string[] = [];
+  const truncated = label.length >= DNS_NAME_LABEL_MAX_LENGTH;
+  if (truncated ? !arnName.startsWith(dnsName) : arnName !== dnsName) {
+    problems.push(`${at}.dnsName and ${at}.arn name different ALBs: "${dnsName}" and "${arnName}"`);
+  }
+  if (dnsRegion !== arn[2]) problems.push(`${at}.dnsName is in region ${dnsRegion} and ${at}.arn in ${arn[2]}: they name different ALBs`);
+  return problems;
+}
 
 function routeProblems(config: EnvironmentConfig, problems: Problems, nlb: boolean): void {
   const albs = isPlainObject(config.albs) ? (config.albs as Readonly<Record<string, AlbConfig>>) : {};
@@ -497,10 +613,11 @@ function routeProblems(config: EnvironmentConfig, problems: Problems, nlb: boole
       else if (nlb) modeProblems(`${at}.standby`, standby.mode, route, albKey, alb, problems);
       if (problems.port(`${at}.standby.listenerPort`, standby.listenerPort)) claim(standby.listenerPort, `${at}.standby.listenerPort`);
     }
+    albTargetFieldProblems(at, route, albKey, alb, problems, nlb);
   });
 }
 
-/** What a mode needs of its route and ALB. */
+/** What a mode needs of its route and ALB; `at` names the route, or its standby when the standby has the mode. */
 function modeProblems(
   at: string,
   mode: RouteMode,
@@ -509,13 +626,7 @@ function modeProblems(
   alb: AlbConfig | undefined,
   problems: Problems,
 ): void {
-  const usesAlbTarget = mode === 'alb-target';
-  if (!usesAlbTarget) {
-    for (const field of ['healthCheck', 'albListenerArn'] as const) {
-      if (route[field] !== undefined && route.standby?.mode !== 'alb-target') problems.add(`${at}.${field} applies to alb-target routes only`);
-    }
-    return;
-  }
+  if (mode !== 'alb-target') return;
   if (alb?.outsideVpc !== undefined) {
     problems.add(`${at}: alb-target needs the ALB in the NLB's VPC and account (an AWS limit); albs.${albKey} is outsideVpc: use ip-sync`);
   }
@@ -528,14 +639,34 @@ function modeProblems(
   if (alb !== undefined && alb.arn === undefined && alb.name === undefined) {
     problems.add(`${at}: alb-target registers the ALB itself, so albs.${albKey} needs its arn or name`);
   }
-  const check = route.healthCheck;
-  if (check !== undefined) {
-    if (check.protocol !== undefined && check.protocol !== 'HTTP' && check.protocol !== 'HTTPS') {
-      problems.add(`${at}.healthCheck.protocol ${JSON.stringify(check.protocol)} is not HTTP or HTTPS (ALB-type target groups check through the ALB)`);
+}
+
+/**
+ * `healthCheck` and `albListenerArn` belong to the route's ALB-type target group, whichever of the serving mode
+ * and the standby has it: switching either way keeps them. The health check's rules are the construct's own.
+ */
+function albTargetFieldProblems(
+  at: string,
+  route: RouteConfig,
+  albKey: string | undefined,
+  alb: AlbConfig | undefined,
+  problems: Problems,
+  nlb: boolean,
+): void {
+  if (!nlb || !usesMode(route, 'alb-target')) {
+    for (const field of ['healthCheck', 'albListenerArn'] as const) {
+      if (route[field] !== undefined) problems.add(`${at}.${field} applies only when the route or its standby is alb-target (on the NLB)`);
     }
-    if (check.path !== undefined) problems.matches(`${at}.healthCheck.path`, check.path, 'healthCheckPath');
-    if (check.port !== undefined) problems.port(`${at}.healthCheck.port`, check.port);
-    if (check.matcher !== undefined) problems.matches(`${at}.healthCheck.matcher`, check.matcher, 'matcher');
+    return;
+  }
+  const check: AlbTargetHealthCheckConfig = route.healthCheck ?? {};
+  if (!isPlainObject(check as unknown)) {
+    problems.add(`${at}.healthCheck must be an object { protocol?, path?, port?, matcher? }`);
+  } else {
+    // The port is a config port (no 'traffic-port' here); an invalid one leaves the protocol rule nothing to check.
+    const portValid = check.port === undefined || problems.port(`${at}.healthCheck.port`, check.port);
+    const checkedPort = portValid ? (check.port ?? route.albPort ?? route.listenerPort) : Number.NaN;
+    healthCheckProblems({ ...check, port: undefined }, `${at}.healthCheck`, checkedPort).forEach((line) => problems.add(line));
   }
   const listener = route.albListenerArn;
   if (listener !== undefined && problems.matches(`${at}.albListenerArn`, listener, 'albListenerArn') && literal(listener) && literal(alb?.arn)) {

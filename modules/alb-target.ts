@@ -8,6 +8,18 @@ import { LOAD_BALANCER_NAME_MAX_LENGTH } from './static-ip-nlb';
 export const ALB_HEALTH_CHECK_PROTOCOLS = ['HTTP', 'HTTPS'] as const;
 export type AlbHealthCheckProtocol = (typeof ALB_HEALTH_CHECK_PROTOCOLS)[number];
 
+/**
+ * The protocol of an ALB listener the stack may assume from its port alone: the conventional ones. Any other port
+ * (an HTTPS listener on 8443, an HTTP one on 8080) must be stated, never guessed: a check in the wrong protocol
+ * never passes.
+ */
+export const CONVENTIONAL_LISTENER_PROTOCOLS: Readonly<Record<number, AlbHealthCheckProtocol>> = { 80: 'HTTP', 443: 'HTTPS' };
+
+/** The health check protocol for the ALB listener port actually checked: the stated one, else the port's convention. */
+export function healthCheckProtocol(checkedPort: number, stated?: AlbHealthCheckProtocol): AlbHealthCheckProtocol | undefined {
+  return stated ?? CONVENTIONAL_LISTENER_PROTOCOLS[checkedPort];
+}
+
 /** What ELBv2 accepts in an NLB target group's HTTP(S) health check (CreateTargetGroup API reference). */
 export const NLB_HEALTH_CHECK_RANGES = {
   intervalSeconds: { min: 5, max: 300 },
@@ -35,6 +47,9 @@ export const ALB_ARN_FORMAT = 'arn:aws:elasticloadbalancing:<region>:<account>:l
 /** An ALB's ARN as ELBv2 writes it, in any partition. An NLB's (`loadbalancer/net/`) or a listener's ARN does not match. */
 const ALB_ARN = /^arn:aws(?:-cn|-us-gov)?:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer\/app\/([A-Za-z0-9-]{1,32})\/([0-9a-f]{16})$/;
 
+/** A path ELBv2 accepts: `/` then printable ASCII, 1024 characters in all. */
+const HEALTH_CHECK_PATH = new RegExp(`^/[\\x21-\\x7e]{0,${NLB_HEALTH_CHECK_RANGES.pathLength.max - 1}}$`);
+
 /** The parts of an ALB ARN that decide where it can be a target or an endpoint. */
 export interface AlbArn {
   readonly region: string;
@@ -50,7 +65,10 @@ export function parseAlbArn(arn: string): AlbArn | undefined {
 
 /** The health check an NLB sends through the ALB: answered by the ALB's listener rules and, behind them, its targets. */
 export interface AlbTargetHealthCheck {
-  /** Protocol of the check; the ALB needs a listener of that protocol on the check's port. @default HTTPS when that port is 443, else HTTP */
+  /**
+   * Protocol of the ALB's listener on the checked port. Required unless that port is 80 (HTTP) or 443 (HTTPS).
+   * @default by the checked port: HTTP on 80, HTTPS on 443
+   */
   readonly protocol?: AlbHealthCheckProtocol;
   /** Path requested through the ALB, starting with `/`, at most 1024 characters. @default '/' */
   readonly path?: string;
@@ -96,7 +114,6 @@ export class AlbTypeTargetGroup extends Construct {
     validate(props);
     const healthCheck = props.healthCheck ?? {};
     const healthCheckPort = healthCheck.port ?? ALB_TARGET_HEALTH_CHECK.port;
-    const checkedPort = healthCheckPort === 'traffic-port' ? props.port : healthCheckPort;
 
     this.targetGroup = new LbTargetGroup(this, 'target-group', {
       name: props.name,
@@ -107,7 +124,7 @@ export class AlbTypeTargetGroup extends Construct {
       vpcId: props.vpcId,
       healthCheck: {
         enabled: true,
-        protocol: healthCheck.protocol ?? (checkedPort === 443 ? 'HTTPS' : 'HTTP'),
+        protocol: healthCheckProtocol(checkedPort(props), healthCheck.protocol),
         path: healthCheck.path ?? ALB_TARGET_HEALTH_CHECK.path,
         port: String(healthCheckPort),
         matcher: healthCheck.matcher ?? ALB_TARGET_HEALTH_CHECK.matcher,
@@ -127,8 +144,14 @@ export class AlbTypeTargetGroup extends Construct {
 }
 
 function validate(props: AlbTypeTargetGroupProps): void {
-  const problems = [...identityProblems(props), ...healthCheckProblems(props.healthCheck ?? {})];
+  const problems = [...identityProblems(props), ...healthCheckProblems(props.healthCheck ?? {}, 'healthCheck', checkedPort(props))];
   if (problems.length > 0) throw new Error(`AlbTypeTargetGroup ${props.name}: ${problems.join('; ')}`);
+}
+
+/** The ALB listener port the health check goes to. */
+function checkedPort({ healthCheck, port }: AlbTypeTargetGroupProps): number {
+  const checked = healthCheck?.port ?? ALB_TARGET_HEALTH_CHECK.port;
+  return checked === 'traffic-port' ? port : checked;
 }
 
 function identityProblems({ name, albArn, port }: AlbTypeTargetGroupProps): string[] {
@@ -145,28 +168,36 @@ function identityProblems({ name, albArn, port }: AlbTypeTargetGroupProps): stri
   return problems;
 }
 
-function healthCheckProblems(check: AlbTargetHealthCheck): string[] {
+/**
+ * The one set of health check rules, used by the construct and by config validation (config/validate.ts), so a
+ * check the configuration accepts is one the construct builds. `field` names the check in each line (e.g.
+ * `routes[1].healthCheck`); `checkedPort` is the ALB listener port it goes to.
+ */
+export function healthCheckProblems(check: AlbTargetHealthCheck, field: string, checkedPort: number): string[] {
   const problems: string[] = [];
   const { intervalSeconds, pathLength } = NLB_HEALTH_CHECK_RANGES;
   if (check.protocol !== undefined && !ALB_HEALTH_CHECK_PROTOCOLS.includes(check.protocol)) {
-    problems.push(`healthCheck.protocol must be ${ALB_HEALTH_CHECK_PROTOCOLS.join(' or ')}: "${check.protocol}"`);
+    problems.push(`${field}.protocol must be ${ALB_HEALTH_CHECK_PROTOCOLS.join(' or ')}: "${check.protocol}"`);
+  } else if (isPort(checkedPort) && healthCheckProtocol(checkedPort, check.protocol) === undefined) {
+    problems.push(
+      `${field}.protocol is required: the check goes to the ALB listener on port ${checkedPort}, which may speak HTTP or HTTPS; ` +
+        'state the listener\'s protocol (only 80 and 443 are assumed: HTTP and HTTPS)',
+    );
   }
-  if (
-    check.path !== undefined &&
-    !(check.path.startsWith('/') && check.path.length >= pathLength.min && check.path.length <= pathLength.max)
-  ) {
-    problems.push(`healthCheck.path must start with "/" and have at most ${pathLength.max} characters: "${check.path}"`);
+  // Tokens (values from the user's own code) are Terraform's to check at plan time.
+  if (check.path !== undefined && !Token.isUnresolved(check.path) && !(typeof check.path === 'string' && HEALTH_CHECK_PATH.test(check.path))) {
+    problems.push(`${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`);
   }
   if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
-    problems.push(`healthCheck.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
+    problems.push(`${field}.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
   }
-  if (check.matcher !== undefined && !isHttpCodeMatcher(check.matcher)) {
+  if (check.matcher !== undefined && !Token.isUnresolved(check.matcher) && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
     const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
-    problems.push(`healthCheck.matcher must list HTTP codes or ranges within ${min}-${max}: "${check.matcher}"`);
+    problems.push(`${field}.matcher must list HTTP codes or ranges within ${min}-${max}: "${check.matcher}"`);
   }
   const interval = check.intervalSeconds;
   if (interval !== undefined && !isIntegerIn(interval, intervalSeconds.min, intervalSeconds.max)) {
-    problems.push(`healthCheck.intervalSeconds must be an integer in ${intervalSeconds.min}-${intervalSeconds.max}: ${interval}`);
+    problems.push(`${field}.intervalSeconds must be an integer in ${intervalSeconds.min}-${intervalSeconds.max}: ${interval}`);
   }
   return problems;
 }

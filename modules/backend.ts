@@ -8,7 +8,7 @@ import {
   type TerraformStack,
 } from 'cdktf';
 import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
-import { backendProblems } from '../config/backend';
+import { CLOUD_HOSTNAME_DEFAULT, backendProblems } from '../config/backend';
 import type { BackendConfig } from '../config/types';
 
 /** Relative local state paths resolve against the project root, not against cdktf.out, which synth rewrites. */
@@ -17,7 +17,7 @@ const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const BACKEND_DEFAULTS = {
   /** S3's own lockfile (`<key>.tflock`, Terraform 1.10+) replaces the DynamoDB lock table. */
   useLockfile: true,
-  cloudHostname: 'app.terraform.io',
+  cloudHostname: CLOUD_HOSTNAME_DEFAULT,
 } as const;
 
 /** An environment's backend configuration is wrong; the message names the environment and every field at fault. */

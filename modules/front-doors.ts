@@ -1,4 +1,5 @@
-import { Annotations, Token } from 'cdktf';
+import { Annotations, TerraformOutput, Token } from 'cdktf';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsLb } from '@cdktf/provider-aws/lib/data-aws-lb';
@@ -13,7 +14,7 @@ import { AlbTypeTargetGroup } from './alb-target';
 import { GlobalAcceleratorFrontDoor, globalAcceleratorProvider } from './global-accelerator';
 import { LambdaBundle } from './lambda-bundle';
 import { StaticIpObservability } from './observability';
-import { PRIVATE_TARGET_RANGES, StaticIpNlb, type AlbFlow } from './static-ip-nlb';
+import { PRIVATE_TARGET_RANGES, StaticIpNlb, cidrIdPart, cidrOf, type AlbFlow } from './static-ip-nlb';
 import { StaticIps, type StaticIpSource } from './static-ips';
 import { SyncNetwork } from './sync-network';
 import { SyncStateBucket } from './sync-state-bucket';
@@ -69,6 +70,7 @@ export interface FrontDoorOptions {
  */
 export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironment, options: FrontDoorOptions = {}): FrontDoorParts {
   const names = resourceNames(environment.name, environment.region);
+  for (const warning of environment.warnings) Annotations.of(scope).addWarning(`environment ${JSON.stringify(environment.name)}: ${warning}`);
   const albs = new Map([...environment.albs].map(([key, alb]) => [key, new AlbReference(scope, alb)]));
   const targetGroups = new Map<string, LbTargetGroup>();
   const syncs = new Map<number, AlbIpSync>();
@@ -222,6 +224,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
       protect: environment.protect,
     });
   }
+  albSecurityGroupIngress(scope, environment, nlb);
   return { environment, staticIps, nlb, targetGroups, syncs, stateBucket, syncNetwork, accelerator, observability };
 }
 
@@ -230,6 +233,56 @@ function syncRoleSettings(scope: Construct, environment: ResolvedEnvironment): S
   const { permissionsBoundaryArn, path, trustSourceAccount } = environment.iam;
   const sourceAccount = trustSourceAccount ? new DataAwsCallerIdentity(scope, 'deploying-account').accountId : undefined;
   return { permissionsBoundaryArn, path, sourceAccount };
+}
+
+/** The output that lists what ALB security groups with `securityGroupRules: 'output'` must admit. */
+export const ALB_SECURITY_GROUP_INGRESS_OUTPUT = 'alb_security_group_ingress';
+
+/**
+ * What the ALBs' security groups must admit beyond the NLB's rules: the accelerator's clients from `ingressCidrs`
+ * on each route's ALB port (the accelerator keeps the client's address). Written as rules into the groups whose
+ * rules the stack manages; for the others, listed with the NLB's in one output for the group's owner.
+ */
+function albSecurityGroupIngress(scope: Construct, environment: ResolvedEnvironment, nlb: StaticIpNlb | undefined): void {
+  const unmanaged: Record<string, string | number>[] = (nlb?.albIngress ?? [])
+    .filter((ingress) => !ingress.managed)
+    .map(({ alb, securityGroupId, port, sourceSecurityGroupId }) => ({
+      alb,
+      security_group_id: securityGroupId,
+      port,
+      source: sourceSecurityGroupId,
+      description: `Static-IP NLB ${port}`,
+    }));
+  const made = new Set<string>();
+  for (const route of environment.routes) {
+    const alb = environment.albs.get(route.alb)!;
+    if (alb.securityGroupId === undefined) continue;
+    for (const cidr of environment.acceleratorIngressCidrs) {
+      const id = `alb-accelerator-ingress-${alb.key}-${route.albPort}-${cidrIdPart(cidr)}`;
+      if (made.has(id)) continue;
+      made.add(id);
+      const description = `Accelerator clients on ${route.albPort}`;
+      if (alb.securityGroupRules === 'output') {
+        unmanaged.push({ alb: alb.key, security_group_id: alb.securityGroupId, port: route.albPort, source: cidr, description });
+        continue;
+      }
+      new VpcSecurityGroupIngressRule(scope, id, {
+        securityGroupId: alb.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: route.albPort,
+        toPort: route.albPort,
+        ...cidrOf(cidr),
+        description,
+      });
+    }
+  }
+  if (unmanaged.length === 0) return;
+  new TerraformOutput(scope, ALB_SECURITY_GROUP_INGRESS_OUTPUT, {
+    description:
+      "What the ALBs' security groups must admit (TCP on port, from source: a security group or a CIDR); " +
+      "their rules are not this stack's (securityGroupRules: 'output')",
+    value: unmanaged,
+  });
 }
 
 export interface StaticIpFrontDoorsProps extends FrontDoorOptions {
@@ -292,8 +345,9 @@ function staticIpSource(staticIp: ResolvedEnvironment['zones'][number]['staticIp
 
 /** The NLB's traffic to a route's ALB: the forwarded port and, for `alb-target`, the health-check port. */
 function albFlows(route: ResolvedRoute, alb: ResolvedAlb): AlbFlow[] {
-  const destination = alb.securityGroupId ? { securityGroupId: alb.securityGroupId } : { cidrs: alb.outsideVpc?.cidrs ?? PRIVATE_TARGET_RANGES };
-  const modes = [route.mode, route.standby?.mode];
-  const ports = new Set([route.albPort, ...(modes.includes('alb-target') ? [route.healthCheck.port] : [])]);
+  const destination = alb.securityGroupId
+    ? { securityGroupId: alb.securityGroupId, manageIngress: alb.securityGroupRules === 'managed' }
+    : { cidrs: alb.outsideVpc?.cidrs ?? PRIVATE_TARGET_RANGES };
+  const ports = new Set([route.albPort, ...(route.healthCheck ? [route.healthCheck.port] : [])]);
   return [...ports].map((port) => ({ alb: alb.key, port, destination }));
 }

@@ -29,7 +29,26 @@ export interface SubnetMapping {
  * Where the NLB's traffic to an ALB may go on one port: the ALB's security group, or CIDRs (the ALB's
  * subnets outside the VPC, or the private ranges any IP target must be in).
  */
-export type AlbDestination = { readonly securityGroupId: string } | { readonly cidrs: readonly string[] };
+export type AlbDestination =
+  | {
+      readonly securityGroupId: string;
+      /**
+       * Whether this stack writes the ALB security group's rule admitting the NLB. `false` when another codebase
+       * owns the group's rules: {@link StaticIpNlb.albIngress} then says what it must admit. @default true
+       */
+      readonly manageIngress?: boolean;
+    }
+  | { readonly cidrs: readonly string[] };
+
+/** A rule an ALB's security group needs: traffic from the NLB's security group on one port. */
+export interface AlbIngress {
+  readonly alb: string;
+  readonly securityGroupId: string;
+  readonly port: number;
+  readonly sourceSecurityGroupId: string;
+  /** Whether this stack writes the rule (else the group's owner must). */
+  readonly managed: boolean;
+}
 
 /** Traffic the NLB sends to an ALB: forwarded connections and health checks, on one port. */
 export interface AlbFlow {
@@ -77,6 +96,8 @@ export class StaticIpNlb extends Construct {
   public readonly securityGroup: SecurityGroup;
   /** With dualstack, the IPv6 address of each subnet mapping, in their order; empty otherwise. */
   public readonly ipv6Addresses: readonly string[];
+  /** What each ALB's security group must admit from the NLB, whether this stack writes it or not. */
+  public readonly albIngress: readonly AlbIngress[];
   private readonly listenersByPort = new Map<number, LbListener>();
 
   constructor(scope: Construct, id: string, props: StaticIpNlbProps) {
@@ -106,6 +127,7 @@ export class StaticIpNlb extends Construct {
       made.add(key);
       return true;
     };
+    const albIngress: AlbIngress[] = [];
     for (const { alb, port, destination } of props.albFlows) {
       if ('cidrs' in destination) {
         for (const cidr of destination.cidrs.filter((cidr) => once(`${port}-${cidr}`))) {
@@ -117,14 +139,19 @@ export class StaticIpNlb extends Construct {
           description: `ALB ${alb} on ${port}`,
           referencedSecurityGroupId: destination.securityGroupId,
         });
-        new VpcSecurityGroupIngressRule(this, `alb-ingress-${port}-${alb}`, {
-          ...rule(port),
-          securityGroupId: destination.securityGroupId,
-          description: `Static-IP NLB ${port}`,
-          referencedSecurityGroupId: this.securityGroup.id,
-        });
+        const managed = destination.manageIngress ?? true;
+        albIngress.push({ alb, securityGroupId: destination.securityGroupId, port, sourceSecurityGroupId: this.securityGroup.id, managed });
+        if (managed) {
+          new VpcSecurityGroupIngressRule(this, `alb-ingress-${port}-${alb}`, {
+            ...rule(port),
+            securityGroupId: destination.securityGroupId,
+            description: `Static-IP NLB ${port}`,
+            referencedSecurityGroupId: this.securityGroup.id,
+          });
+        }
       }
     }
+    this.albIngress = albIngress;
 
     this.loadBalancer = new Lb(this, 'load-balancer', {
       name: props.name,
@@ -180,7 +207,7 @@ export class StaticIpNlb extends Construct {
 }
 
 /** A security group rule's source: IPv6 CIDRs (dualstack) have their own argument. */
-function cidrOf(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
+export function cidrOf(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
   return cidr.includes(':') ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
 }
 

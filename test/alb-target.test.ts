@@ -83,7 +83,6 @@ describe('AlbTypeTargetGroup', () => {
   test.each<[number, string]>([
     [443, 'HTTPS'],
     [80, 'HTTP'],
-    [8080, 'HTTP'],
   ])('port %i: by default a %s GET of / on the traffic port, healthy on 200-399, every 30 s', (port, protocol) => {
     expect(healthCheckOf({ port })).toEqual({
       enabled: true,
@@ -99,7 +98,7 @@ describe('AlbTypeTargetGroup', () => {
 
   test('the default protocol follows a health check port set apart from the traffic port', () => {
     expect(healthCheckOf({ port: 80, healthCheck: { port: 443 } })).toMatchObject({ protocol: 'HTTPS', port: '443' });
-    expect(healthCheckOf({ port: 443, healthCheck: { port: 8080 } })).toMatchObject({ protocol: 'HTTP', port: '8080' });
+    expect(healthCheckOf({ port: 443, healthCheck: { port: 80 } })).toMatchObject({ protocol: 'HTTP', port: '80' });
   });
 
   test('takes the health check the caller sets', () => {
@@ -150,7 +149,9 @@ describe('AlbTypeTargetGroup', () => {
     ['a listener ARN', { albArn: `${ALB_ARN.replace(':loadbalancer/', ':listener/')}/f2f7dc8efc522ab2` }, 'albArn'],
     ['a TCP health check', invalid({ protocol: 'TCP' }), 'healthCheck.protocol must be HTTP or HTTPS: "TCP"'],
     ['a relative path', invalid({ path: 'healthz' }), 'healthCheck.path must start with "/"'],
-    ['a path over 1024 characters', invalid({ path: `/${'p'.repeat(1024)}` }), 'at most 1024 characters'],
+    ['a path over 1024 characters', invalid({ path: `/${'p'.repeat(1024)}` }), 'at most 1024 printable characters'],
+    ['a listener on 8080 of an unstated protocol', { port: 8080 }, 'healthCheck.protocol is required: the check goes to the ALB listener on port 8080'],
+    ['a check on 8443 of an unstated protocol', invalid({ port: 8443 }), 'healthCheck.protocol is required: the check goes to the ALB listener on port 8443'],
     ['health check port 0', invalid({ port: 0 }), 'healthCheck.port must be "traffic-port" or an integer'],
     ['health check port 70000', invalid({ port: 70000 }), 'healthCheck.port must be "traffic-port" or an integer'],
     ['a 1xx code', invalid({ matcher: '100' }), 'healthCheck.matcher must list HTTP codes or ranges within 200-599'],

@@ -48,18 +48,24 @@ describe('resolveEnvironment', () => {
     expect(resolved.zones.map((z) => z.staticIp)).toEqual([{ pool: undefined }, { pool: undefined }]);
   });
 
-  test('an alb-target health check defaults to HTTPS on 443, HTTP elsewhere, "/" and 200-399 on the ALB port', () => {
+  test('an alb-target health check speaks the protocol of the listener it checks: the stated one, else HTTP on 80 and HTTPS on 443', () => {
     const resolved = resolveEnvironment({
       ...VALID,
       albs: { app: { ...VALID.albs.app, arn: ALB_ARN } },
       routes: [
         { listenerPort: 443, mode: 'alb-target' },
-        { listenerPort: 8080, mode: 'alb-target', healthCheck: { path: '/health', port: 8081 } },
+        // The check goes to the HTTP listener on 80: HTTP, whatever the route's own port.
+        { listenerPort: 8443, mode: 'alb-target', healthCheck: { port: 80 } },
+        { listenerPort: 8080, mode: 'alb-target', healthCheck: { path: '/health', port: 8081, protocol: 'HTTPS' } },
+        // An HTTP listener on 443 is checked with HTTP when it says so.
+        { listenerPort: 9443, mode: 'alb-target', healthCheck: { port: 443, protocol: 'HTTP' } },
       ],
     });
     expect(resolved.routes.map((route) => route.healthCheck)).toEqual([
       { protocol: 'HTTPS', path: '/', port: 443, matcher: '200-399' },
-      { protocol: 'HTTP', path: '/health', port: 8081, matcher: '200-399' },
+      { protocol: 'HTTP', path: '/', port: 80, matcher: '200-399' },
+      { protocol: 'HTTPS', path: '/health', port: 8081, matcher: '200-399' },
+      { protocol: 'HTTP', path: '/', port: 443, matcher: '200-399' },
     ]);
   });
 
@@ -114,29 +120,29 @@ describe('configuration errors name the environment and the field', () => {
     ['no zones', { zones: [] }, 'zones must list at least one entry'],
     ['zones missing', { zones: undefined }, 'zones must list at least one entry'],
     ['a zone without its Availability Zone', { zones: zone(1, { availabilityZone: undefined }) }, 'zones[1].availabilityZone is required: the static IP is kept per Availability Zone (e.g. "eu-west-1a")'],
-    ['a zone in another region', { zones: zone(1, { availabilityZone: 'us-east-1b' }) }, 'zones[1].availabilityZone "us-east-1b" is not in the environment\'s region eu-west-1'],
+    ['a zone in another region', { zones: zone(1, { availabilityZone: 'us-east-1b' }) }, 'zones[us-east-1b].availabilityZone "us-east-1b" is not in the environment\'s region eu-west-1'],
     ['one zone twice', { zones: zone(1, { availabilityZone: 'eu-west-1a' }) }, 'zones[1].availabilityZone "eu-west-1a" is also zones[0]\'s Availability Zone'],
-    ['one subnet in two zones', { zones: zone(1, { subnetId: 'subnet-0a1b2c3d4e5f60001' }) }, 'zones[1].subnetId "subnet-0a1b2c3d4e5f60001" is also zones[0]\'s subnet'],
-    ['a malformed subnet id', { zones: zone(1, { subnetId: 'subnet-xyz' }) }, 'zones[1].subnetId "subnet-xyz" is not a subnet id (subnet-<8 or 17 hex>)'],
-    ['a malformed allocation id', { zones: zone(0, { staticIp: { allocationId: 'eip-0a1b2c3d' } }) }, 'zones[0].staticIp.allocationId "eip-0a1b2c3d" is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)'],
+    ['one subnet in two zones', { zones: zone(1, { subnetId: 'subnet-0a1b2c3d4e5f60001' }) }, 'zones[eu-west-1b].subnetId "subnet-0a1b2c3d4e5f60001" is also zones[eu-west-1a]\'s subnet'],
+    ['a malformed subnet id', { zones: zone(1, { subnetId: 'subnet-xyz' }) }, 'zones[eu-west-1b].subnetId "subnet-xyz" is not a subnet id (subnet-<8 or 17 hex>)'],
+    ['a malformed allocation id', { zones: zone(0, { staticIp: { allocationId: 'eip-0a1b2c3d' } }) }, 'zones[eu-west-1a].staticIp.allocationId "eip-0a1b2c3d" is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)'],
     [
       'the same address named for two zones',
       { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { allocationId: 'eipalloc-0a1b2c3d' } })) },
-      'zones[1].staticIp.allocationId "eipalloc-0a1b2c3d" is also zones[0]\'s address',
+      'zones[eu-west-1b].staticIp.allocationId "eipalloc-0a1b2c3d" is also zones[eu-west-1a]\'s address',
     ],
     [
       'the same public IP named for two zones',
       { zones: VALID.zones!.map((z) => ({ ...z, staticIp: { publicIp: '52.49.10.7' } })) },
-      'zones[1].staticIp.publicIp "52.49.10.7" is also zones[0]\'s address',
+      'zones[eu-west-1b].staticIp.publicIp "52.49.10.7" is also zones[eu-west-1a]\'s address',
     ],
     [
       'an address and a pool for one zone',
       { zones: zone(0, { staticIp: { allocationId: 'eipalloc-0a1b2c3d', pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'eu-west-1' } } }) },
-      'zones[0].staticIp names an existing address (allocationId) and a pool: give one',
+      'zones[eu-west-1a].staticIp names an existing address (allocationId) and a pool: give one',
     ],
-    ['an empty static IP', { zones: zone(0, { staticIp: {} }) }, 'zones[0].staticIp must have exactly one of allocationId, publicIp, tags or pool (found none)'],
-    ['a private address as a static IP', { zones: zone(0, { staticIp: { publicIp: '10.0.0.7' } }) }, 'zones[0].staticIp.publicIp "10.0.0.7" is not a public IPv4 address'],
-    ['adopting an address found by tags', { zones: zone(0, { staticIp: { tags: { Name: 'x' }, adopt: true } }) }, 'zones[0].staticIp.adopt needs allocationId'],
+    ['an empty static IP', { zones: zone(0, { staticIp: {} }) }, 'zones[eu-west-1a].staticIp must have exactly one of allocationId, publicIp, tags or pool (found none)'],
+    ['a private address as a static IP', { zones: zone(0, { staticIp: { publicIp: '10.0.0.7' } }) }, 'zones[eu-west-1a].staticIp.publicIp "10.0.0.7" is not a public IPv4 address'],
+    ['adopting an address found by tags', { zones: zone(0, { staticIp: { tags: { Name: 'x' }, adopt: true } }) }, 'zones[eu-west-1a].staticIp.adopt needs allocationId'],
     ['a malformed IPAM pool id', { staticIps: { pool: { ipamPoolId: 'ipam-0e5f', region: 'eu-west-1' } } }, 'staticIps.pool.ipamPoolId "ipam-0e5f" is not an IPAM pool id (ipam-pool-<17 hex>)'],
     ['a malformed BYOIP pool id', { staticIps: { pool: { publicIpv4Pool: 'ipv4pool-0e5f', region: 'eu-west-1' } } }, 'staticIps.pool.publicIpv4Pool "ipv4pool-0e5f" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)'],
     [
@@ -206,11 +212,11 @@ describe('configuration errors name the environment and the field', () => {
       { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 443, mode: 'alb-target', albListenerArn: ALB_ARN.replace(':loadbalancer/app/app/50dc6c495c0c9188', ':listener/app/other/0123456789abcdef/f2f7dc8efc522ab2') }] },
       `routes[0].albListenerArn is a listener of ${ALB_ARN.replace('app/app/50dc6c495c0c9188', 'app/other/0123456789abcdef')}, not of albs.app (${ALB_ARN})`,
     ],
-    ['a health check for an ip-sync route', { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] }, 'routes[0].healthCheck applies to alb-target routes only'],
+    ['a health check for an ip-sync route', { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] }, 'routes[0].healthCheck applies only when the route or its standby is alb-target (on the NLB)'],
     [
       'a TCP health check for an alb-target route',
       { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 443, mode: 'alb-target', healthCheck: { protocol: 'TCP' } }] },
-      'routes[0].healthCheck.protocol "TCP" is not HTTP or HTTPS (ALB-type target groups check through the ALB)',
+      'routes[0].healthCheck.protocol must be HTTP or HTTPS: "TCP"',
     ],
     [
       'a standby in the route\'s own mode',

@@ -120,6 +120,25 @@ describe('StaticIpNlb', () => {
     expect(Object.values(resourcesOf(withAlb, 'aws_vpc_security_group_egress_rule'))).toHaveLength(2);
   });
 
+  test("an ALB's security group owned elsewhere gets no rule: the NLB lists what it must admit instead", () => {
+    const albGroup = 'sg-0c3d4e5f607182930';
+    let nlb: StaticIpNlb | undefined;
+    const json = synthScope((scope) => {
+      nlb = new StaticIpNlb(scope, 'nlb', {
+        ...PROPS,
+        albFlows: [80, 443].map((port) => ({ alb: 'app', port, destination: { securityGroupId: albGroup, manageIngress: false } })),
+      });
+    });
+    const rules = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
+    expect(rules.filter((rule) => rule.security_group_id === albGroup)).toEqual([]);
+    // The NLB's own egress to the group stays: that rule is in the NLB's group, which the stack owns.
+    expect(Object.values(resourcesOf(json, 'aws_vpc_security_group_egress_rule'))).toHaveLength(2);
+    expect(nlb!.albIngress.map(({ alb, securityGroupId, port, managed }) => ({ alb, securityGroupId, port, managed }))).toEqual([
+      { alb: 'app', securityGroupId: albGroup, port: 80, managed: false },
+      { alb: 'app', securityGroupId: albGroup, port: 443, managed: false },
+    ]);
+  });
+
   test('a listener per port forwards to the target group it is given; a second listener on a port is refused', () => {
     const listeners = synthScope((scope) => {
       const nlb = new StaticIpNlb(scope, 'nlb', PROPS);

@@ -50,7 +50,8 @@ export class ShopEdgeStack extends TerraformStack {
         albs: { shop: { dnsName: alb.dnsName, arn: alb.arn, securityGroupId: albGroup.id } },
         routes: [
           // The client IP reaches the ALB: an ALB-type target group, attached once the listener exists.
-          { listenerPort: 443, mode: 'alb-target', albListenerArn: https.arn },
+          // Its health check speaks the listener's protocol: HTTP here, on 443 (synth assumes HTTPS there otherwise).
+          { listenerPort: 443, mode: 'alb-target', albListenerArn: https.arn, healthCheck: { protocol: 'HTTP' } },
           // Port mapping needs ip-sync: 8443 on the static IPs to the ALB's 443.
           { listenerPort: 8443, albPort: 443 },
         ],
