@@ -15,6 +15,7 @@ const ENV = {
 };
 
 const CLEAN: Discovery = {
+  source: 'dns',
   ips: ['10.0.0.1', '10.0.0.4'],
   ignored: ['52.0.0.1'],
   queries: 12,
