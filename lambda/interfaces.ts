@@ -107,8 +107,8 @@ export interface InterfaceDiscoveryRun {
  * promise is checked here: an interface whose description is not exactly this ALB's (another ALB, a Network Load
  * Balancer's `ELB net/...`) is never a node, and its presence means the answer is not what was asked for; the
  * ALB's interfaces in more than one VPC cannot all be its nodes (an ALB lives in one VPC). Either makes the
- * discovery unclean, and the second fails it. An incomplete listing registers what it found but removes nothing;
- * a complete one with no interface fails closed.
+ * discovery unclean, and the second fails it. An incomplete listing fails the run, registering what it found
+ * but removing nothing; a complete one with no interface fails closed.
  */
 export function interfaceDiscovery(albArn: string, description: string, listing: InterfaceListing): InterfaceDiscoveryRun {
   const ours = listing.interfaces.filter((found) => found.description === description);
@@ -139,7 +139,8 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
   const ips = [...new Set(addresses.filter(isTargetableIpv4))].sort(compareIps);
   const ignored = [...new Set([...addresses.filter((ip) => !isTargetableIpv4(ip)), ...ours.flatMap((found) => found.ipv6)])].sort(compareIps);
   const discovery = discovered(ips, ignored, []);
-  if (ips.length > 0) return { discovery };
+  // A failed AWS call fails the run, as any other does; what the pages read held is still registered.
+  if (ips.length > 0) return listing.complete ? { discovery } : { discovery, error: `interface discovery of ${albArn} is incomplete: ${reasons[0]}` };
   const why = !listing.complete
     ? discovery.uncleanReasons.join('; ')
     : ours.length === 0
