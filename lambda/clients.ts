@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { AssumeRoleError } from './interfaces';
+import { ALB_ARN, AssumeRoleError } from './interfaces';
 
 /**
  * Every AWS call is bounded: a stalled connection or response fails the attempt, and adaptive retries
@@ -41,6 +41,11 @@ export function createClients(region: string, discovery: InterfaceAccess = {}): 
   const ec2Region = { ...common, region: discovery.albRegion ?? region };
   const credentials = discovery.roleArn === undefined ? undefined : assumedRole(new STSClient(ec2Region), discovery.roleArn);
   return { s3: new S3Client(common), elb: new ElasticLoadBalancingV2Client(common), ec2: new EC2Client({ ...ec2Region, credentials }) };
+}
+
+/** Where and as whom a run's settings list the interfaces. */
+export function interfaceAccess(settings: { readonly albArn?: string; readonly discoveryRoleArn?: string }): InterfaceAccess {
+  return { albRegion: settings.albArn && ALB_ARN.exec(settings.albArn)?.[1], roleArn: settings.discoveryRoleArn };
 }
 
 /** Where and as whom the interfaces are listed. */

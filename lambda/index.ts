@@ -1,5 +1,4 @@
-import { createClients, type AwsClients } from './clients';
-import { ALB_ARN } from './interfaces';
+import { createClients, interfaceAccess, type AwsClients } from './clients';
 import { buildReport, emitReport } from './report';
 import { parseSettings } from './settings';
 import { defaultDeps, sync } from './sync';
@@ -25,9 +24,9 @@ export const handler = async (_event?: unknown, context?: SyncContext): Promise<
   const started = Date.now();
   // Bad configuration fails here, before any DNS or AWS call.
   const settings = parseSettings(process.env);
-  const albRegion = settings.albArn && ALB_ARN.exec(settings.albArn)![1];
-  const clientsKey = [settings.region, albRegion, settings.discoveryRoleArn].join(' ');
-  const clients = clientsByRegion.get(clientsKey) ?? createClients(settings.region, { albRegion, roleArn: settings.discoveryRoleArn });
+  const access = interfaceAccess(settings);
+  const clientsKey = [settings.region, access.albRegion, access.roleArn].join(' ');
+  const clients = clientsByRegion.get(clientsKey) ?? createClients(settings.region, access);
   clientsByRegion.set(clientsKey, clients);
   const remainingMs = context?.getRemainingTimeInMillis?.();
   const abortSignal = remainingMs === undefined ? undefined : AbortSignal.timeout(Math.max(remainingMs - REPORT_MARGIN_MS, 1_000));
