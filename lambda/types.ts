@@ -61,7 +61,7 @@ export interface Discovery {
 export interface SyncState {
   /**
    * Target -> consecutive clean runs in which a registered (or previously active) target was not wanted: its IP
-   * absent from DNS, or its port not ALB_LISTENER.
+   * not discovered (no interface, or absent from DNS), or its port not ALB_LISTENER.
    */
   readonly missing: Readonly<Record<TargetKey, number>>;
   /** IPs seen in the last clean discovery, so their targets are tracked even before DescribeTargetHealth lists them. */
