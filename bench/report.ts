@@ -134,6 +134,8 @@ function daySection({ day, options }: BenchResults): string {
     'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',
     'exists (an advantage of interfaces the figures leave out), nor the interfaces for the draining time after a node left DNS.',
     'Registration seconds: a node appears at a uniform point of its minute; a scheduled run registers it at the next minute.',
+    'Stale target-minutes are counted after each minute\'s run, for every contender alike: the up to one minute a departed node waits for',
+    'the next scheduled run is not counted (about half a minute per departure on the schedule, the event latency with events).',
     '',
     `"${PROJECT_UNCAPPED.label}" runs this project's code with MAX_DEREGISTRATION_PERCENT=100, only to show what the cap costs: compare its`,
     `stale target-minutes with "${PROJECT.label}". It is not the deployed configuration and no goal is judged on it.`,
