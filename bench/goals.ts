@@ -3,7 +3,7 @@
  * times measured in the same run, shown next to the machine's load: an absolute time says more about the machine
  * than about the code. Verdicts are computed here and nowhere else; RESULTS.md only prints them.
  */
-import { PROJECT, REFERENCE } from './contenders';
+import { PROJECT, PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, REFERENCE } from './contenders';
 import { formatLoad, formatNumber, formatPercent } from './format';
 import type { BenchResults, DayFigures, DiscoveryTrialFigures, GoalCheck, LoopbackFigures, TimedStep } from './types';
 
@@ -14,6 +14,8 @@ export const GOALS = {
   loopbackAlbSize: 40,
   loopbackMaxRatio: 0.25,
   zippedBundleMaxBytes: 150_000,
+  /** Interface discovery knows the set: its stale target-minutes at most this share of the reference's (issue 16). */
+  interfaceStaleShare: 1 / 3,
   /** Bundling is worth its build step only if it at least halves what loading the SDK unbundled costs. */
   coldImportMaxRatio: 0.5,
 } as const;
@@ -102,6 +104,24 @@ const staleNoWorse = (day: readonly DayFigures[]): GoalCheck =>
     met: ours.staleTargetMinutesPerDay <= reference.staleTargetMinutesPerDay,
   }));
 
+/** Interface discovery: at most a third of the reference's stale target-minutes, and no live IP removed. */
+const interfaceGoals = (day: readonly DayFigures[]): GoalCheck[] =>
+  [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS].flatMap((contender) => {
+    const ours = day.find((d) => d.contender === contender.label);
+    const reference = day.find((d) => d.contender === REFERENCE.label);
+    const stale = `Simulated day, ${contender.label}: stale target-minutes at most ${formatNumber(GOALS.interfaceStaleShare, 2)} of the reference's`;
+    const live = `Simulated day, ${contender.label}: zero live IPs deregistered`;
+    if (!ours || !reference) return [unmeasured(stale, 'no simulated day'), unmeasured(live, 'no simulated day')];
+    return [
+      {
+        goal: stale,
+        measured: `${formatNumber(ours.staleTargetMinutesPerDay)} vs ${formatNumber(reference.staleTargetMinutesPerDay)} per day`,
+        met: ours.staleTargetMinutesPerDay <= reference.staleTargetMinutesPerDay * GOALS.interfaceStaleShare,
+      },
+      { goal: live, measured: `${ours.liveDeregistrations} over ${ours.days} day(s)`, met: ours.liveDeregistrations === 0 },
+    ];
+  });
+
 function bundleSize(artifact: Figures['artifact']): GoalCheck {
   const goal = `Zipped bundle under ${GOALS.zippedBundleMaxBytes / 1000} KB`;
   const { bundle } = artifact;
@@ -128,6 +148,7 @@ export function checkGoals(figures: Figures): GoalCheck[] {
     loopbackWallTime(figures),
     noLiveDeregistration(figures.day),
     staleNoWorse(figures.day),
+    ...interfaceGoals(figures.day),
     bundleSize(figures.artifact),
     coldImport(figures),
   ];

@@ -170,7 +170,7 @@ export async function invokeReference(env: ReferenceEnvironment): Promise<Refere
   const registered = await env.describe().catch((): readonly Target[] => []);
   const discovery = await referenceDiscover(env.albName, env.servers, env.query, rules.maxLookupsPerInvocation);
   const failed = (failure: string, s3Reads: number): ReferenceRun =>
-    ({ register: [], deregister: [], dnsQueries: discovery.queries, s3Reads, s3Writes: 0, deregisterCalls: 0, failure });
+    ({ register: [], deregister: [], dnsQueries: discovery.queries, ec2Calls: 0, s3Reads, s3Writes: 0, deregisterCalls: 0, failure });
   if (discovery.failure !== undefined) return failed(discovery.failure, 0);
 
   const keys = referenceKeys(env.albName);
@@ -188,6 +188,7 @@ export async function invokeReference(env: ReferenceEnvironment): Promise<Refere
     // It names address and listener port; ELB finds the zone of an address in its VPC, the one DescribeTargetHealth shows.
     deregister: decision.deregister.map((ip) => ({ ip, port: env.listenerPort, availabilityZone: registered.find((t) => t.ip === ip)?.availabilityZone })),
     dnsQueries: discovery.queries,
+    ec2Calls: 0,
     s3Reads: 2,
     s3Writes: 2,
     // Its loop sends a call per due address, each with every due address so far.

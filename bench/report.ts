@@ -1,6 +1,6 @@
 /** Renders the figures of one run as bench/RESULTS.md. Pure: every number comes from `results`. */
 import { SETTING_DEFAULTS } from '../lambda/settings';
-import { PROJECT, PROJECT_UNCAPPED, REFERENCE } from './contenders';
+import { EVENT_LATENCY_SECONDS, PROJECT, PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT_UNCAPPED, REFERENCE } from './contenders';
 import { formatLoad, formatNumber, formatPercent } from './format';
 import { GOALS, loadOf } from './goals';
 import { REFERENCE_RULES } from './reference';
@@ -100,6 +100,8 @@ function daySection({ day, options }: BenchResults): string {
   const row = (label: string, pick: (d: DayFigures) => string): (string | number)[] => [label, ...day.map(pick)];
   const rows = [
     row('Registration delay p50 / p99 / max (minutes)', (d) => `${d.registrationDelayMinutes.p50} / ${d.registrationDelayMinutes.p99} / ${d.registrationDelayMinutes.max}`),
+    row('Registration delay p50 / p99 / max (seconds, from the node\'s appearance)', (d) =>
+      `${d.registrationDelaySeconds.p50} / ${d.registrationDelaySeconds.p99} / ${d.registrationDelaySeconds.max}`),
     row('IPs never registered', (d) => String(d.neverRegistered)),
     row('Stale target-minutes per day', (d) => formatNumber(d.staleTargetMinutesPerDay)),
     row('Unserved node-minutes per day', (d) => formatNumber(d.unservedNodeMinutesPerDay)),
@@ -107,6 +109,9 @@ function daySection({ day, options }: BenchResults): string {
     row('... of which while DNS was failing / while DNS answered', (d) =>
       `${d.liveDeregistrationsInDnsOutage} / ${d.liveDeregistrations - d.liveDeregistrationsInDnsOutage}`),
     row('DNS queries per invocation', (d) => formatNumber(d.perInvocation.dnsQueries)),
+    row('DescribeNetworkInterfaces calls per run', (d) => formatNumber(d.perInvocation.ec2Calls, 2)),
+    row('Event-triggered runs per day (besides 1,440 scheduled)', (d) => formatNumber(d.eventInvocationsPerDay)),
+    row('All calls per run (DNS + EC2 + ELBv2 + S3)', (d) => formatNumber(d.apiCallsPerRun, 2)),
     row('ELBv2 calls per invocation (describe + register + deregister)', (d) =>
       `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`),
     row('S3 reads / writes per invocation', (d) => `${formatNumber(d.perInvocation.s3Reads, 3)} / ${formatNumber(d.perInvocation.s3Writes, 3)}`),
@@ -122,6 +127,15 @@ function daySection({ day, options }: BenchResults): string {
     ...FULL_DAY.events.map((e) => `- ${describeEvent(e)}`),
     '',
     table(['Figure', ...day.map((d) => d.contender)], rows),
+    '',
+    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, grace one run);`,
+    `"${PROJECT_INTERFACES_EVENTS.label}" adds the event trigger: each interface created or deleted runs the function ${EVENT_LATENCY_SECONDS} s later`,
+    '(an assumed CloudTrail-to-EventBridge delivery plus a cold start), besides the schedule. The model gives a node its interface and its',
+    'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',
+    'exists (an advantage of interfaces the figures leave out), nor the interfaces for the draining time after a node left DNS.',
+    'Registration seconds: a node appears at a uniform point of its minute; a scheduled run registers it at the next minute.',
+    'Stale target-minutes are counted after each minute\'s run, for every contender alike: the up to one minute a departed node waits for',
+    'the next scheduled run is not counted (about half a minute per departure on the schedule, the event latency with events).',
     '',
     `"${PROJECT_UNCAPPED.label}" runs this project's code with MAX_DEREGISTRATION_PERCENT=100, only to show what the cap costs: compare its`,
     `stale target-minutes with "${PROJECT.label}". It is not the deployed configuration and no goal is judged on it.`,
@@ -255,6 +269,20 @@ ${stepsSection(results)}
 `;
 }
 
+/** The summary's rows for interface discovery: schedule only / with events in our column, the reference in its own. */
+function interfaceRows(day: readonly DayFigures[]): string[][] {
+  const [scheduled, events, reference] = [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, REFERENCE].map((c) => day.find((d) => d.contender === c.label));
+  if (!scheduled || !events || !reference) return [];
+  const both = (pick: (d: DayFigures) => string): string => `${pick(scheduled)} / ${pick(events)}`;
+  const seconds = (d: DayFigures): string => `${d.registrationDelaySeconds.p50}, ${d.registrationDelaySeconds.p99}`;
+  return [
+    ['Interface discovery (schedule / + events): live IPs deregistered', both((d) => `**${d.liveDeregistrations}**`), `**${reference.liveDeregistrations}**`],
+    ['Interface discovery (schedule / + events): stale target-minutes per day', both((d) => formatNumber(d.staleTargetMinutesPerDay)), formatNumber(reference.staleTargetMinutesPerDay)],
+    ['Interface discovery (schedule / + events): new node to registration, p50, p99 (s)', both(seconds), seconds(reference)],
+    ['Interface discovery (schedule / + events): calls per run, all APIs', both((d) => formatNumber(d.apiCallsPerRun, 2)), formatNumber(reference.apiCallsPerRun, 2)],
+  ];
+}
+
 /** The short table the README carries between SUMMARY_MARKERS, linking to the full results. */
 export function renderSummary(results: BenchResults): string {
   const { discovery, day, loopback, artifact, goals, options } = results;
@@ -276,6 +304,7 @@ export function renderSummary(results: BenchResults): string {
     [`Live IPs deregistered, ${options.days} simulated day(s)`, ...pair(day, (d) => `**${d.liveDeregistrations}**`)],
     ['Stale target-minutes per day', ...pair(day, (d) => formatNumber(d.staleTargetMinutesPerDay))],
     ['S3 writes per invocation', ...pair(day, (d) => formatNumber(d.perInvocation.s3Writes, 2))],
+    ...interfaceRows(day),
     ['Zipped bundle; cold import relative to requiring the SDK unbundled (same run)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB`) + '; ' +
       measuredOr(artifact.coldImport, (c) => formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)), 'n/a'],
   ];

@@ -57,7 +57,10 @@ export interface Timeline {
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] as const;
 
 /** Seed streams, so the timeline and each minute's DNS answers never share random numbers. */
-const STREAM = { timeline: 1, dns: 2 } as const;
+const STREAM = { timeline: 1, dns: 2, wait: 3 } as const;
+
+/** Minutes between scheduled runs. */
+const SCHEDULE_SECONDS = 60;
 
 export function buildTimeline(schedule: DaySchedule, seed: number): Timeline {
   const rng = createRng(seed, STREAM.timeline);
@@ -111,8 +114,12 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
   /** ip -> minute it first appeared, until its first registration. */
   const awaitingRegistration = new Map<string, number>();
   const registrationDelays: number[] = [];
+  const registrationDelaySeconds: number[] = [];
+  /** Where in its minute each registered node appeared, drawn from one seeded stream per day. */
+  const wait = createRng(seed, STREAM.wait);
+  let previous = new Set<string>();
   const totals = {
-    invocations: 0, dnsQueries: 0, describeCalls: 0, registerCalls: 0, deregisterCalls: 0, s3Reads: 0, s3Writes: 0,
+    invocations: 0, eventInvocations: 0, dnsQueries: 0, ec2Calls: 0, describeCalls: 0, registerCalls: 0, deregisterCalls: 0, s3Reads: 0, s3Writes: 0,
     staleTargetMinutes: 0, unservedNodeMinutes: 0, liveDeregistrations: 0, liveDeregistrationsInDnsOutage: 0,
   };
 
@@ -124,13 +131,29 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
     }
 
     const registered = [...targets.values()].map((t) => ({ ...t, health: live.has(t.ip) ? 'healthy' : 'unhealthy' }));
-    const run = await fn.invoke(dnsOf(minute, createRng(seed, STREAM.dns, index)), registered);
+    const run = await fn.invoke(dnsOf(minute, createRng(seed, STREAM.dns, index)), registered, minute.nodes);
+    if (contender.eventLatencySeconds !== undefined) {
+      // Each interface created or deleted invokes the function once more; within the minute those runs do what
+      // the scheduled one does (a minute is the model's step), so they add calls, and registration time below.
+      const changes = minute.nodes.filter((ip) => !previous.has(ip)).length + [...previous].filter((ip) => !live.has(ip)).length;
+      totals.eventInvocations += changes;
+      totals.ec2Calls += changes * run.ec2Calls;
+      totals.describeCalls += changes;
+      totals.s3Reads += changes;
+    }
+    previous = live;
 
     for (const ip of run.register) {
       if (targets.has(ip)) continue;
       targets.set(ip, { ip, port: LISTENER_PORT, availabilityZone: timeline.zoneOf.get(ip) ?? 'unknown' });
       const since = awaitingRegistration.get(ip);
-      if (since !== undefined) registrationDelays.push(index - since);
+      if (since !== undefined) {
+        registrationDelays.push(index - since);
+        // Seconds from the node's appearance (somewhere in its minute) to the run that registered it.
+        const intoMinute = wait.next() * SCHEDULE_SECONDS;
+        const firstRun = contender.eventLatencySeconds ?? SCHEDULE_SECONDS - intoMinute;
+        registrationDelaySeconds.push(index === since ? firstRun : (index - since) * SCHEDULE_SECONDS + SCHEDULE_SECONDS - intoMinute);
+      }
       awaitingRegistration.delete(ip);
     }
     for (const target of run.deregister) {
@@ -146,6 +169,7 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
 
     totals.invocations++;
     totals.dnsQueries += run.dnsQueries;
+    totals.ec2Calls += run.ec2Calls;
     totals.describeCalls++;
     totals.registerCalls += run.register.length > 0 ? 1 : 0;
     totals.deregisterCalls += run.deregisterCalls;
@@ -154,7 +178,7 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
     for (const ip of targets.keys()) if (!live.has(ip)) totals.staleTargetMinutes++;
     for (const ip of live) if (!targets.has(ip)) totals.unservedNodeMinutes++;
   }
-  return { ...totals, registrationDelays, neverRegistered: awaitingRegistration.size };
+  return { ...totals, registrationDelays, registrationDelaySeconds, neverRegistered: awaitingRegistration.size };
 }
 
 /** Pools one contender's days into the figures RESULTS.md reports. */
@@ -163,11 +187,18 @@ export function summarizeDays(contender: string, seeds: readonly number[], days:
   const invocations = sum((d) => d.invocations);
   const perInvocation = (pick: (day: DayTotals) => number): number => sum(pick) / invocations;
   const delays = days.flatMap((d) => d.registrationDelays);
+  const seconds = days.flatMap((d) => d.registrationDelaySeconds);
+  const runs = invocations + sum((d) => d.eventInvocations);
+  /** Per run, event-triggered runs included. */
+  const perRun = (pick: (day: DayTotals) => number): number => sum(pick) / runs;
   return {
     contender,
     days: days.length,
     invocations,
     registrationDelayMinutes: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: percentile(delays, 100) },
+    registrationDelaySeconds: { p50: Math.round(percentile(seconds, 50)), p99: Math.round(percentile(seconds, 99)), max: Math.round(percentile(seconds, 100)) },
+    eventInvocationsPerDay: sum((d) => d.eventInvocations) / days.length,
+    apiCallsPerRun: perRun((d) => d.dnsQueries + d.ec2Calls + d.describeCalls + d.registerCalls + d.deregisterCalls + d.s3Reads + d.s3Writes),
     neverRegistered: sum((d) => d.neverRegistered),
     staleTargetMinutesPerDay: sum((d) => d.staleTargetMinutes) / days.length,
     unservedNodeMinutesPerDay: sum((d) => d.unservedNodeMinutes) / days.length,
@@ -175,6 +206,7 @@ export function summarizeDays(contender: string, seeds: readonly number[], days:
     liveDeregistrationsInDnsOutage: sum((d) => d.liveDeregistrationsInDnsOutage),
     perInvocation: {
       dnsQueries: perInvocation((d) => d.dnsQueries),
+      ec2Calls: perRun((d) => d.ec2Calls),
       describeCalls: perInvocation((d) => d.describeCalls),
       registerCalls: perInvocation((d) => d.registerCalls),
       deregisterCalls: perInvocation((d) => d.deregisterCalls),

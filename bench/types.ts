@@ -72,8 +72,13 @@ export interface LoopbackFigures {
 
 /** Raw sums of one contender over one simulated day. */
 export interface DayTotals {
+  /** Scheduled runs, one a minute. */
   readonly invocations: number;
+  /** Runs an interface event triggered besides the schedule (event-triggered contenders only). */
+  readonly eventInvocations: number;
   readonly dnsQueries: number;
+  /** DescribeNetworkInterfaces calls, event-triggered runs included. */
+  readonly ec2Calls: number;
   readonly describeCalls: number;
   readonly registerCalls: number;
   readonly deregisterCalls: number;
@@ -89,6 +94,8 @@ export interface DayTotals {
   readonly liveDeregistrationsInDnsOutage: number;
   /** Minutes from an IP first appearing to its first registration, one entry per registered IP. */
   readonly registrationDelays: readonly number[];
+  /** The same in seconds, from the node's appearance within its minute to the run that registered it. */
+  readonly registrationDelaySeconds: readonly number[];
   /** IPs that appeared but were never registered. */
   readonly neverRegistered: number;
 }
@@ -99,6 +106,12 @@ export interface DayFigures {
   readonly days: number;
   readonly invocations: number;
   readonly registrationDelayMinutes: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** From a node's appearance to its registration (before the NLB's own registration time). */
+  readonly registrationDelaySeconds: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Runs an interface event triggered, per day. */
+  readonly eventInvocationsPerDay: number;
+  /** Every call a run makes (DNS queries, EC2, ELBv2, S3), per run, event-triggered runs included. */
+  readonly apiCallsPerRun: number;
   readonly neverRegistered: number;
   readonly staleTargetMinutesPerDay: number;
   readonly unservedNodeMinutesPerDay: number;
@@ -107,6 +120,8 @@ export interface DayFigures {
   readonly liveDeregistrationsInDnsOutage: number;
   readonly perInvocation: {
     readonly dnsQueries: number;
+    /** Per run, event-triggered runs included. */
+    readonly ec2Calls: number;
     readonly describeCalls: number;
     readonly registerCalls: number;
     readonly deregisterCalls: number;

@@ -15,6 +15,11 @@ export type DnsAnswer =
   | {
       readonly ok: true;
       readonly addresses: readonly string[];
+      /**
+       * Records in the answer section, whatever their type (a CNAME chain's own records aside): an answer is short,
+       * and so the whole set, only when this is below 8. @default addresses.length
+       */
+      readonly records?: number;
       /** The AA flag: the server is authoritative for the name. Only such answers are fresh random draws. */
       readonly authoritative: boolean;
     }
@@ -40,10 +45,29 @@ export const ANSWER_SIZE = 8;
 export const DISCOVERY_DEFAULTS = { concurrency: 16, missChance: 1e-4 } as const;
 
 /**
- * Lost queries a clean discovery tolerates: a quarter of those sent, and never fewer than one per server but one,
- * so a small ALB whose first server is down (one query lost, one answered) still discovers cleanly.
+ * The loss rate a working path may have: lost queries to the servers that answered are tolerated up to what such
+ * a path loses but once in LOST_QUERY_SIGNIFICANCE runs (`lostQueriesTolerated`). A server that answered nothing is
+ * down: its lost queries are tolerated whatever their number while another server answers, since they tell
+ * nothing about the answers that arrived. (A fixed share failed both ways: with two servers, one dead, queries
+ * sent together split evenly before the dead one has failed, and an ALB of 10 nodes lost 4 of 12, never clean.)
  */
 export const MAX_LOST_SHARE = 0.25;
+export const LOST_QUERY_SIGNIFICANCE = 1e-3;
+
+/**
+ * Most lost queries out of `queries` that a path losing each query with chance `lossRate` exceeds only with a
+ * chance below `chance`: the binomial upper quantile, so the tolerance follows the run's size instead of one share.
+ */
+export function lostQueriesTolerated(queries: number, lossRate: number = MAX_LOST_SHARE, chance: number = LOST_QUERY_SIGNIFICANCE): number {
+  let logPmf = queries * Math.log1p(-lossRate);
+  let cumulative = Math.exp(logPmf);
+  for (let k = 0; k < queries; k++) {
+    if (1 - cumulative < chance) return k;
+    logPmf += Math.log((queries - k) / (k + 1)) + Math.log(lossRate / (1 - lossRate));
+    cumulative += Math.exp(logPmf);
+  }
+  return queries;
+}
 
 /**
  * Each failure of a server beyond its answers divides its share of the queries by this: a dead server is asked
@@ -135,6 +159,8 @@ export function answersStillNeeded(distinct: number, answers: number, missChance
 interface ServerStanding {
   sent: number;
   failed: number;
+  /** Of the failures, those lost (timeout, unreachable). */
+  lost: number;
   answered: number;
 }
 
@@ -150,7 +176,7 @@ interface Verdict {
   /** Why it is not complete, should it not be. */
   readonly incomplete: string;
   readonly queries: number;
-  readonly servers: number;
+  readonly standing: readonly ServerStanding[];
   readonly failuresByKind: Readonly<Record<DnsFailureKind, number>>;
   readonly nonAuthoritative: number;
 }
@@ -163,7 +189,12 @@ function uncleanReasons(verdict: Verdict): string[] {
   const total = (list: [DnsFailureKind, number][]): number => list.reduce((sum, [, n]) => sum + n, 0);
   const named = (list: [DnsFailureKind, number][]): string => list.map(([kind, n]) => `${kind} ${n}`).join(', ');
   const [lost, trouble] = [total(lostKinds), total(troubleKinds)];
-  const lostAllowed = Math.max(verdict.servers - 1, Math.floor(queries * MAX_LOST_SHARE));
+  // Once some server answered, those that answered nothing are down; the others must look like a working path.
+  const up = verdict.standing.filter((server) => server.answered > 0);
+  const down = verdict.standing.filter((server) => server.answered === 0);
+  const sum = (servers: readonly ServerStanding[], pick: (server: ServerStanding) => number): number => servers.reduce((total, server) => total + pick(server), 0);
+  const lostAllowed =
+    up.length === 0 ? verdict.standing.length - 1 : sum(down, (server) => server.lost) + lostQueriesTolerated(sum(up, (server) => server.sent));
   return [
     ...(verdict.complete ? [] : [verdict.incomplete]),
     ...(verdict.nonAuthoritative > 0 ? [`${verdict.nonAuthoritative} answers without the AA flag (from a resolver, not the ALB's name servers)`] : []),
@@ -174,7 +205,7 @@ function uncleanReasons(verdict: Verdict): string[] {
 
 /** Answers counted towards the stopping rule. */
 interface Tally {
-  /** Answers of 8 (or more) distinct addresses. */
+  /** Answers of 8 (or more) distinct addresses. An answer of 8 records that holds fewer addresses is neither. */
   full: number;
   /** The largest answer of fewer than 8: the whole set, as long as nothing else seen in the run contradicts it. */
   largestShort: number;
@@ -197,7 +228,9 @@ interface Tally {
  * 3. no server answered with an error or an unusable answer (SERVFAIL, NXDOMAIN, REFUSED or another rcode, an
  *    empty, malformed or duplicated answer, a truncated one TCP could not complete): such a server is not serving
  *    the zone as it should, and nothing says its other answers are draws from the whole set;
- * 4. at most MAX_LOST_SHARE of the queries were lost (timeout, unreachable), or one per server but one.
+ * 4. the queries lost (timeout, unreachable) by the servers that answered are no more than a path losing
+ *    MAX_LOST_SHARE of them would lose (`lostQueriesTolerated`); a server that answered nothing is down, and its
+ *    lost queries are tolerated while another answers.
  * Ignoring lost queries is sound: whether a query is lost does not depend on the addresses its answer would have
  * held (full answers all have the same size), so the answers that did arrive are still independent random draws
  * and the rule's bound holds for them. Many lost queries mean a broken path all the same, hence the limit in 4.
@@ -218,7 +251,7 @@ export async function discover(
 
   const seen = new Set<string>();
   const failuresByKind: Record<DnsFailureKind, number> = { ...NO_FAILURES };
-  const standing: ServerStanding[] = servers.map(() => ({ sent: 0, failed: 0, answered: 0 }));
+  const standing: ServerStanding[] = servers.map(() => ({ sent: 0, failed: 0, lost: 0, answered: 0 }));
   /** Every answer with distinct addresses: decides when to stop asking. */
   const sampled: Tally = { full: 0, largestShort: 0 };
   /** Only the authoritative ones among them: decides whether the set is complete. */
@@ -226,9 +259,11 @@ export async function discover(
   let [queries, answered, nonAuthoritative, failStreak] = [0, 0, 0, 0];
   const inFlight = new Set<Promise<void>>();
 
-  const count = (tally: Tally, distinct: number): void => {
-    if (distinct < ANSWER_SIZE) tally.largestShort = Math.max(tally.largestShort, distinct);
-    else tally.full += 1;
+  // Short means the whole answer section is short: 6 addresses beside 2 records of another type are 8 records,
+  // a cut answer, not a 6-node ALB. Such an answer is no evidence either way (the rule counts draws of 8).
+  const count = (tally: Tally, distinct: number, records: number): void => {
+    if (records < ANSWER_SIZE) tally.largestShort = Math.max(tally.largestShort, distinct);
+    else if (distinct >= ANSWER_SIZE) tally.full += 1;
   };
   // A short answer is the whole set only if nothing was seen beyond it (an ALB scaling mid-run breaks that).
   const complete = (tally: Tally): boolean =>
@@ -236,6 +271,7 @@ export async function discover(
   const fail = (server: number, kind: DnsFailureKind): void => {
     failuresByKind[kind] += 1;
     standing[server].failed += 1;
+    if (LOST_KINDS.has(kind)) standing[server].lost += 1;
     failStreak += 1;
   };
   const record = (server: number, answer: DnsAnswer): void => {
@@ -249,8 +285,9 @@ export async function discover(
     answered += 1;
     standing[server].answered += 1;
     failStreak = 0;
-    count(sampled, distinct.size);
-    if (answer.authoritative) count(evidence, distinct.size);
+    const records = answer.records ?? answer.addresses.length;
+    count(sampled, distinct.size, records);
+    if (answer.authoritative) count(evidence, distinct.size, records);
     else nonAuthoritative += 1;
   };
   const send = (): void => {
@@ -288,10 +325,11 @@ export async function discover(
       : queries >= maxLookups
         ? `the lookup cap (${maxLookups}) was spent before the stopping rule was met`
         : 'too few usable authoritative answers to meet the stopping rule';
-  const reasons = uncleanReasons({ complete: complete(evidence), incomplete, queries, servers: servers.length, failuresByKind, nonAuthoritative });
+  const reasons = uncleanReasons({ complete: complete(evidence), incomplete, queries, standing, failuresByKind, nonAuthoritative });
 
   const addresses = [...seen].sort(compareIps);
   return {
+    source: 'dns',
     ips: addresses.filter(isTargetableIpv4),
     ignored: addresses.filter((address) => !isTargetableIpv4(address)),
     queries,
@@ -402,7 +440,8 @@ function readResponse(decode: () => dnsPacket.DecodedPacket, message: Buffer, id
   // dns-packet reads a cut-off A record as "10.undefined.undefined.undefined" rather than failing.
   const broken = addresses.find((address) => !isIpv4(address));
   if (broken !== undefined) return { ok: false, kind: 'malformed', error: `an A record that is not an IPv4 address (${broken})` };
-  return { ok: true, addresses, authoritative: response.flag_aa === true };
+  const chain = (response.answers ?? []).filter((record) => record.type === 'CNAME' && names.has(record.name.toLowerCase())).length;
+  return { ok: true, addresses, records: (response.answers ?? []).length - chain, authoritative: response.flag_aa === true };
 }
 
 export interface AuthoritativeLookupOptions {

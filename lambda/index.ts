@@ -1,4 +1,4 @@
-import { createClients, type AwsClients } from './clients';
+import { createClients, interfaceAccess, type AwsClients } from './clients';
 import { buildReport, emitReport } from './report';
 import { parseSettings } from './settings';
 import { defaultDeps, sync } from './sync';
@@ -17,15 +17,17 @@ export interface SyncResult {
   readonly deregistered: readonly string[];
 }
 
-/** Created once per region and reused by warm invocations (connections and adaptive-retry state survive). */
+/** Created once per region (and discovery role) and reused by warm invocations (connections and adaptive-retry state survive). */
 const clientsByRegion = new Map<string, AwsClients>();
 
 export const handler = async (_event?: unknown, context?: SyncContext): Promise<SyncResult> => {
   const started = Date.now();
   // Bad configuration fails here, before any DNS or AWS call.
   const settings = parseSettings(process.env);
-  const clients = clientsByRegion.get(settings.region) ?? createClients(settings.region);
-  clientsByRegion.set(settings.region, clients);
+  const access = interfaceAccess(settings);
+  const clientsKey = [settings.region, access.albRegion, access.roleArn].join(' ');
+  const clients = clientsByRegion.get(clientsKey) ?? createClients(settings.region, access);
+  clientsByRegion.set(clientsKey, clients);
   const remainingMs = context?.getRemainingTimeInMillis?.();
   const abortSignal = remainingMs === undefined ? undefined : AbortSignal.timeout(Math.max(remainingMs - REPORT_MARGIN_MS, 1_000));
 

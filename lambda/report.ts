@@ -11,6 +11,10 @@ export const METRIC_NAMES = {
   deregistered: 'Deregistered',
   dnsFailures: 'DnsFailures',
   discoveryClean: 'DiscoveryClean',
+  /** DISCOVERY=both: addresses DNS returned that are no interface of the ALB (should stay 0). */
+  dnsOnlyAddresses: 'DnsOnlyAddresses',
+  /** DISCOVERY=both: interfaces DNS has not shown (nodes being added or drained). */
+  interfacesNotInDns: 'InterfacesNotInDns',
 } as const;
 
 /**
@@ -19,7 +23,7 @@ export const METRIC_NAMES = {
  * use (`targetgroup/<name>/<id>`).
  */
 export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs: number, timestamp: number): Record<string, unknown> {
-  const { discovery, plan, errors } = outcome;
+  const { discovery, comparison, plan, errors } = outcome;
   const metrics = [
     ...(settings.publishIpCount ? [[METRIC_NAMES.ipCount, discovery.ips.length] as const] : []),
     [METRIC_NAMES.registered, outcome.registered.length] as const,
@@ -28,6 +32,9 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     [METRIC_NAMES.dnsFailures, discovery.failures] as const,
     // 1 or 0 per run: its Maximum over a minute is 0 only when no run that minute could remove anything.
     [METRIC_NAMES.discoveryClean, discovery.clean ? 1 : 0] as const,
+    ...(comparison
+      ? [[METRIC_NAMES.dnsOnlyAddresses, comparison.dnsOnly.length] as const, [METRIC_NAMES.interfacesNotInDns, comparison.interfacesOnly.length] as const]
+      : []),
   ];
   const heldBack = plan?.decision.heldBack ?? [];
   return {
@@ -35,6 +42,8 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     message: errors.length > 0 ? `sync failed: ${errors.join('; ')}` : 'sync done',
     albDnsName: settings.albDnsName,
     targetGroupArn: settings.targetGroupArn,
+    discoverySource: discovery.source,
+    ...(settings.albArn ? { albArn: settings.albArn } : {}),
     ipsFound: discovery.ips,
     ignored: discovery.ignored,
     queries: discovery.queries,
@@ -43,6 +52,20 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     nonAuthoritativeAnswers: discovery.nonAuthoritative,
     discoveryClean: discovery.clean,
     discoveryUncleanReasons: discovery.uncleanReasons,
+    ...(comparison
+      ? {
+          comparison: {
+            dnsOnly: comparison.dnsOnly,
+            interfacesOnly: comparison.interfacesOnly,
+            dnsIpsFound: comparison.dns.ips,
+            dnsQueries: comparison.dns.queries,
+            dnsClean: comparison.dns.clean,
+            dnsUncleanReasons: comparison.dns.uncleanReasons,
+            ...(comparison.dnsError ? { dnsError: comparison.dnsError } : {}),
+          },
+        }
+      : {}),
+    warnings: settings.warnings,
     registeredBefore: plan?.registered.length,
     registered: outcome.registered,
     registrationFailures: outcome.registrationFailures,

@@ -1,5 +1,7 @@
 import { isIpv4 } from './ip';
 import type { DnsServer } from './discovery';
+import { DISCOVERY_SOURCES, SYNC_VARIABLES, type DiscoverySource } from './environment';
+import { ALB_ARN } from './interfaces';
 import type { DecisionSettings } from './types';
 
 /** Everything one run needs from its environment, validated. */
@@ -26,14 +28,30 @@ export interface Settings extends DecisionSettings {
    * any such answer is never clean, so nothing is ever removed.
    */
   readonly dnsServers?: readonly DnsServer[];
+  /** DISCOVERY: how the run learns the ALB's nodes; `dns` when unset, as a 0.2 function had it. */
+  readonly discovery: DiscoverySource;
+  /** ALB_ARN: required unless discovery is `dns`, where it has no use. */
+  readonly albArn?: string;
+  /** DISCOVERY_ROLE_ARN: the role in the ALB's account the interface listing runs as. */
+  readonly discoveryRoleArn?: string;
+  /** Variables set that have no effect in this configuration, for the run's report. */
+  readonly warnings: readonly string[];
 }
 
 /** The variables and their defaults, compatible with AWS's reference function (plus the last two). */
 export const SETTING_DEFAULTS = {
+  DISCOVERY: 'dns',
   // The stopping rule needs 455 answers at N = 250 nodes; 1000 (also the limit) leaves room for retries and
   // covers N <= 520. The discovery's 12 s budget, not this cap, is what bounds a run against slow servers.
   MAX_LOOKUP_PER_INVOCATION: 1000,
   INVOCATIONS_BEFORE_DEREGISTRATION: 3,
+  /**
+   * The grace under interface discovery. The listing is what EC2 states, every page read, not a sample: an
+   * interface that is gone means ELB deleted the node after draining it, and its address goes back to the subnet,
+   * where another interface may take it. So a target leaves on the first complete listing without it. A listing
+   * that is wrong but complete is guarded by the cap and the last-target rule, as every removal is.
+   */
+  INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION: 1,
   CW_METRIC_FLAG_IP_COUNT: true,
   SAME_VPC: true,
   MAX_DEREGISTRATION_PERCENT: 50,
@@ -50,6 +68,7 @@ export const SETTING_LIMITS = {
 const DNS_PORT = 53;
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:targetgroup\/[a-z0-9-]{1,32}\/[0-9a-f]{16}$/i;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** A variable that is missing or malformed. Thrown before any DNS or AWS call. */
@@ -73,27 +92,36 @@ export function parseSettings(env: Env): Settings {
       return undefined as T;
     }
   };
-  const albDnsName = field('ALB_DNS_NAME', required(hostname));
-  const albListener = field('ALB_LISTENER', required(integerIn(SETTING_LIMITS.port)));
-  const targetGroupArn = field('NLB_TG_ARN', required(targetGroupArnValue));
+  const v = SYNC_VARIABLES;
+  const albDnsName = field(v.albDnsName, required(hostname));
+  const albListener = field(v.albListener, required(integerIn(SETTING_LIMITS.port)));
+  const targetGroupArn = field(v.targetGroupArn, required(targetGroupArnValue));
+  const discovery = field(v.discovery, optional(discoverySource, SETTING_DEFAULTS.DISCOVERY));
+  // DNS alone never lists interfaces: an ARN or a role there would be a setting with no effect.
+  const listsInterfaces = discovery !== 'dns';
+  const albArn = field(v.albArn, listsInterfaces ? required(albArnValue) : optional(albArnValue, undefined));
+  const discoveryRoleArn = field(v.discoveryRoleArn, optional(roleArnValue, undefined));
+  const unused = !listsInterfaces ? [albArn && v.albArn, discoveryRoleArn && v.discoveryRoleArn].filter((name) => !!name) : [];
+  const defaultGrace = listsInterfaces ? SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION : SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION;
   const settings: Settings = {
     albDnsName,
     albListener,
     targetGroupArn,
     region: targetGroupArn && TARGET_GROUP_ARN.exec(targetGroupArn)![1],
-    bucket: field('S3_BUCKET', required(bucketName)),
-    maxLookups: field('MAX_LOOKUP_PER_INVOCATION', optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
-    invocationsBeforeDeregistration: field(
-      'INVOCATIONS_BEFORE_DEREGISTRATION',
-      optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION),
-    ),
-    publishIpCount: field('CW_METRIC_FLAG_IP_COUNT', optional(flag, SETTING_DEFAULTS.CW_METRIC_FLAG_IP_COUNT)),
-    sameVpc: field('SAME_VPC', optional(flag, SETTING_DEFAULTS.SAME_VPC)),
+    bucket: field(v.bucket, required(bucketName)),
+    maxLookups: field(v.maxLookups, optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
+    invocationsBeforeDeregistration: field(v.invocationsBeforeDeregistration, optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), defaultGrace)),
+    publishIpCount: field(v.publishIpCount, optional(flag, SETTING_DEFAULTS.CW_METRIC_FLAG_IP_COUNT)),
+    sameVpc: field(v.sameVpc, optional(flag, SETTING_DEFAULTS.SAME_VPC)),
     maxDeregistrationPercent: field(
-      'MAX_DEREGISTRATION_PERCENT',
+      v.maxDeregistrationPercent,
       optional(integerIn(SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT), SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT),
     ),
-    dnsServers: field('DNS_SERVERS', optional(dnsServerList, undefined)),
+    dnsServers: field(v.dnsServers, optional(dnsServerList, undefined)),
+    discovery,
+    albArn,
+    discoveryRoleArn,
+    warnings: unused.map((name) => `${name} has no effect: ${v.discovery} is dns, which lists no interfaces`),
   };
   if (problems.length > 0) throw new SettingsError(`invalid sync configuration: ${problems.join('; ')}`);
   return settings;
@@ -137,6 +165,24 @@ function targetGroupArnValue(value: string): string {
   if (!TARGET_GROUP_ARN.test(value)) {
     throw new Error(`must be an ELBv2 target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>), got ${JSON.stringify(value)}`);
   }
+  return value;
+}
+
+function discoverySource(value: string): DiscoverySource {
+  const source = DISCOVERY_SOURCES.find((known) => known === value.trim());
+  if (!source) throw new Error(`must be one of ${DISCOVERY_SOURCES.join(', ')}, got ${JSON.stringify(value)}`);
+  return source;
+}
+
+function albArnValue(value: string): string {
+  if (!ALB_ARN.test(value)) {
+    throw new Error(`must be an Application Load Balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function roleArnValue(value: string): string {
+  if (!ROLE_ARN.test(value)) throw new Error(`must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(value)}`);
   return value;
 }
 

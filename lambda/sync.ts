@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { AwsClients } from './clients';
 import { decide } from './decide';
 import { authoritativeServers, discover, NO_FAILURES, udpQuery, type DnsServer, type QueryFn } from './discovery';
+import { discoverInterfaces, ec2InterfacePages, type ListInterfacesPage } from './interfaces';
+import { compareIps } from './ip';
 import type { Settings } from './settings';
 import { describeError, readState, stateKey, writeState, type StateLocation } from './state';
 import { deregisterTargets, describeTargets, registerTargets, type RegistrationFailure } from './targets';
-import type { Decision, Discovery, StateRead, Target } from './types';
+import type { Decision, Discovery, DiscoveryKind, StateRead, Target } from './types';
 
 /** Per query, per name-server lookup, and for a whole discovery: together well inside the 30 s function timeout. */
 export const DNS_TIMEOUTS = { queryMs: 1_000, authoritativeLookupMs: 2_000, discoveryMs: 12_000 } as const;
@@ -18,6 +20,8 @@ export interface SyncDeps extends AwsClients {
   readonly query: QueryFn;
   /** The servers to ask when DNS_SERVERS is not set. */
   readonly findServers: (name: string) => Promise<DnsServer[]>;
+  /** One page of the ALB's network interfaces. */
+  readonly interfacePages: ListInterfacesPage;
   /** Aborts AWS calls still running when the run is out of time. */
   readonly abortSignal?: AbortSignal;
 }
@@ -27,18 +31,38 @@ export function defaultDeps(clients: AwsClients, abortSignal?: AbortSignal): Syn
     ...clients,
     query: udpQuery({ timeoutMs: DNS_TIMEOUTS.queryMs }),
     findServers: (name) => authoritativeServers(name, { timeoutMs: DNS_TIMEOUTS.authoritativeLookupMs }),
+    interfacePages: ec2InterfacePages(clients.ec2, abortSignal),
     abortSignal,
   };
 }
 
+/**
+ * DISCOVERY=both: the interfaces decide, DNS is sampled beside them and the two sets compared, so a team can watch
+ * them agree before it trusts either.
+ */
+export interface DiscoveryComparison {
+  /** The DNS sample, as a `dns` run would have seen it. */
+  readonly dns: Discovery;
+  /** Why the DNS sample failed, if it did: reported, never an error of the run. */
+  readonly dnsError?: string;
+  /** Addresses DNS returned that are no interface of the ALB: should never happen. */
+  readonly dnsOnly: readonly string[];
+  /** Interfaces DNS has not shown: normal while nodes are added or drained. */
+  readonly interfacesOnly: readonly string[];
+}
+
 export interface DiscoveryRun {
+  /** What the rules act on: the interfaces under `interfaces` and `both`, DNS under `dns`. */
   readonly discovery: Discovery;
-  /** Set when discovery failed: no server to ask, or no usable address found. */
+  /** Set when discovery failed: no server to ask, no listing, or no usable address found. */
   readonly error?: string;
+  /** Under DISCOVERY=both only. */
+  readonly comparison?: DiscoveryComparison;
 }
 
 /** A discovery that could not start: no server to ask. */
-const nothingDiscovered = (reason: string): Discovery => ({
+const nothingDiscovered = (source: DiscoveryKind, reason: string): Discovery => ({
+  source,
   ips: [],
   ignored: [],
   queries: 0,
@@ -49,7 +73,28 @@ const nothingDiscovered = (reason: string): Discovery => ({
   uncleanReasons: [reason],
 });
 
+/** Learns the ALB's nodes from the source DISCOVERY names. */
 export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<DiscoveryRun> {
+  if (settings.discovery === 'dns') return discoverByDns(settings, deps);
+  const byInterfaces = discoverInterfaces(settings.albArn!, deps.interfacePages);
+  if (settings.discovery === 'interfaces') return byInterfaces;
+  const [interfaces, dns] = await Promise.all([byInterfaces, discoverByDns(settings, deps)]);
+  return { ...interfaces, comparison: compareDiscoveries(interfaces.discovery, dns) };
+}
+
+/** The two sets apart. Pure. */
+export function compareDiscoveries(interfaces: Discovery, dns: DiscoveryRun): DiscoveryComparison {
+  const [fromInterfaces, fromDns] = [new Set(interfaces.ips), new Set(dns.discovery.ips)];
+  return {
+    dns: dns.discovery,
+    ...(dns.error ? { dnsError: dns.error } : {}),
+    // An incomplete listing proves nothing absent: only a clean one says which DNS addresses are no interface.
+    dnsOnly: interfaces.clean ? [...fromDns].filter((ip) => !fromInterfaces.has(ip)).sort(compareIps) : [],
+    interfacesOnly: [...fromInterfaces].filter((ip) => !fromDns.has(ip)).sort(compareIps),
+  };
+}
+
+async function discoverByDns(settings: Settings, deps: SyncDeps): Promise<DiscoveryRun> {
   const name = settings.albDnsName;
   try {
     const servers = settings.dnsServers ?? (await deps.findServers(name));
@@ -62,7 +107,7 @@ export async function discoverAlb(settings: Settings, deps: SyncDeps): Promise<D
     return { discovery, error: `DNS discovery of ${name} found no usable address in ${discovery.queries} queries (${why})` };
   } catch (error) {
     const message = `DNS discovery of ${name} failed: ${(error as Error).message}`;
-    return { discovery: nothingDiscovered(message), error: message };
+    return { discovery: nothingDiscovered('dns', message), error: message };
   }
 }
 
@@ -89,6 +134,8 @@ export async function plan(settings: Settings, discovery: Discovery, deps: SyncD
 /** What one run did. */
 export interface SyncOutcome {
   readonly discovery: Discovery;
+  /** Under DISCOVERY=both: the DNS sample beside the interfaces. */
+  readonly comparison?: DiscoveryComparison;
   /** The plan the run acted on last; absent when the target group could not be read. */
   readonly plan?: Plan;
   readonly registered: readonly string[];
@@ -110,7 +157,7 @@ export interface SyncOutcome {
  * fails the run.
  */
 export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutcome> {
-  const { discovery, error } = await discoverAlb(settings, deps);
+  const { discovery, error, comparison } = await discoverAlb(settings, deps);
   const errors = error ? [error] : [];
   const registration = { targetGroupArn: settings.targetGroupArn, port: settings.albListener, sameVpc: settings.sameVpc };
   // Names this run's writes, so a write S3 carried out but whose answer was lost is known as its own when read
@@ -159,7 +206,7 @@ export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutc
   }
   for (const { ips, reason } of registrationFailures) errors.push(`RegisterTargets refused ${ips.join(', ')}: ${reason}`);
   if (acted?.state.kind === 'unreadable') errors.push(`state unreadable, nothing deregistered: ${acted.state.reason}`);
-  return { discovery, plan: acted, registered, registrationFailures, deregistered, stateWritten, writeConflicts, errors };
+  return { discovery, comparison, plan: acted, registered, registrationFailures, deregistered, stateWritten, writeConflicts, errors };
 }
 
 async function awsStep<T>(operation: string, call: () => Promise<T>): Promise<T> {

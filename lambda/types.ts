@@ -27,13 +27,20 @@ export type TargetKey = string;
  */
 export type DnsFailureKind = 'timeout' | 'unreachable' | 'servfail' | 'nxdomain' | 'refused' | 'truncated' | 'malformed' | 'empty' | 'other';
 
-/** What one run of DNS discovery saw. */
+/** Where a discovery's addresses came from: the ALB's network interfaces (stated by EC2) or DNS (sampled). */
+export type DiscoveryKind = 'interfaces' | 'dns';
+
+/**
+ * What one run's discovery saw. The DNS counts are zero for an interface listing, whose `queries` counts its
+ * DescribeNetworkInterfaces calls.
+ */
 export interface Discovery {
+  readonly source: DiscoveryKind;
   /** Private IPv4 addresses found (the only ones ELBv2 accepts as ip targets), sorted. */
   readonly ips: readonly string[];
   /** Addresses answered but not usable as targets (public, IPv6, ...), for the log. */
   readonly ignored: readonly string[];
-  /** DNS queries sent, including failed ones and their retries. */
+  /** DNS queries sent, including failed ones and their retries; for interfaces, the API calls (pages) made. */
   readonly queries: number;
   /** Queries that failed, every kind together. */
   readonly failures: number;
@@ -41,7 +48,10 @@ export interface Discovery {
   readonly failuresByKind: Readonly<Record<DnsFailureKind, number>>;
   /** Answers without the AA flag: their addresses are registered, but they are never evidence of completeness. */
   readonly nonAuthoritative: number;
-  /** True only when authoritative answers met the stopping rule and the failures show no trouble (see `discover`). */
+  /**
+   * DNS: true only when authoritative answers met the stopping rule and the failures show no trouble (see
+   * `discover`). Interfaces: every page was read and every interface listed is the ALB's, in one VPC.
+   */
   readonly clean: boolean;
   /** Why the discovery is not clean, for the log; empty when it is clean. */
   readonly uncleanReasons: readonly string[];
@@ -51,7 +61,7 @@ export interface Discovery {
 export interface SyncState {
   /**
    * Target -> consecutive clean runs in which a registered (or previously active) target was not wanted: its IP
-   * absent from DNS, or its port not ALB_LISTENER.
+   * not discovered (no interface, or absent from DNS), or its port not ALB_LISTENER.
    */
   readonly missing: Readonly<Record<TargetKey, number>>;
   /** IPs seen in the last clean discovery, so their targets are tracked even before DescribeTargetHealth lists them. */

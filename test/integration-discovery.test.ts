@@ -75,6 +75,41 @@ describe('the sync bundle discovering at the edges', () => {
     });
   });
 
+  // Issue 16, 8a: a fixed tolerance of 3 lost queries made every run at N = 10 unclean with the dead server second.
+  it('DNS_SERVERS with a live server first and one that never answers: an ALB of 10 nodes discovers cleanly and a departed node goes', async () => {
+    const dead = await startDnsServer({ name: 'unused.example.com', addresses: [] });
+    dead.fail('drop');
+    try {
+      const nodes = nodeAddresses(10);
+      world = await startStandIns({ addresses: nodes });
+      const env = { DNS_SERVERS: `127.0.0.1:${world.dns.port},127.0.0.1:${dead.port}` };
+      await syncOk(world, env);
+      world.dns.setAddresses(nodes.slice(1));
+      const runs = await summaries(world, 3, env);
+      expect(runs.map((summary) => [summary.discoveryClean, summary.discoveryUncleanReasons])).toEqual([[true, []], [true, []], [true, []]]);
+      expect(dead.queries.length).toBeGreaterThan(0);
+      expect(deregisteredIds(world)).toEqual([nodes[0]]);
+    } finally {
+      await dead.stop();
+    }
+  });
+
+  // Issue 16, 8b: 6 A records beside 2 of another type passed for the whole set of a 6-node ALB.
+  it('an answer of 6 A records and 2 TXT records is no short answer: nothing of an ALB of 20 nodes is ever removed for it', async () => {
+    const nodes = nodeAddresses(20);
+    world = await startStandIns({ addresses: nodes });
+    await syncOk(world);
+    expect(world.registeredIps()).toEqual(nodes);
+    for (let run = 0; run < 3; run++) {
+      world.dns.clearFaults();
+      world.dns.fail('mixed', { times: 1 });
+      const summary = summaryOf(await syncOk(world));
+      expect(summary.ipsFound).toEqual(nodes);
+    }
+    expect(deregisteredIds(world)).toEqual([]);
+    expect(world.registeredIps()).toEqual(nodes);
+  });
+
   it('1% of the answers lost at N = 100: runs stay clean and a departed node goes on time', async () => {
     const nodes = nodeAddresses(100);
     world = await startStandIns({ addresses: nodes, dns: { seed: 5 } });

@@ -28,6 +28,7 @@ const target: fc.Arbitrary<Target> = fc.record({
 });
 const input: fc.Arbitrary<DecisionInput> = fc.record({
   discovery: fc.record({
+    source: fc.constantFrom('dns' as const, 'interfaces' as const),
     ips: fc.subarray(POOL),
     ignored: fc.constant([]),
     queries: fc.nat({ max: 200 }),
@@ -158,7 +159,7 @@ describe('decide (properties)', () => {
         for (const { extra, clean, stateLost } of runs) {
           const ips = clean ? [anchor, ...extra] : extra;
           const decision = decide({
-            discovery: { ips, ignored: [], queries: 1, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] },
+            discovery: { source: 'dns', ips, ignored: [], queries: 1, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] },
             registered,
             state: stateLost ? { kind: 'unreadable', reason: 'lost' } : state,
             settings: { albListener: 443, invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },

@@ -6,7 +6,7 @@ const PORT = 443;
 const settings = { albListener: PORT, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 };
 
 function discovery(ips: string[], clean = true): Discovery {
-  return { ips, ignored: [], queries: 10, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] };
+  return { source: 'dns', ips, ignored: [], queries: 10, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] };
 }
 function target(ip: string, overrides: Partial<Target> = {}): Target {
   return { ip, port: 443, availabilityZone: 'eu-west-1a', health: 'healthy', ...overrides };

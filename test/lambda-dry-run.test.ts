@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startStandIns, syncOk, type StandIns } from './support/run-sync';
+import { elbInterfaces } from './support/ec2-server';
+import { SCENARIO, startStandIns, syncOk, type StandIns } from './support/run-sync';
 
 const ROOT = path.resolve(__dirname, '..');
 const NODES = Array.from({ length: 10 }, (_, i) => `10.0.1.${i + 1}`);
@@ -66,5 +67,23 @@ describe('dry-run (npm run sync -- --dry-run) against stand-ins on 127.0.0.1', (
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`would register: ${ARRIVED.join(', ')}`);
     expect(run.stdout).toContain('would deregister: 10.0.1.1:443, 10.0.1.2:443');
+  });
+
+  test('with ALB_ARN it shows the source it decides from and the two sets apart, whatever DISCOVERY says', async () => {
+    // DNS returns ARRIVED and NODES[2..]; the interfaces are NODES and one node not yet in DNS.
+    world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, [...NODES, '10.0.3.1']));
+    const byInterfaces = await runDryRun(['--dry-run'], world.env({ DISCOVERY: 'interfaces', ALB_ARN: SCENARIO.albArn }));
+    expect(byInterfaces.code).toBe(0);
+    expect(byInterfaces.stdout).toContain('decides from: interfaces');
+    expect(byInterfaces.stdout).toContain(`interfaces of ${SCENARIO.albArn}: 11 addresses in 1 DescribeNetworkInterfaces calls, clean`);
+    expect(byInterfaces.stdout).toContain(`DNS only, no interface of the ALB (should never happen): ${ARRIVED.join(', ')}`);
+    expect(byInterfaces.stdout).toContain('interfaces DNS has not shown (nodes being added or drained): 10.0.1.1, 10.0.1.2, 10.0.3.1');
+    expect(byInterfaces.stdout).toContain('would register: 10.0.3.1');
+
+    const byDns = await runDryRun(['--dry-run', '--json'], world.env({ ALB_ARN: SCENARIO.albArn }));
+    const planned = JSON.parse(byDns.stdout);
+    expect(planned.discovery.source).toBe('dns');
+    expect(planned.comparison).toMatchObject({ dnsOnly: ARRIVED, interfacesOnly: ['10.0.1.1', '10.0.1.2', '10.0.3.1'], interfaces: { source: 'interfaces' } });
+    expect(planned.decision.register).toEqual(ARRIVED);
   });
 });

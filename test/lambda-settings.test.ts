@@ -1,4 +1,4 @@
-import { parseSettings, SettingsError } from '../lambda/settings';
+import { parseSettings, SettingsError, SETTING_DEFAULTS } from '../lambda/settings';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef';
 const VALID = {
@@ -11,6 +11,10 @@ const VALID = {
 describe('parseSettings', () => {
   test('reads the required variables and applies the documented defaults', () => {
     expect(parseSettings(VALID)).toEqual({
+      discovery: 'dns',
+      albArn: undefined,
+      discoveryRoleArn: undefined,
+      warnings: [],
       albDnsName: VALID.ALB_DNS_NAME,
       albListener: 443,
       targetGroupArn: ARN,
@@ -86,5 +90,45 @@ describe('parseSettings', () => {
     expect(() => parseSettings({ ALB_LISTENER: '80', MAX_DEREGISTRATION_PERCENT: '200' })).toThrow(
       /ALB_DNS_NAME is required.*NLB_TG_ARN is required.*S3_BUCKET is required.*MAX_DEREGISTRATION_PERCENT must be/,
     );
+  });
+});
+
+describe('parseSettings: discovery', () => {
+  const ALB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
+  const ROLE = 'arn:aws:iam::210987654321:role/alb-static-ip-discovery';
+
+  test('a 0.2 function (no DISCOVERY) keeps DNS discovery and its grace of 3 runs', () => {
+    expect(parseSettings(VALID)).toMatchObject({ discovery: 'dns', invocationsBeforeDeregistration: 3, warnings: [] });
+  });
+
+  test.each(['interfaces', 'both'] as const)('DISCOVERY=%s needs ALB_ARN, takes a role, and defaults the grace to one run', (discovery) => {
+    expect(parseSettings({ ...VALID, DISCOVERY: discovery, ALB_ARN: ALB, DISCOVERY_ROLE_ARN: ROLE })).toMatchObject({
+      discovery,
+      albArn: ALB,
+      discoveryRoleArn: ROLE,
+      invocationsBeforeDeregistration: SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION,
+    });
+    expect(() => parseSettings({ ...VALID, DISCOVERY: discovery })).toThrow(/ALB_ARN is required but not set/);
+  });
+
+  test('INVOCATIONS_BEFORE_DEREGISTRATION still overrides the grace under interface discovery', () => {
+    expect(parseSettings({ ...VALID, DISCOVERY: 'interfaces', ALB_ARN: ALB, INVOCATIONS_BEFORE_DEREGISTRATION: '2' }).invocationsBeforeDeregistration).toBe(2);
+  });
+
+  test.each([
+    ['DISCOVERY', 'eni', /DISCOVERY must be one of interfaces, dns, both, got "eni"/],
+    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/web/0123456789abcdef', /ALB_ARN must be an Application Load Balancer ARN/],
+    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef', /ALB_ARN must be an Application Load Balancer ARN/],
+    ['DISCOVERY_ROLE_ARN', 'arn:aws:iam::210987654321:user/someone', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],
+    ['DISCOVERY_ROLE_ARN', 'alb-static-ip-discovery', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],
+  ])('%s=%s is refused, naming the variable', (variable, value, message) => {
+    expect(() => parseSettings({ ...VALID, DISCOVERY: 'interfaces', ALB_ARN: ALB, [variable]: value })).toThrow(message);
+  });
+
+  test('under DNS discovery, ALB_ARN and DISCOVERY_ROLE_ARN are checked and reported as having no effect', () => {
+    expect(parseSettings({ ...VALID, ALB_ARN: ALB, DISCOVERY_ROLE_ARN: ROLE }).warnings).toEqual([
+      'ALB_ARN has no effect: DISCOVERY is dns, which lists no interfaces',
+      'DISCOVERY_ROLE_ARN has no effect: DISCOVERY is dns, which lists no interfaces',
+    ]);
   });
 });

@@ -10,12 +10,15 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeNetworkInterfacesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import * as dnsPacket from 'dns-packet';
 import { createHash } from 'node:crypto';
 import { authoritativeServers } from '../lambda/discovery';
 import { nodeAddresses } from '../bench/dns-model';
 import { ALB_ANSWER_SIZE, ALB_TTL_SECONDS, startDnsServer, type DnsStandIn } from './support/dns-server';
+import { ASSUMED_CREDENTIALS, elbInterfaces, startEc2Server, startStsServer, type Ec2StandIn, type StsStandIn } from './support/ec2-server';
 import { startElbv2Server, type Elbv2StandIn } from './support/elbv2-server';
 import { startS3Server, type S3StandIn } from './support/s3-server';
 import { FAKE_CREDENTIALS, TEST_REGION } from './support/run-sync';
@@ -437,5 +440,54 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
   it('rejects a target that is not an IPv4 address', async () => {
     expect(await errorOf(client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: 'i-0123456789abcdef0' }] })))).toMatch(/^ValidationError 400/);
     expect(elb.targets(TG)).toEqual([]);
+  });
+});
+
+describe('EC2 and STS stand-ins, through the real clients', () => {
+  let ec2: Ec2StandIn;
+  let sts: StsStandIn;
+  beforeEach(async () => {
+    ec2 = await startEc2Server({
+      interfaces: [
+        ...elbInterfaces('app/web/0123456789abcdef', ['10.0.0.1', '10.0.0.2', '10.0.0.3']),
+        ...elbInterfaces('app/web-2/0123456789abcdef', ['10.0.0.4']),
+        ...elbInterfaces('net/web/0123456789abcdef', ['10.0.0.5']),
+      ],
+    });
+    sts = await startStsServer();
+  });
+  afterEach(() => Promise.all([ec2.stop(), sts.stop()]));
+  const client = () => new EC2Client({ region: TEST_REGION, endpoint: ec2.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+  const listed = async (description: string, maxResults?: number, nextToken?: string) =>
+    client().send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'description', Values: [description] }], MaxResults: maxResults, NextToken: nextToken }));
+
+  test('matches a description filter as a whole, case-sensitive, with wildcards, as EC2 does', async () => {
+    const ips = async (description: string) => ((await listed(description)).NetworkInterfaces ?? []).map((found) => found.PrivateIpAddress);
+    expect(await ips('ELB app/web/0123456789abcdef')).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3']);
+    expect(await ips('ELB app/web*')).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
+    expect(await ips('ELB ???/web/*')).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5']);
+    expect(await ips('elb app/web/0123456789abcdef')).toEqual([]);
+  });
+
+  test('pages by MaxResults and its token, and its faults reach the client as EC2 error codes', async () => {
+    ec2.setPageSize(2);
+    const first = await listed('ELB app/web/0123456789abcdef', 5);
+    expect(first.NetworkInterfaces).toHaveLength(2);
+    const second = await listed('ELB app/web/0123456789abcdef', 5, first.NextToken);
+    expect([second.NetworkInterfaces?.map((found) => found.PrivateIpAddress), second.NextToken]).toEqual([['10.0.0.3'], undefined]);
+    ec2.fail('RequestLimitExceeded', { times: 1 });
+    await expect(listed('ELB app/web/0123456789abcdef')).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+    ec2.fail('UnauthorizedOperation', { times: 1 });
+    await expect(listed('ELB app/web/0123456789abcdef')).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+  });
+
+  test('STS hands out credentials for a role, and AccessDenied for a denied one', async () => {
+    const stsClient = new STSClient({ region: TEST_REGION, endpoint: sts.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    const role = 'arn:aws:iam::210987654321:role/discovery';
+    const { Credentials } = await stsClient.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'test' }));
+    expect(Credentials?.AccessKeyId).toBe(ASSUMED_CREDENTIALS.accessKeyId);
+    sts.deny(role);
+    await expect(stsClient.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'test' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(sts.assumed).toEqual([role, role]);
   });
 });

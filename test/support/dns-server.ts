@@ -18,9 +18,10 @@ import { FaultPlan, LOOPBACK, type FaultOptions } from './stand-in';
  * - `empty`: NOERROR with no records;
  * - `truncate`: the TC flag with 3 of the records, as a server does when the answer does not fit (TCP has it whole);
  * - `duplicate`: 8 records of which one repeats another (7 distinct), which no well-behaved server sends;
- * - `cached`: what a caching resolver answers, the same addresses every time and without the AA flag.
+ * - `cached`: what a caching resolver answers, the same addresses every time and without the AA flag;
+ * - `mixed`: 8 records of which 6 are A records and 2 TXT records of the same name (a full answer section).
  */
-export type DnsFault = 'servfail' | 'nxdomain' | 'refused' | 'drop' | 'empty' | 'truncate' | 'duplicate' | 'cached';
+export type DnsFault = 'servfail' | 'nxdomain' | 'refused' | 'drop' | 'empty' | 'truncate' | 'duplicate' | 'cached' | 'mixed';
 
 export interface DnsServerOptions {
   /** The ALB's DNS name. */
@@ -67,6 +68,8 @@ export const ALB_ANSWER_SIZE = 8;
 export const ALB_TTL_SECONDS = 60;
 /** Records a `truncate` answer keeps. */
 const TRUNCATED_RECORDS = 3;
+/** A records of a `mixed` answer; the rest of its 8 are TXT. */
+const MIXED_A_RECORDS = 6;
 /** Tries at finding a port free for both UDP and TCP. */
 const PORT_TRIES = 20;
 
@@ -97,6 +100,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsStan
       if (question.type !== 'A') return [];
       if (fault === 'cached') cached ??= sample(rng, addresses, ALB_ANSWER_SIZE);
       const drawn = fault === 'cached' ? cached! : sample(rng, addresses, ALB_ANSWER_SIZE);
+      if (fault === 'mixed') return [...drawn.slice(0, MIXED_A_RECORDS).map((ip) => record('A', ip)), ...drawn.slice(MIXED_A_RECORDS).map((ip) => ({ ...record('A', ip), type: 'TXT', data: `node ${ip}` }) as unknown as Answer)];
       return (fault === 'duplicate' ? [...drawn.slice(0, -1), drawn[0]] : drawn).map((ip) => record('A', ip));
     }
     if (name === zone) return question.type === 'NS' ? nameServers.map(([host]) => record('NS', host)) : [];

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { SYNC_BUNDLE } from '../../modules/lambda-bundle';
 import { startDnsServer, type DnsServerOptions, type DnsStandIn } from './dns-server';
+import { elbInterfaces, startEc2Server, startStsServer, type Ec2StandIn, type StandInInterface, type StsStandIn } from './ec2-server';
 import { startElbv2Server, type Elbv2RequestRecord, type Elbv2StandIn } from './elbv2-server';
 import { startS3Server, type S3Object, type S3StandIn } from './s3-server';
 
@@ -97,6 +98,9 @@ export const SCENARIO = {
   listenerPort: 443,
   targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/static-ip-443/0123456789abcdef',
   bucket: 'alb-static-ip-sync-state',
+  albArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123456789abcdef',
+  /** The `kind/name/id` of the ALB's ARN: its interfaces are described `ELB app/web/0123456789abcdef`. */
+  albInterfaceName: 'app/web/0123456789abcdef',
 } as const;
 
 /** The key the contract's example derives from the target group ARN and the ALB name. */
@@ -106,6 +110,8 @@ export interface StandIns {
   readonly dns: DnsStandIn;
   readonly s3: S3StandIn;
   readonly elb: Elbv2StandIn;
+  readonly ec2: Ec2StandIn;
+  readonly sts: StsStandIn;
   /** The environment a deployed function would have, pointed at the stand-ins, with `overrides` on top. */
   env(overrides?: Readonly<Record<string, string>>): Record<string, string>;
   /** Every request any stand-in received. */
@@ -127,16 +133,22 @@ export interface StandInOptions {
   /** Target groups that exist: ARN -> port. @default the scenario's 443 target group */
   readonly targetGroups?: Readonly<Record<string, number>>;
   readonly dns?: Partial<DnsServerOptions>;
+  /** The network interfaces EC2 lists. @default the ALB's, one per address of `addresses` */
+  readonly interfaces?: readonly StandInInterface[];
 }
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
   const dns = await startDnsServer({ name: SCENARIO.albDnsName, addresses: options.addresses, ...options.dns });
   const s3 = await startS3Server({ buckets: [SCENARIO.bucket] });
   const elb = await startElbv2Server({ targetGroups: options.targetGroups ?? { [SCENARIO.targetGroupArn]: SCENARIO.listenerPort } });
+  const ec2 = await startEc2Server({ interfaces: options.interfaces ?? elbInterfaces(SCENARIO.albInterfaceName, options.addresses) });
+  const sts = await startStsServer();
   return {
     dns,
     s3,
     elb,
+    ec2,
+    sts,
     env: (overrides = {}) => ({
       AWS_REGION: TEST_REGION,
       AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
@@ -144,6 +156,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: elb.endpoint,
+      AWS_ENDPOINT_URL_EC2: ec2.endpoint,
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
       DNS_SERVERS: `127.0.0.1:${dns.port}`,
       ALB_DNS_NAME: SCENARIO.albDnsName,
       ALB_LISTENER: String(SCENARIO.listenerPort),
@@ -151,13 +165,13 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       S3_BUCKET: SCENARIO.bucket,
       ...overrides,
     }),
-    requestCount: () => dns.queries.length + s3.requests.length + elb.requests.length,
+    requestCount: () => dns.queries.length + s3.requests.length + elb.requests.length + ec2.requests.length + sts.assumed.length,
     elbCalls: (action) => elb.requests.filter((request) => request.action === action && request.status === 200),
     registeredIps: (arn = SCENARIO.targetGroupArn) => elb.targets(arn).map((target) => target.ip),
     stateObject: (key = stateKeyOf(SCENARIO.targetGroupArn)) => s3.getObject(SCENARIO.bucket, key),
     state: (key = stateKeyOf(SCENARIO.targetGroupArn)) => JSON.parse(s3.getObject(SCENARIO.bucket, key)?.body ?? 'null'),
     stop: async () => {
-      await Promise.all([dns.stop(), s3.stop(), elb.stop()]);
+      await Promise.all([dns.stop(), s3.stop(), elb.stop(), ec2.stop(), sts.stop()]);
     },
   };
 }
