@@ -45,16 +45,13 @@ export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
 };
 
 /**
- * Clean runs a target must be missing before it is deregistered, per discovery, when `sync` does not set it.
- * DNS is a sample: a live node can be missed by one run, so three. An interface listing is exact, but EC2's API is
- * eventually consistent: two runs keep one listing taken mid-change from removing a node (a minute more of a
- * departed target, which fails its health checks and carries no traffic). The function's own default for
- * `interfaces` must be the same (lambda/settings.ts).
+ * Clean runs a target must be missing before it is deregistered, per discovery, when `sync` does not set it: the
+ * function's own defaults (lambda/settings.ts says why), set explicitly so a reviewed plan shows them.
  */
 export const INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY: Readonly<Record<DiscoverySource, number>> = {
   dns: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
-  interfaces: 2,
-  both: 2,
+  interfaces: SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION,
+  both: SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION,
 } as const;
 
 /** How an `ip-sync` route's function learns the ALB's nodes, after validation. */
