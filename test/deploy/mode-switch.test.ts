@@ -1,6 +1,6 @@
 import type { RouteConfig } from '../../config/types';
 import { Deployment } from './support/deployment';
-import { DeployedSync, deployedResources } from './support/deployed-sync';
+import { DeployedSync, deployedResources, forgetCreateBeforeDestroy, stateInstances } from './support/deployed-sync';
 import { startAllocationIdKeeper, type EmulatorEndpoint } from './support/gaps';
 import { describeWithEmulator, startMoto, type Moto } from './support/moto';
 import { addresses, clients, createWorld, environmentOf, listenerTargets, registeredTargets, type Clients, type World } from './support/world';
@@ -25,8 +25,9 @@ describeWithEmulator('switching a route mode, applied into the emulator', (mirro
   const route443 = (mode: 'ip-sync' | 'alb-target', standby?: 'ip-sync' | 'alb-target'): RouteConfig => ({
     listenerPort: 443,
     mode,
-    // The shipped example's alb-target route: its own health check and the ALB listener it waits for.
-    ...(mode === 'alb-target' ? { healthCheck: { path: '/health' }, albListenerArn: world.albListeners[443] } : {}),
+    // The shipped example's alb-target route: its own health check and the ALB listener it waits for. Not beside
+    // an ip-sync standby: validation still checks them against the standby's mode (issue 14, item 1, second point).
+    ...(mode === 'alb-target' && standby === undefined ? { healthCheck: { path: '/health' }, albListenerArn: world.albListeners[443] } : {}),
     ...(standby ? { standby: { mode: standby, listenerPort: STANDBY_PORT } } : {}),
   });
 
@@ -67,8 +68,12 @@ describeWithEmulator('switching a route mode, applied into the emulator', (mirro
     await moto?.stop();
   });
 
-  test('alb-target -> ip-sync, step 1: an ip-sync standby on its own listener', async () => {
+  test('alb-target -> ip-sync, step 1, from a stack deployed before 0.3: the apply records create_before_destroy', async () => {
+    // 0.2 synthesized no create_before_destroy, so its state records none: the one difference left to model.
+    forgetCreateBeforeDestroy(deployment, 'aws_lb_target_group');
     await applyAndCheck(route443('alb-target', 'ip-sync'), [80, 443, STANDBY_PORT]);
+    const recorded = stateInstances(deployment, 'aws_lb_target_group').map((instance) => instance.create_before_destroy === true);
+    expect(recorded).toEqual([true, true, true]);
   });
 
   test('alb-target -> ip-sync, step 2: 443 forwards to the standby group, the old group goes after', async () => {

@@ -7,16 +7,39 @@ import type { Deployment } from './deployment';
 import { withBucketPolicySuspended, type Clients, type World } from './world';
 
 /** A resource instance as the state file records it. */
-interface StateResource {
-  readonly type: string;
-  readonly mode: string;
-  readonly instances: { readonly attributes: Record<string, any> }[];
+interface StateInstance {
+  readonly attributes: Record<string, any>;
+  create_before_destroy?: boolean;
+}
+
+interface StateFile {
+  serial: number;
+  readonly resources: { readonly type: string; readonly mode: string; readonly instances: StateInstance[] }[];
+}
+
+const stateFileOf = (deployment: Deployment) => path.join(deployment.dir, 'terraform.tfstate');
+const readState = (deployment: Deployment): StateFile => JSON.parse(fs.readFileSync(stateFileOf(deployment), 'utf8'));
+
+/** The managed instances of a type in the deployment's state file. */
+export function stateInstances(deployment: Deployment, type: string): StateInstance[] {
+  return readState(deployment)
+    .resources.filter((r) => r.mode === 'managed' && r.type === type)
+    .flatMap((r) => r.instances);
 }
 
 /** The managed resources of a type in the deployment's state file, as the emulator returned them. */
 export function deployedResources(deployment: Deployment, type: string): Record<string, any>[] {
-  const state = JSON.parse(fs.readFileSync(path.join(deployment.dir, 'terraform.tfstate'), 'utf8')) as { resources: StateResource[] };
-  return state.resources.filter((r) => r.mode === 'managed' && r.type === type).flatMap((r) => r.instances.map((i) => i.attributes));
+  return stateInstances(deployment, type).map((instance) => instance.attributes);
+}
+
+/** Makes the state what an older release left: no `create_before_destroy` recorded for resources of `type`. */
+export function forgetCreateBeforeDestroy(deployment: Deployment, type: string): void {
+  const state = readState(deployment);
+  for (const resource of state.resources.filter((r) => r.type === type)) {
+    for (const instance of resource.instances) delete instance.create_before_destroy;
+  }
+  state.serial += 1;
+  fs.writeFileSync(stateFileOf(deployment), JSON.stringify(state, null, 2));
 }
 
 /**
