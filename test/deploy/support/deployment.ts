@@ -20,9 +20,6 @@ export interface PlannedChange {
   readonly before: Readonly<Record<string, unknown>> | null;
 }
 
-/** Every apply and plan a test file ran, for the tier's budget. */
-export const terraformRuns = { applies: 0, plans: 0 };
-
 /**
  * One stack deployed into the emulator, in one folder that keeps its state across configurations: `use` puts a
  * configuration in place (synthesized by buildApp, as `npm run synth` does), `apply` applies it for real, `plan`
@@ -62,14 +59,12 @@ export class Deployment {
   /** `terraform apply` of the configuration in place: resolves with its output, throws with it when the apply fails. */
   async apply(): Promise<string> {
     await this.init();
-    terraformRuns.applies += 1;
     return this.terraform('apply', '-auto-approve', '-input=false', '-no-color');
   }
 
   /** `terraform plan` with refresh (plus `args`, e.g. `-destroy`): every resource change, data sources left out. */
   async plan(...args: string[]): Promise<PlannedChange[]> {
     await this.init();
-    terraformRuns.plans += 1;
     await this.terraform('plan', '-input=false', '-no-color', '-out=emulator.tfplan', ...args);
     const plan = JSON.parse(await this.terraform('show', '-json', 'emulator.tfplan')) as {
       resource_changes?: {
