@@ -29,8 +29,6 @@ export class Deployment {
   readonly dir = tempDir('alb-static-ip-deploy-');
   private readonly terraform: TerraformCli;
   private initialized = false;
-  /** The configuration in place. */
-  json?: TerraformJson;
 
   constructor(
     mirror: ProviderMirror,
@@ -52,7 +50,6 @@ export class Deployment {
     delete json.terraform.cloud;
     fs.writeFileSync(path.join(this.dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
     this.writeEmulatorOverride();
-    this.json = json;
     return json;
   }
 
@@ -92,11 +89,6 @@ export class Deployment {
   async outputs(): Promise<Record<string, any>> {
     const outputs = JSON.parse(await this.terraform('output', '-json')) as Record<string, { value: unknown }>;
     return Object.fromEntries(Object.entries(outputs).map(([name, { value }]) => [name, value]));
-  }
-
-  /** Raw terraform in this folder, e.g. for `state list`. */
-  run(...args: string[]): Promise<string> {
-    return this.terraform(...args);
   }
 
   private async init(): Promise<void> {
