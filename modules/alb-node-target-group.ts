@@ -15,6 +15,15 @@ export const ALB_NODE_HEALTH_CHECK = {
   unhealthyThreshold: 3,
 } as const;
 
+/**
+ * Every target group of the stack is created before the one it replaces is destroyed, and (recorded in the state)
+ * destroyed only after the listener that forwarded to it has moved: when a route switches mode, its listener is
+ * updated to the new group first, so it is never left forwarding to an empty or deleted one. A replacement under
+ * the same name (a changed `albPort` or VPC) then fails at its creation, DuplicateTargetGroupName, before
+ * anything is destroyed: the README's "Switching a route's mode" says how to make that change.
+ */
+export const TARGET_GROUP_LIFECYCLE = { createBeforeDestroy: true } as const;
+
 export interface AlbNodeTargetGroupProps {
   /** Unique per region and account, at most 32 characters. */
   readonly name: string;
@@ -56,6 +65,7 @@ export class AlbNodeTargetGroup extends Construct {
       // address, so only the connection's source can.
       preserveClientIp: String(props.preserveClientIp ?? false),
       healthCheck: { enabled: true, ...ALB_NODE_HEALTH_CHECK },
+      lifecycle: TARGET_GROUP_LIFECYCLE,
     });
   }
 }

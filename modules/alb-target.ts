@@ -2,6 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
+import { TARGET_GROUP_LIFECYCLE } from './alb-node-target-group';
 import { LOAD_BALANCER_NAME_MAX_LENGTH } from './static-ip-nlb';
 
 /** An NLB's health check reaches the ALB through one of its listeners, which speak HTTP or HTTPS only. */
@@ -132,6 +133,7 @@ export class AlbTypeTargetGroup extends Construct {
         healthyThreshold: ALB_TARGET_HEALTH_CHECK.healthyThreshold,
         unhealthyThreshold: ALB_TARGET_HEALTH_CHECK.unhealthyThreshold,
       },
+      lifecycle: TARGET_GROUP_LIFECYCLE,
     });
 
     this.attachment = new LbTargetGroupAttachment(this, 'attachment', {

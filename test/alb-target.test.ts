@@ -9,7 +9,8 @@ import {
   type AlbTargetHealthCheck,
   type AlbTypeTargetGroupProps,
 } from '../modules/alb-target';
-import { ref, resourceAt, synthScope, type TerraformJson, testApp } from './support/synth';
+import { FULL } from './fixtures/environments';
+import { ref, resourceAt, synthesize, synthScope, type TerraformJson, testApp } from './support/synth';
 import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
 
 const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
@@ -168,6 +169,15 @@ describe('AlbTypeTargetGroup', () => {
     expect(() => synth({ port: 0, healthCheck: { intervalSeconds: 1 } })).toThrow(
       /^AlbTypeTargetGroup prod-alb-443: port must be .*; healthCheck\.intervalSeconds must be/,
     );
+  });
+});
+
+describe('target groups of both modes', () => {
+  test('are created before the one they replace is destroyed, so a listener moves before its old group goes', () => {
+    // test/deploy/mode-switch.test.ts applies every switch; this keeps the lifecycle in the fast tier.
+    const { json } = synthesize([FULL]).get(FULL.name)!;
+    const lifecycles = Object.values(json.resource.aws_lb_target_group).map((tg) => `${tg.target_type}: ${JSON.stringify(tg.lifecycle)}`);
+    expect(lifecycles.sort()).toEqual(['alb: {"create_before_destroy":true}', 'ip: {"create_before_destroy":true}']);
   });
 });
 
