@@ -1,12 +1,24 @@
 import { DescribeLoadBalancerAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { EnvironmentConfig } from '../../config/types';
+import { SYNC_VARIABLES } from '../../lambda/environment';
+import { SETTING_DEFAULTS } from '../../lambda/settings';
 import { stateKeyOf } from '../support/run-sync';
 import { Deployment, type PlannedChange } from './support/deployment';
 import { DeployedSync, deployedResources } from './support/deployed-sync';
 import { startAllocationIdKeeper, unexplainedChanges, type EmulatorEndpoint } from './support/gaps';
 import { describeWithEmulator, startMoto, type Moto } from './support/moto';
-import { addresses, clients, createWorld, environmentOf, registeredTargets, withBucketPolicySuspended, type Clients, type World } from './support/world';
+import {
+  addresses,
+  clients,
+  createWorld,
+  environmentOf,
+  registeredTargets,
+  removeAlbNode,
+  withBucketPolicySuspended,
+  type Clients,
+  type World,
+} from './support/world';
 
 /** Resources that hold a static IP: an ordinary change must never delete or replace one. */
 const ADDRESS_HOLDERS = ['aws_eip', 'aws_eip_association', 'aws_lb'];
@@ -104,10 +116,19 @@ describeWithEmulator('a stack applied into the emulator', (mirror) => {
       expect(keys).toEqual([stateKeyOf(targetGroupArn, world.alb.dnsName)]);
     });
 
-    test('a departed node stays registered for two runs and leaves on the third', async () => {
+    test("the function lists the ALB's interfaces (the default for an ALB whose ARN is in the stack's account)", () => {
+      const variables = sync.functionOf(deployment, 80).environment[0].variables;
+      expect(variables[SYNC_VARIABLES.discovery]).toBe('interfaces');
+      expect(variables[SYNC_VARIABLES.albArn]).toBe(world.alb.arn);
+    });
+
+    test('a departed node (its interface deleted) stays registered for the grace period and leaves after it', async () => {
       const [staying, departed] = world.albNodes;
+      await removeAlbNode(aws, world, departed);
       sync.dns.setAddresses([staying]);
-      for (const run of [1, 2]) {
+      const grace = Number(sync.functionOf(deployment, 80).environment[0].variables[SYNC_VARIABLES.invocationsBeforeDeregistration]);
+      expect(grace).toBe(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);
+      for (let run = 1; run < grace; run++) {
         await sync.run(deployment, 80);
         expect({ run, targets: await registeredTargets(aws, targetGroupArn) }).toEqual({ run, targets: [albNode(staying), albNode(departed)].sort() });
       }

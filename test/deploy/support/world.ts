@@ -1,8 +1,10 @@
 import {
   AllocateAddressCommand,
+  CreateNetworkInterfaceCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DeleteNetworkInterfaceCommand,
   DescribeAddressesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -29,8 +31,13 @@ export interface World {
   readonly alb: { readonly arn: string; readonly dnsName: string; readonly securityGroupId: string };
   /** The ALB's listeners by port: 80 (HTTP) and 443. */
   readonly albListeners: Readonly<Record<number, string>>;
-  /** The ALB's node addresses, one per ALB subnet: what the DNS stand-in serves (moto runs no nodes). */
+  /**
+   * The ALB's node addresses, one per ALB subnet: moto runs no nodes, so the world makes what AWS would show of
+   * them, a network interface each (described `ELB app/<name>/<id>`), and the DNS stand-in serves them.
+   */
   readonly albNodes: readonly string[];
+  /** The network interface of each node, by its address. */
+  readonly albNodeInterfaces: ReadonlyMap<string, string>;
   /** Elastic IPs that exist before the stack: one attached by id, one adopted by import. */
   readonly existingAddresses: { readonly attached: Address; readonly adopted: Address };
 }
@@ -77,6 +84,15 @@ export async function createWorld({ ec2, elb }: Clients): Promise<World> {
     );
     albListeners[port] = listener.Listeners![0].ListenerArn!;
   }
+  // What ELB creates for each node, and an interface of another ALB whose name starts the same: the listing must
+  // take the first ones only.
+  const albNodes = ['10.20.10.37', '10.20.11.142'];
+  const description = `ELB ${/:loadbalancer\/(app\/.+)$/.exec(balancer.LoadBalancerArn!)![1]}`;
+  const albNodeInterfaces = new Map<string, string>();
+  for (const [index, ip] of albNodes.entries()) {
+    albNodeInterfaces.set(ip, await networkInterface(ec2, albSubnets[index], ip, description));
+  }
+  await networkInterface(ec2, albSubnets[0], '10.20.10.99', description.replace('app/app/', 'app/app-2/'));
   const allocate = async (): Promise<Address> => {
     const address = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
     return { allocationId: address.AllocationId!, publicIp: address.PublicIp! };
@@ -86,9 +102,20 @@ export async function createWorld({ ec2, elb }: Clients): Promise<World> {
     publicSubnets,
     alb: { arn: balancer.LoadBalancerArn!, dnsName: `internal-${balancer.DNSName!}`, securityGroupId },
     albListeners,
-    albNodes: ['10.20.10.37', '10.20.11.142'],
+    albNodes,
+    albNodeInterfaces,
     existingAddresses: { attached: await allocate(), adopted: await allocate() },
   };
+}
+
+async function networkInterface(ec2: EC2Client, subnetId: string, ip: string, description: string): Promise<string> {
+  const created = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, PrivateIpAddress: ip, Description: description }));
+  return created.NetworkInterface!.NetworkInterfaceId!;
+}
+
+/** A node leaves as ELB removes it: its network interface is deleted. */
+export async function removeAlbNode({ ec2 }: Clients, world: World, ip: string): Promise<void> {
+  await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: world.albNodeInterfaces.get(ip)! }));
 }
 
 /**
@@ -110,7 +137,8 @@ export function environmentOf(world: World, name: string, routes?: readonly Rout
     albs: { app: { dnsName: world.alb.dnsName, arn: world.alb.arn, securityGroupId: world.alb.securityGroupId } },
     routes: routes ?? [
       { listenerPort: 80 },
-      { listenerPort: 443, mode: 'alb-target', healthCheck: { path: '/health' }, albListenerArn: world.albListeners[443] },
+      // The world's listener on 443 speaks HTTP: the route says so (synth would otherwise take HTTPS for 443).
+      { listenerPort: 443, mode: 'alb-target', healthCheck: { path: '/health', protocol: 'HTTP' }, albListenerArn: world.albListeners[443] },
     ],
     ingressCidrs: ['198.51.100.0/24'],
     tags: { Environment: name, Service: 'alb-static-ip' },
