@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../config/types';
-import { ALB_ARN } from './fixtures/environments';
-import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from './support/deployed-state';
-import { synthesize } from './support/synth';
-import { describeWithTerraform, type ProviderMirror } from './support/terraform';
+import type { EnvironmentConfig } from '../../config/types';
+import { ALB_ARN } from '../fixtures/environments';
+import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from '../support/deployed-state';
+import { synthesize } from '../support/synth';
+import { describeWithTerraform, type ProviderMirror } from '../support/terraform';
 
 /**
  * What changes do to a deployed stack: a state built as if the stack had been applied, and `terraform plan
@@ -198,7 +198,7 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'upgrading a stack deployed with 0.1 moves its addresses, target groups and rules instead of replacing them',
     async () => {
-      const deployed = await deployStack(path.join(__dirname, 'fixtures', 'v0.1'), mirror);
+      const deployed = await deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
       try {
         const { changes, error } = await planAgainst(deployed, dirs.get('base')!);
         expect(error).toBeUndefined();
