@@ -74,7 +74,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
     'a dashboard body that is not JSON fails the check',
     async () => {
       await expect(checks.get(BROKEN)!.check).rejects.toThrow(
-        /terraform validate failed[\s\S]*dashboard_body\W+ contains an invalid JSON/,
+        /terraform plan failed[\s\S]*dashboard_body\W+ contains an invalid JSON/,
       );
     },
     TERRAFORM_TIMEOUT_MS,
