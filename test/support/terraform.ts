@@ -214,39 +214,65 @@ export function needsAws(json: TerraformJson & { import?: unknown[] }): string[]
 }
 
 /**
- * How many terraform processes this process runs at once. Each one that loads the provider keeps a core busy for
- * seconds, so started all at once they only queue for the CPU (and for its 0.6 GB of memory each): the terraform
- * tier's config gives each of its workers its share of the cores (TERRAFORM_SLOTS); alone, a process takes them all.
+ * How many terraform processes run at once: one per core. Each one that loads the provider keeps a core busy for
+ * seconds (and holds 0.6 GB), so started all at once they only queue for the CPU.
  */
-export const TERRAFORM_SLOTS = Number(process.env.TERRAFORM_SLOTS) || os.availableParallelism();
+export const TERRAFORM_SLOTS = os.availableParallelism();
 
-let runningTerraform = 0;
-const waitingForTerraform: (() => void)[] = [];
+/**
+ * The folder of a jest run (made by the global setup) where its processes share the terraform slots (`slots/<n>`,
+ * taken by an atomic mkdir) and count their terraform runs by subcommand (`counts/<pid>`).
+ */
+export const TERRAFORM_RUN_VARIABLE = 'ALB_STATIC_IP_TERRAFORM_RUN_DIR';
 
-/** Runs `task` when fewer than TERRAFORM_SLOTS terraform processes of this process are running. */
+/** Makes the folder of a run's terraform slots and counts, and points TERRAFORM_RUN_VARIABLE at it. */
+export function openTerraformRun(parent: string): string {
+  const dir = fs.mkdtempSync(path.join(parent, 'alb-static-ip-terraform-run-'));
+  for (const sub of ['slots', 'counts']) fs.mkdirSync(path.join(dir, sub));
+  process.env[TERRAFORM_RUN_VARIABLE] = dir;
+  return dir;
+}
+
+let slotsOfThisProcess = 0;
+
+/** Runs `task` once a slot is free: among every process of the jest run, or of this process outside one. */
 async function withTerraformSlot<T>(task: () => Promise<T>): Promise<T> {
-  if (runningTerraform >= TERRAFORM_SLOTS) await new Promise<void>((resolve) => waitingForTerraform.push(resolve));
-  else runningTerraform++;
+  const release = await takeSlot(process.env[TERRAFORM_RUN_VARIABLE]);
   try {
     return await task();
   } finally {
-    const next = waitingForTerraform.shift();
-    if (next) next(); // the slot passes on as it is
-    else runningTerraform--;
+    release();
   }
 }
 
-/** The folder where each process of a jest run counts its terraform runs, by subcommand; the global teardown sums them. */
-export const TERRAFORM_COUNT_VARIABLE = 'ALB_STATIC_IP_TERRAFORM_COUNT_DIR';
-
-function countTerraformRun(subcommand: string): void {
-  const dir = process.env[TERRAFORM_COUNT_VARIABLE];
-  if (dir) fs.appendFileSync(path.join(dir, String(process.pid)), `${subcommand}\n`);
+async function takeSlot(runDir: string | undefined): Promise<() => void> {
+  for (;;) {
+    if (runDir === undefined && slotsOfThisProcess < TERRAFORM_SLOTS) {
+      slotsOfThisProcess++;
+      return () => void slotsOfThisProcess--;
+    }
+    for (let i = 0; runDir !== undefined && i < TERRAFORM_SLOTS; i++) {
+      const slot = path.join(runDir, 'slots', String(i));
+      try {
+        fs.mkdirSync(slot);
+        return () => fs.rmdirSync(slot);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
+  }
 }
 
-/** Terraform runs counted in `dir`, by subcommand, sorted by name. */
-export function countedTerraformRuns(dir: string): Record<string, number> {
+function countTerraformRun(subcommand: string): void {
+  const dir = process.env[TERRAFORM_RUN_VARIABLE];
+  if (dir) fs.appendFileSync(path.join(dir, 'counts', String(process.pid)), `${subcommand}\n`);
+}
+
+/** Terraform runs counted in a run's folder, by subcommand, sorted by name. */
+export function countedTerraformRuns(runDir: string): Record<string, number> {
   const counts: Record<string, number> = {};
+  const dir = path.join(runDir, 'counts');
   for (const file of fs.readdirSync(dir)) {
     for (const subcommand of fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean)) {
       counts[subcommand] = (counts[subcommand] ?? 0) + 1;
