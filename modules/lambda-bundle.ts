@@ -1,6 +1,7 @@
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
@@ -67,26 +68,81 @@ export function zipBundle(dir: string, zipFile: string = zipFileOf(dir)): string
 }
 
 /**
- * Bundles the sync function with esbuild: CommonJS (no createRequire banner needed), the AWS SDK v3 clients
+ * The esbuild options of the sync function: CommonJS (no createRequire banner needed), the AWS SDK v3 clients
  * bundled in at the versions package-lock.json pins, minified. `module` first in main fields keeps the SDK's
  * ESM builds, which tree-shake to about two thirds of the size.
  */
-export function bundleSyncFunction(outdir: string = SYNC_BUNDLE.outdir): string {
+const BUILD_OPTIONS = {
+  entryPoints: [SYNC_BUNDLE.entry],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  alias: { '@aws-sdk/credential-provider-node': SYNC_BUNDLE.credentials },
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'error',
+} as const satisfies BuildOptions;
+
+/** Built bundles by the hash of their inputs: a synthesis whose inputs hash the same copies one instead of bundling. */
+export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'alb-static-ip', 'lambda-bundle');
+
+/**
+ * The hash of what the bundle is made of: every file of the function's source folder (path and content), the
+ * esbuild options and version, the zip's fixed entry metadata, and package-lock.json (the SDK versions bundled in). Paths are relative to the
+ * project, so any clone of the same sources gets the same key.
+ */
+export function syncBundleKey(sourceDir: string = path.dirname(SYNC_BUNDLE.entry)): string {
+  const hash = createHash('sha256');
+  const relative = (value: unknown): string => JSON.stringify(value).split(PROJECT_ROOT).join('<project>');
+  hash.update(relative(BUILD_OPTIONS)).update(`esbuild ${esbuildVersion}\n`);
+  const modified = ZIP_ENTRY.modified(); // its local-time parts: the same in every time zone
+  hash.update(JSON.stringify({ ...ZIP_ENTRY, modified: [modified.getFullYear(), modified.getMonth(), modified.getDate()] }));
+  hash.update(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json')));
+  for (const file of (fs.readdirSync(sourceDir, { recursive: true }) as string[]).sort()) {
+    const full = path.join(sourceDir, file);
+    if (fs.statSync(full).isFile()) hash.update(`\n${file}\n`).update(fs.readFileSync(full));
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The cache folder of the bundle built from the current inputs (BUNDLE_CACHE_DIR/<syncBundleKey()>), built with
+ * esbuild when there is none yet, and its zip beside it when `zipped`.
+ */
+function cachedBundle(cacheDir: string, { zipped = false }: { readonly zipped?: boolean } = {}): string {
+  const dir = path.join(cacheDir, syncBundleKey());
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const building = fs.mkdtempSync(`${dir}.building-`);
+    buildSync({ ...BUILD_OPTIONS, outfile: path.join(building, SYNC_BUNDLE.file) });
+    renameIntoPlace(building, dir);
+  }
+  if (zipped && !fs.existsSync(zipFileOf(dir))) {
+    renameIntoPlace(zipBundle(dir, `${zipFileOf(dir)}.${randomUUID()}`), zipFileOf(dir));
+  }
+  return dir;
+}
+
+/** Made beside its place and renamed into it: a parallel synthesis sees a whole file or folder, or none. */
+function renameIntoPlace(made: string, place: string): void {
+  try {
+    fs.renameSync(made, place);
+  } catch {
+    fs.rmSync(made, { recursive: true, force: true }); // another synthesis got there first
+  }
+}
+
+/**
+ * Bundles the sync function with esbuild into `outdir`, or copies the bundle built earlier from the same inputs
+ * (BUNDLE_CACHE_DIR/<syncBundleKey()>): the same bytes, without the CPU a build costs.
+ */
+export function bundleSyncFunction(outdir: string = SYNC_BUNDLE.outdir, cacheDir: string = BUNDLE_CACHE_DIR): string {
   const outfile = path.join(outdir, SYNC_BUNDLE.file);
-  buildSync({
-    entryPoints: [SYNC_BUNDLE.entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    alias: { '@aws-sdk/credential-provider-node': SYNC_BUNDLE.credentials },
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'error',
-  });
+  fs.mkdirSync(outdir, { recursive: true });
+  fs.copyFileSync(path.join(cachedBundle(cacheDir), SYNC_BUNDLE.file), outfile);
   return outfile;
 }
 
@@ -111,8 +167,12 @@ export class LambdaBundle extends Construct {
   constructor(scope: Construct, id: string, props: LambdaBundleProps = {}) {
     super(scope, id);
     this.outdir = props.outdir ?? SYNC_BUNDLE.outdir;
-    bundleSyncFunction(this.outdir);
-    this.zipFile = zipBundle(this.outdir);
+    // The bundle and its zip are copied from the cache: deflating it costs about as much as building it.
+    const cached = cachedBundle(BUNDLE_CACHE_DIR, { zipped: true });
+    fs.mkdirSync(this.outdir, { recursive: true });
+    fs.copyFileSync(path.join(cached, SYNC_BUNDLE.file), path.join(this.outdir, SYNC_BUNDLE.file));
+    this.zipFile = zipFileOf(this.outdir);
+    fs.copyFileSync(zipFileOf(cached), this.zipFile);
     this.asset = new TerraformAsset(this, 'asset', { path: this.zipFile, type: AssetType.FILE });
   }
 }

@@ -1,8 +1,4 @@
-import { TerraformStack, Testing } from 'cdktf';
-import type { Construct } from 'constructs';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import {
   AlbTypeTargetGroup,
   parseAlbArn,
@@ -10,22 +6,8 @@ import {
   type AlbTypeTargetGroupProps,
 } from '../modules/alb-target';
 import { FULL } from './fixtures/environments';
-import { ref, resourceAt, synthesize, synthScope, type TerraformJson, testApp } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
-
-const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
-const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
-const PROPS: AlbTypeTargetGroupProps = { name: 'prod-alb-443', vpcId: VPC_ID, albArn: ALB_ARN, port: 443 };
-
-/** The ALB's own listener on a port, as a stack that manages the ALB would declare it. */
-function albListener(scope: Construct, port: number): LbListener {
-  return new LbListener(scope, `alb-listener-${port}`, {
-    loadBalancerArn: ALB_ARN,
-    port,
-    protocol: 'HTTP',
-    defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '200' } }],
-  });
-}
+import { ref, resourceAt, synthesize, synthScope, type TerraformJson } from './support/synth';
+import { ALB_ARN, ALB_TARGET_PROPS as PROPS, albListener, VPC_ID } from './fixtures/alb-target';
 
 const synth = (props: Partial<AlbTypeTargetGroupProps> = {}) =>
   synthScope((scope) => new AlbTypeTargetGroup(scope, 'route', { ...PROPS, ...props }));
@@ -197,40 +179,4 @@ describe('parseAlbArn', () => {
   ])('is undefined for %s', (_, arn) => {
     expect(parseAlbArn(arn)).toBeUndefined();
   });
-});
-
-/** init + validate + plan of a small stack take about 20 s on 2 cores; leave room for a busy machine. */
-const TERRAFORM_TIMEOUT_MS = 180_000;
-
-describeWithTerraform('terraform validate and plan of alb-target routes behind an NLB', (mirror) => {
-  test(
-    'the provider accepts every argument and plans to create exactly the synthesized resources',
-    async () => {
-      const stack = new TerraformStack(testApp(), 'alb-target');
-      new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-      const nlb = new Lb(stack, 'nlb', {
-        name: 'prod-static-ip',
-        loadBalancerType: 'network',
-        subnets: ['subnet-0000000a', 'subnet-0000000b'],
-      });
-      for (const port of [80, 443]) {
-        const route = new AlbTypeTargetGroup(stack, `route-${port}`, {
-          ...PROPS,
-          name: `prod-alb-${port}`,
-          port,
-          // One route waits for a listener of this stack, the other relies on an existing one.
-          albListener: port === 80 ? albListener(stack, port) : undefined,
-        });
-        new LbListener(stack, `nlb-listener-${port}`, {
-          loadBalancerArn: nlb.arn,
-          port,
-          protocol: 'TCP',
-          defaultAction: [{ type: 'forward', targetGroupArn: route.targetGroup.arn }],
-        });
-      }
-      const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-      expectCleanPlan(await checkConfiguration(json, mirror, 'alb-target'), json);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
 });

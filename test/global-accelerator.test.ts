@@ -1,36 +1,15 @@
-import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
-import type { Construct } from 'constructs';
+import { TerraformOutput } from 'cdktf';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { AwsProvider, type AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
-import {
-  GlobalAcceleratorFrontDoor,
-  globalAcceleratorProvider,
-  type AcceleratorRoute,
-  type GlobalAcceleratorFrontDoorProps,
-} from '../modules/global-accelerator';
-import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson, testApp } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, checkConfiguration } from './support/terraform';
+import { GlobalAcceleratorFrontDoor } from '../modules/global-accelerator';
+import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
+import { ALB_ARN, FRONT_DOOR_PROPS as PROPS, frontDoor, type FrontDoorProps, ROUTES } from './fixtures/global-accelerator';
 
-const ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/prod-alb/50dc6c495c0c9188';
-const ROUTES: readonly AcceleratorRoute[] = [
-  { port: 80, albArn: ALB_ARN },
-  { port: 443, albArn: ALB_ARN, albPort: 8443 },
-];
 const GA_RESOURCE_TYPES = [
   'aws_globalaccelerator_accelerator',
   'aws_globalaccelerator_listener',
   'aws_globalaccelerator_endpoint_group',
 ];
-
-type FrontDoorProps = Omit<GlobalAcceleratorFrontDoorProps, 'provider'>;
-const PROPS: FrontDoorProps = { name: 'prod-static-ip', endpointRegion: 'eu-west-1', routes: ROUTES };
-
-/** The stack's default provider in the ALB's region, and the us-west-2 alias the front door uses. */
-function frontDoor(scope: Construct, props: FrontDoorProps, base: AwsProviderConfig = { region: 'eu-west-1' }) {
-  new AwsProvider(scope, 'aws', base);
-  const provider = globalAcceleratorProvider(scope, 'aws-global-accelerator', base);
-  return new GlobalAcceleratorFrontDoor(scope, 'front-door', { ...props, provider });
-}
 
 const synth = (props: Partial<FrontDoorProps> = {}) => synthScope((scope) => frontDoor(scope, { ...PROPS, ...props }));
 const acceleratorOf = (json: TerraformJson) =>
@@ -192,29 +171,4 @@ describe('GlobalAcceleratorFrontDoor', () => {
       }),
     ).toThrow('GlobalAcceleratorFrontDoor prod-static-ip: provider must be in us-west-2');
   });
-});
-
-/** init + validate + plan of a small stack take about 20 s on 2 cores; leave room for a busy machine. */
-const TERRAFORM_TIMEOUT_MS = 180_000;
-
-describeWithTerraform('terraform validate and plan of a Global Accelerator front door', (mirror) => {
-  test(
-    'the provider accepts every argument, the static-IP expression included, and plans exactly the synthesized resources',
-    async () => {
-      const stack = new TerraformStack(testApp(), 'global-accelerator');
-      // The harness's offline override reaches the default provider only: the alias gets the same settings here.
-      const offline: AwsProviderConfig = {
-        region: 'eu-west-1',
-        skipCredentialsValidation: true,
-        skipRequestingAccountId: true,
-        skipMetadataApiCheck: 'true',
-      };
-      const door = frontDoor(stack, { ...PROPS, ipAddressType: 'DUAL_STACK' }, offline);
-      new TerraformOutput(stack, 'static_ips', { value: door.staticIps });
-      new TerraformOutput(stack, 'dual_stack_dns_name', { value: door.dualStackDnsName });
-      const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
-      expectCleanPlan(await checkConfiguration(json, mirror, 'global-accelerator'), json);
-    },
-    TERRAFORM_TIMEOUT_MS,
-  );
 });

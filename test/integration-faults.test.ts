@@ -23,14 +23,21 @@ async function withPendingRemovals(world: StandIns, gone: readonly string[], run
   expect(world.state().missing).toEqual(Object.fromEntries(gone.map((ip) => [onListener(ip), runs])));
 }
 
-describe('the sync bundle under faults', () => {
-  let world: StandIns;
-  beforeEach(async () => {
-    world = await startStandIns({ addresses: NODES });
-  });
-  afterEach(() => world.stop());
+/**
+ * Runs a test against stand-ins of its own, so that the tests run concurrently: most of their time is spent
+ * waiting on timers, SDK back-off and timeouts, not on the CPU.
+ */
+async function inWorld(test: (world: StandIns) => Promise<void>): Promise<void> {
+  const world = await startStandIns({ addresses: NODES });
+  try {
+    await test(world);
+  } finally {
+    await world.stop();
+  }
+}
 
-  it('DNS outage (SERVFAIL): every run ends in error, nothing is deregistered and no counter advances', async () => {
+describe('the sync bundle under faults', () => {
+  it.concurrent('DNS outage (SERVFAIL): every run ends in error, nothing is deregistered and no counter advances', () => inWorld(async (world) => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
     const before = world.stateObject();
@@ -46,12 +53,12 @@ describe('the sync bundle under faults', () => {
     expect(world.registeredIps()).toEqual(NODES);
     expect(deregisteredIds(world)).toEqual([]);
     expect(world.stateObject()).toEqual(before);
-  });
+  }));
 
-  it.each([
+  it.concurrent.each([
     ['timeouts (no answer at all)', 'drop'],
     ['empty NOERROR answers', 'empty'],
-  ] as const)('DNS %s: the run ends in error, nothing is deregistered and the state is kept', async (_, fault) => {
+  ] as const)('DNS %s: the run ends in error, nothing is deregistered and the state is kept', (_, fault) => inWorld(async (world) => {
     await withPendingRemovals(world, NODES.slice(0, 2), 2);
     const before = world.stateObject();
     world.dns.fail(fault);
@@ -62,9 +69,9 @@ describe('the sync bundle under faults', () => {
     expect(world.dns.queries.at(-1)?.fault).toBe(fault);
     expect(world.registeredIps()).toEqual(NODES);
     expect(world.stateObject()).toEqual(before);
-  });
+  }));
 
-  it('partial discovery (some queries fail): registers the new IPs it saw, deregisters nothing, advances no counter', async () => {
+  it.concurrent('partial discovery (some queries fail): registers the new IPs it saw, deregisters nothing, advances no counter', () => inWorld(async (world) => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
     const added = nodeAddresses(41).slice(40);
@@ -78,9 +85,9 @@ describe('the sync bundle under faults', () => {
     expect(deregisteredIds(world)).toEqual([]);
     expect(world.registeredIps()).toEqual(expect.arrayContaining([...NODES, ...added]));
     expect(world.state().missing).toEqual({ [onListener(gone[0])]: 2, [onListener(gone[1])]: 2 });
-  });
+  }));
 
-  it('80% of the IPs vanish at once: at most MAX_DEREGISTRATION_PERCENT go per run, never a live one, never the last', async () => {
+  it.concurrent('80% of the IPs vanish at once: at most MAX_DEREGISTRATION_PERCENT go per run, never a live one, never the last', () => inWorld(async (world) => {
     const alive = NODES.slice(32);
     await syncOk(world);
     world.dns.setAddresses(alive);
@@ -102,9 +109,9 @@ describe('the sync bundle under faults', () => {
     expect(world.registeredIps()).toEqual(alive);
     expect(deregisteredIds(world).filter((ip) => alive.includes(ip))).toEqual([]);
     expect(new Set(deregisteredIds(world)).size).toBe(32);
-  });
+  }));
 
-  it('the cap removes the longest-missing IPs first', async () => {
+  it.concurrent('the cap removes the longest-missing IPs first', () => inWorld(async (world) => {
     const env = { MAX_DEREGISTRATION_PERCENT: '25' };
     const [early, late] = [NODES.slice(0, 16), NODES.slice(16, 32)];
     await syncOk(world, env);
@@ -123,9 +130,9 @@ describe('the sync bundle under faults', () => {
     expect(removed.filter((ip: string) => early.includes(ip))).toHaveLength(6);
     expect(removed.filter((ip: string) => late.includes(ip))).toHaveLength(1);
     expect(summaryOf(run).capHits).toBeGreaterThan(0);
-  });
+  }));
 
-  it('never deregisters the last target, even when every registered IP is due', async () => {
+  it.concurrent('never deregisters the last target, even when every registered IP is due', () => inWorld(async (world) => {
     const env = { MAX_DEREGISTRATION_PERCENT: '100', INVOCATIONS_BEFORE_DEREGISTRATION: '1' };
     const old = NODES.slice(0, 4);
     world.dns.setAddresses(old);
@@ -135,16 +142,16 @@ describe('the sync bundle under faults', () => {
     await syncOk(world, env);
     expect(deregisteredIds(world).length).toBeLessThan(old.length);
     expect(world.registeredIps().filter((ip) => old.includes(ip)).length).toBeGreaterThan(0);
-  });
+  }));
 
-  it('ELBv2 throttling: adaptive retries get the run through', async () => {
+  it.concurrent('ELBv2 throttling: adaptive retries get the run through', () => inWorld(async (world) => {
     world.elb.fail('Throttling', { times: 2 });
     await syncOk(world);
     expect(world.elb.requests.slice(0, 2).map((request) => request.errorCode)).toEqual(['Throttling', 'Throttling']);
     expect(world.registeredIps()).toEqual(NODES);
-  });
+  }));
 
-  it('persistent ELBv2 throttling: the run ends in error and the state is left as it was', async () => {
+  it.concurrent('persistent ELBv2 throttling: the run ends in error and the state is left as it was', () => inWorld(async (world) => {
     await withPendingRemovals(world, NODES.slice(0, 2), 2);
     const before = world.stateObject();
     world.dns.setAddresses([...NODES.slice(2), ...nodeAddresses(42).slice(40)]);
@@ -155,9 +162,9 @@ describe('the sync bundle under faults', () => {
     expect(run.error).toMatch(/Throttling/);
     expect(world.registeredIps()).toEqual(NODES);
     expect(world.stateObject()).toEqual(before);
-  });
+  }));
 
-  it('a deregistration lost to throttling is retried by the next run, not made to wait out a new grace period', async () => {
+  it.concurrent('a deregistration lost to throttling is retried by the next run, not made to wait out a new grace period', () => inWorld(async (world) => {
     const gone = NODES[0];
     await withPendingRemovals(world, [gone], 2);
     world.elb.fail('Throttling', { operation: 'DeregisterTargets' });
@@ -168,13 +175,13 @@ describe('the sync bundle under faults', () => {
     world.elb.clearFaults();
     await syncOk(world);
     expect(world.registeredIps()).not.toContain(gone);
-  });
+  }));
 
-  it.each([
+  it.concurrent.each([
     ['S3 500 InternalError', (world: StandIns) => world.s3.fail('InternalError', { operation: 'GetObject' })],
     ['S3 403 AccessDenied', (world: StandIns) => world.s3.fail('AccessDenied', { operation: 'GetObject' })],
     ['a state object that does not parse', (world: StandIns) => world.s3.putObject(SCENARIO.bucket, KEY, '{"version":1,"missing":')],
-  ])('%s on read: nothing deregistered, the state not overwritten, the run ends in error', async (_, breakRead) => {
+  ])('%s on read: nothing deregistered, the state not overwritten, the run ends in error', (_, breakRead) => inWorld(async (world) => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
     breakRead(world);
@@ -187,12 +194,12 @@ describe('the sync bundle under faults', () => {
     expect(world.registeredIps()).toEqual(NODES);
     expect(world.stateObject()).toEqual(before);
     expect(world.s3.requests.filter((request) => request.operation === 'PutObject')).toHaveLength(writes);
-  });
+  }));
 
-  it.each([
+  it.concurrent.each([
     ['S3', (world: StandIns) => world.s3.setLatency(600_000)],
     ['ELBv2', (world: StandIns) => world.elb.setLatency(600_000)],
-  ])('a stalled %s: the run gives up within the time Lambda gave it, ends in error and removes nothing', async (_, stall) => {
+  ])('a stalled %s: the run gives up within the time Lambda gave it, ends in error and removes nothing', (_, stall) => inWorld(async (world) => {
     await withPendingRemovals(world, NODES.slice(0, 2), 2);
     const before = world.stateObject();
     stall(world);
@@ -202,16 +209,16 @@ describe('the sync bundle under faults', () => {
     expect(run.ok).toBe(false);
     expect(world.registeredIps()).toEqual(NODES);
     expect(world.stateObject()).toEqual(before);
-  });
+  }));
 
-  it('one stalled ELBv2 call: it times out on its own and the retry gets the run through', async () => {
+  it.concurrent('one stalled ELBv2 call: it times out on its own and the retry gets the run through', () => inWorld(async (world) => {
     world.elb.fail('Stall', { times: 1, operation: 'DescribeTargetHealth' });
     // A call bounded only by the run's deadline would use up the whole of it and fail the run.
     await syncOk(world, {}, { remainingMs: 20_000 });
     expect(world.registeredIps()).toEqual(NODES);
-  });
+  }));
 
-  it('S3 read failure then recovery: the counters survive, and removal happens on time', async () => {
+  it.concurrent('S3 read failure then recovery: the counters survive, and removal happens on time', () => inWorld(async (world) => {
     const gone = NODES.slice(0, 2);
     await withPendingRemovals(world, gone, 2);
     world.s3.fail('InternalError', { operation: 'GetObject' });
@@ -220,9 +227,9 @@ describe('the sync bundle under faults', () => {
     world.s3.clearFaults();
     await syncOk(world);
     expect(world.registeredIps()).toEqual(NODES.slice(2));
-  });
+  }));
 
-  it('a 412 on write (another run wrote first): re-reads and recomputes, keeping the other run\'s counters', async () => {
+  it.concurrent('a 412 on write (another run wrote first): re-reads and recomputes, keeping the other run\'s counters', () => inWorld(async (world) => {
     const gone = NODES[0];
     await syncOk(world);
     world.dns.setAddresses(NODES.slice(1));
@@ -236,18 +243,18 @@ describe('the sync bundle under faults', () => {
     expect(world.state().missing).toEqual({ [onListener(gone)]: 2 });
     expect(summaryOf(run).writeConflicts).toBe(1);
     expect(world.registeredIps()).toEqual(NODES);
-  });
+  }));
 
-  it('a 409 ConditionalRequestConflict on write: re-reads and writes once the race is over', async () => {
+  it.concurrent('a 409 ConditionalRequestConflict on write: re-reads and writes once the race is over', () => inWorld(async (world) => {
     await syncOk(world);
     world.dns.setAddresses(NODES.slice(1));
     world.s3.fail('ConditionalRequestConflict', { operation: 'PutObject', times: 1 });
 
     await syncOk(world);
     expect(world.state().missing).toEqual({ [onListener(NODES[0])]: 1 });
-  });
+  }));
 
-  it('two overlapping runs started together: both end consistent, no counter update lost, no double deregistration', async () => {
+  it.concurrent('two overlapping runs started together: both end consistent, no counter update lost, no double deregistration', () => inWorld(async (world) => {
     const [due, fresh] = [NODES[0], NODES[1]];
     await withPendingRemovals(world, [due], 2);
     world.dns.setAddresses(NODES.slice(2));
@@ -263,5 +270,5 @@ describe('the sync bundle under faults', () => {
     expect(world.state().missing[onListener(fresh)]).toBe(2);
     expect(world.s3.keys(SCENARIO.bucket)).toEqual([KEY]);
     expect(conflicts.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
-  });
+  }));
 });

@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { AssetType, TerraformStack } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
-import { LambdaBundle, SYNC_BUNDLE, ZIP_ENTRY, bundleSyncFunction, zipFileOf } from '../modules/lambda-bundle';
+import {
+  LambdaBundle,
+  SYNC_BUNDLE,
+  ZIP_ENTRY,
+  bundleSyncFunction,
+  syncBundleKey,
+  zipFileOf,
+} from '../modules/lambda-bundle';
 import { synthesize, testApp } from './support/synth';
 
 const execFileAsync = promisify(execFile);
@@ -47,6 +54,31 @@ test("credentials come from Lambda's environment: the default chain's SSO, profi
   }
 });
 
+test('a bundle is built once per set of inputs: later ones copy it from the cache, keyed by the hash of those inputs', () => {
+  const cacheDir = path.join(outdir, 'cache');
+  const cached = path.join(cacheDir, syncBundleKey(), SYNC_BUNDLE.file);
+  const built = fs.readFileSync(bundleSyncFunction(path.join(outdir, 'first'), cacheDir));
+  expect(fs.readFileSync(cached)).toEqual(built);
+  // A marked cache entry comes back as it is: the second bundle was copied, not built.
+  fs.appendFileSync(cached, '\n// from the cache\n');
+  expect(fs.readFileSync(bundleSyncFunction(path.join(outdir, 'second'), cacheDir), 'utf8')).toMatch(/from the cache\n$/);
+  fs.rmSync(cacheDir, { recursive: true });
+  for (const made of ['first', 'second']) fs.rmSync(path.join(outdir, made), { recursive: true });
+});
+
+test("the cache key is the sources' content, not their folder: a copy keys the same, an edited copy does not", () => {
+  const sources = path.join(outdir, 'sources');
+  fs.cpSync(path.dirname(SYNC_BUNDLE.entry), sources, { recursive: true });
+  expect(syncBundleKey(sources)).toBe(syncBundleKey());
+  fs.appendFileSync(path.join(sources, 'decide.ts'), '\n// edited\n');
+  expect(syncBundleKey(sources)).not.toBe(syncBundleKey());
+  fs.writeFileSync(path.join(sources, 'added.ts'), 'export {};\n');
+  const withAddedFile = syncBundleKey(sources);
+  fs.rmSync(path.join(sources, 'added.ts'));
+  expect(withAddedFile).not.toBe(syncBundleKey(sources));
+  fs.rmSync(sources, { recursive: true });
+});
+
 test('the construct ships, as a file asset, a compressed zip of exactly the bundle folder, in fixed time and mode', () => {
   const stack = new TerraformStack(testApp(), 'stack');
   const bundle = new LambdaBundle(stack, 'code', { outdir });
@@ -75,8 +107,8 @@ test(
   'two syntheses, in different time zones and under different umasks, ship the same zip bytes and the same cdk.tf.json',
   async () => {
     const inProcess = shipped(synthesize([FIXTURE]).get(FIXTURE.name)!.dir);
-    const elsewhere = shipped(await synthesizeInChild('Pacific/Chatham', '077'));
-    const again = shipped(await synthesizeInChild('America/St_Johns', '002'));
+    const children = [synthesizeInChild('Pacific/Chatham', '077'), synthesizeInChild('America/St_Johns', '002')];
+    const [elsewhere, again] = (await Promise.all(children)).map(shipped);
     for (const other of [elsewhere, again]) {
       expect(other.zipName).toBe(inProcess.zipName);
       expect(other.zip.equals(inProcess.zip)).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * Embedding the front doors in a team's own CDKTF stack: the team's provider and backend, and an ALB its own
- * code creates, handed over as Terraform tokens. Synthesized, validated and planned by test/examples.test.ts.
+ * code creates, handed over as Terraform tokens. Synthesized, validated and planned by test/terraform/examples.test.ts.
  *
  *   npx tsx examples/embedded/main.ts   # writes cdktf.out/stacks/shop-edge
  */

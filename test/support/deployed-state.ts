@@ -79,6 +79,43 @@ const PLAN_FILE = 'plan.bin';
 const PLAN = ['plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', `-out=${PLAN_FILE}`] as const;
 
 /**
+ * Converged states and provider schemas, kept across runs and keyed by everything they are made from: computing a
+ * state takes several plans of the whole stack. Outside the run's temp folder, which must be left empty.
+ */
+export const TEST_CACHE_DIR = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'alb-static-ip-tests');
+const ROUNDS_FILE = 'rounds.json';
+
+/**
+ * The modules that turn a plan into a state: a change to any of them makes every cached state stale. (What
+ * terraform.ts adds to a configuration, the offline override, is hashed with the configuration.)
+ */
+const STATE_MAKERS = ['deployed-state.ts', 'plausible-values.ts', 'terraform-json.ts'].map((file) =>
+  path.join(__dirname, file),
+);
+
+/** What a converged state depends on: the configuration as planned (offline override included), the provider, the harness. */
+function deploymentKey(dir: string, mirror: ProviderMirror): string {
+  const hash = createHash('sha256').update(`hashicorp/aws ${mirror.awsVersion}\n`);
+  const configs = fs.readdirSync(dir).filter((file) => file.endsWith('.tf.json')).sort();
+  for (const file of [...configs.map((config) => path.join(dir, config)), ...STATE_MAKERS]) {
+    hash.update(`\n${path.basename(file)}\n`).update(fs.readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+/** Writes a cache entry whole or not at all: built beside its place and renamed into it. */
+function storeInCache(entry: string, files: Record<string, string | Buffer>): void {
+  fs.mkdirSync(path.dirname(entry), { recursive: true });
+  const building = fs.mkdtempSync(`${entry}.building-`);
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(building, name), content);
+  try {
+    fs.renameSync(building, entry);
+  } catch {
+    fs.rmSync(building, { recursive: true, force: true }); // a parallel deployment stored it first
+  }
+}
+
+/**
  * Applies a synthesized stack (a folder with cdk.tf.json and its assets) "as if" for real: returns a folder
  * whose state the same configuration plans no change against. Throws when the state does not converge.
  */
@@ -88,13 +125,21 @@ export async function deployStack(stackDir: string, mirror: ProviderMirror): Pro
   try {
     const terraform = offlineTerraform(dir, mirror);
     await terraform('init', '-input=false', '-no-color');
+    const stateFile = path.join(dir, STATE_FILE);
+    const cached = path.join(TEST_CACHE_DIR, 'deployed', deploymentKey(dir, mirror));
+    if (fs.existsSync(cached)) {
+      fs.copyFileSync(path.join(cached, STATE_FILE), stateFile);
+      const { rounds } = JSON.parse(fs.readFileSync(path.join(cached, ROUNDS_FILE), 'utf8')) as { rounds: number };
+      return { dir, stateFile, mirror, rounds, dispose };
+    }
     const [schemas, firstPlan] = await Promise.all([resourceSchemas(terraform, mirror), planAndShow(terraform)]);
     let state = new StateBuilder(firstPlan, schemas);
     for (let round = 1; round <= MAX_ROUNDS; round++) {
-      fs.writeFileSync(path.join(dir, STATE_FILE), JSON.stringify(state.toJson(round), null, 2));
+      fs.writeFileSync(stateFile, JSON.stringify(state.toJson(round), null, 2));
       // The machine-readable plan log says whether anything changes; only then is the plan worth showing.
       if (!(await planChangesAnything(terraform))) {
-        return { dir, stateFile: path.join(dir, STATE_FILE), mirror, rounds: round + 1, dispose };
+        storeInCache(cached, { [STATE_FILE]: fs.readFileSync(stateFile), [ROUNDS_FILE]: JSON.stringify({ rounds: round + 1 }) });
+        return { dir, stateFile, mirror, rounds: round + 1, dispose };
       }
       const plan = JSON.parse(await terraform('show', '-json', '-no-color', PLAN_FILE)) as PlanJson;
       if (round === MAX_ROUNDS) {
@@ -186,18 +231,26 @@ interface PlanLogMessage {
 
 const schemaCache = new Map<string, Promise<Record<string, ResourceSchema>>>();
 
-/** The provider's resource schemas, read once per mirror and process (a 13 MB answer that takes seconds). */
+/**
+ * The provider's resource schemas, read once per mirror and process (a 13 MB answer that takes seconds), and kept
+ * on disk by the provider version (the schema is the provider's alone).
+ */
 function resourceSchemas(terraform: TerraformCli, mirror: ProviderMirror): Promise<Record<string, ResourceSchema>> {
   const key = `${mirror.dir}@${mirror.awsVersion}`;
   if (!schemaCache.has(key)) {
-    const loading = terraform('providers', 'schema', '-json').then((out) => {
-      const schemas = (
-        JSON.parse(out) as { provider_schemas: Record<string, { resource_schemas: Record<string, ResourceSchema> }> }
-      ).provider_schemas;
-      const aws = Object.entries(schemas).find(([source]) => source.endsWith('/hashicorp/aws'));
-      if (!aws) throw new Error(`no hashicorp/aws schema in ${Object.keys(schemas).join(', ')}`);
-      return aws[1].resource_schemas;
-    });
+    const cached = path.join(TEST_CACHE_DIR, 'schemas', `hashicorp-aws-${mirror.awsVersion}`);
+    const cachedFile = path.join(cached, 'resource_schemas.json');
+    const loading = fs.existsSync(cachedFile)
+      ? fs.promises.readFile(cachedFile, 'utf8').then((text) => JSON.parse(text) as Record<string, ResourceSchema>)
+      : terraform('providers', 'schema', '-json').then((out) => {
+          const schemas = (
+            JSON.parse(out) as { provider_schemas: Record<string, { resource_schemas: Record<string, ResourceSchema> }> }
+          ).provider_schemas;
+          const aws = Object.entries(schemas).find(([source]) => source.endsWith('/hashicorp/aws'));
+          if (!aws) throw new Error(`no hashicorp/aws schema in ${Object.keys(schemas).join(', ')}`);
+          storeInCache(cached, { 'resource_schemas.json': JSON.stringify(aws[1].resource_schemas) });
+          return aws[1].resource_schemas;
+        });
     loading.catch(() => schemaCache.delete(key));
     schemaCache.set(key, loading);
   }

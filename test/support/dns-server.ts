@@ -53,6 +53,8 @@ export interface DnsStandIn {
   /** Every query received, in order. */
   readonly queries: readonly DnsQueryRecord[];
   readonly addresses: readonly string[];
+  /** The most UDP answers waiting out `delayMs` at once: above 1, the client's queries overlapped. */
+  readonly mostPending: number;
   /** Scale out, scale in or replace the ALB's nodes. */
   setAddresses(addresses: readonly string[]): void;
   /** Fails matching UDP queries (`operation` is the query type, e.g. 'A'). */
@@ -91,6 +93,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsStan
   let cached: string[] | undefined;
   /** Answers still waiting out `delayMs`; dropped on stop. */
   const pending = new Set<NodeJS.Timeout>();
+  let mostPending = 0;
 
   /** The records answering one question, or undefined when the name does not exist here. */
   const recordsFor = (question: Question, fault: DnsFault | undefined): Answer[] | undefined => {
@@ -143,6 +146,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsStan
       socket.send(response, peer.port, peer.address);
     }, options.delayMs ?? 0);
     pending.add(timer);
+    mostPending = Math.max(mostPending, pending.size);
   };
   const onTcp = (framed: Buffer): Buffer | undefined =>
     options.tcp === false ? undefined : respond(framed, 'tcp', dnsPacket.streamDecode);
@@ -153,6 +157,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsStan
     queries,
     get addresses() {
       return addresses;
+    },
+    get mostPending() {
+      return mostPending;
     },
     setAddresses(next) {
       addresses = [...next];

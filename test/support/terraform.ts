@@ -24,7 +24,7 @@ export interface TerraformCheckResult {
   readonly toCreate: readonly string[];
   /** Resource changes that are not creations, as `address: action` (must be none for a fresh configuration). */
   readonly otherChanges: readonly string[];
-  /** `terraform validate` warnings, as `summary: detail`. */
+  /** The configuration's warnings (`plan -json` diagnostics, or `validate` where it cannot plan), as `summary: detail`. */
   readonly warnings: readonly string[];
 }
 
@@ -138,14 +138,25 @@ export function writeOfflineOverride(dir: string, mirror: ProviderMirror): void 
 export async function validationWarnings(terraform: TerraformCli): Promise<string[]> {
   const validation = JSON.parse(await terraform('validate', '-json', '-no-color')) as {
     valid: boolean;
-    diagnostics: { severity: string; summary: string; detail?: string }[];
+    diagnostics: Diagnostic[];
   };
-  return validation.diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
+  return warningsOf(validation.diagnostics);
 }
 
+/** A diagnostic of terraform's JSON output (`validate -json`, or a `diagnostic` message of `plan -json`). */
+interface Diagnostic {
+  readonly severity: string;
+  readonly summary: string;
+  readonly detail?: string;
+}
+
+const warningsOf = (diagnostics: readonly Diagnostic[]): string[] =>
+  diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
+
 /**
- * `terraform init`, `validate` and `plan` in `dir` against the mirror, with no network: throws with
- * terraform's output when any step fails.
+ * `terraform init` and `plan` in `dir` against the mirror, with no network: throws with terraform's output when
+ * either fails. The plan validates the configuration first and reports the same warnings `validate` would, so one
+ * provider start answers both; with `plan: false` (a configuration that cannot plan offline) it is `validate`.
  */
 export async function terraformCheck(
   dir: string,
@@ -154,24 +165,28 @@ export async function terraformCheck(
 ): Promise<TerraformCheckResult> {
   const terraform = offlineTerraform(dir, mirror);
   await terraform('init', '-input=false', '-no-color');
-  const warnings = await validationWarnings(terraform);
-  if (!plan) return { toCreate: [], otherChanges: [], warnings };
-  return { ...(await plannedChanges(terraform)), warnings };
+  if (!plan) return { toCreate: [], otherChanges: [], warnings: await validationWarnings(terraform) };
+  return plannedChanges(terraform);
 }
 
 /**
- * `terraform plan -refresh=false` (plus `planArgs`, e.g. `-destroy`) in an initialized folder: what it would do to
- * resources, whatever the state file there holds. Throws with terraform's output when the plan fails.
+ * `terraform plan -refresh=false -json` (plus `planArgs`, e.g. `-destroy`) in an initialized folder: what it would
+ * do to resources, whatever the state file there holds, and the warnings of the configuration. Throws with
+ * terraform's output when the plan fails.
  */
-export async function plannedChanges(
-  terraform: TerraformCli,
-  ...planArgs: string[]
-): Promise<Omit<TerraformCheckResult, 'warnings'>> {
-  // Machine-readable plan output: one JSON message per line, no second provider start for `terraform show`.
+export async function plannedChanges(terraform: TerraformCli, ...planArgs: string[]): Promise<TerraformCheckResult> {
+  // Machine-readable plan output: one JSON message per line, no second provider start for `validate` or `show`.
   const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json', ...planArgs))
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; change?: { resource: { addr: string }; action: string } });
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          type: string;
+          change?: { resource: { addr: string }; action: string };
+          diagnostic?: Diagnostic;
+        },
+    );
   // Data sources whose inputs are unknown until apply (policy documents naming new ARNs) plan a `read`.
   const changes = messages
     .flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []))
@@ -182,6 +197,7 @@ export async function plannedChanges(
       .map((c) => c.resource.addr)
       .sort(),
     otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
+    warnings: warningsOf(messages.flatMap((message) => (message.type === 'diagnostic' ? [message.diagnostic!] : []))),
   };
 }
 
@@ -195,6 +211,74 @@ export function needsAws(json: TerraformJson & { import?: unknown[] }): string[]
     .flatMap(([type, byName]) => Object.keys(byName).map((name) => `data.${type}.${name}`));
   const imports = (json.import ?? []).map((block) => `import into ${(block as { to: string }).to}`);
   return [...lookups, ...imports];
+}
+
+/**
+ * How many terraform processes run at once: one per core. Each one that loads the provider keeps a core busy for
+ * seconds (and holds 0.6 GB), so started all at once they only queue for the CPU.
+ */
+export const TERRAFORM_SLOTS = os.availableParallelism();
+
+/**
+ * The folder of a jest run (made by the global setup) where its processes share the terraform slots (`slots/<n>`,
+ * taken by an atomic mkdir) and count their terraform runs by subcommand (`counts/<pid>`).
+ */
+export const TERRAFORM_RUN_VARIABLE = 'ALB_STATIC_IP_TERRAFORM_RUN_DIR';
+
+/** Makes the folder of a run's terraform slots and counts, and points TERRAFORM_RUN_VARIABLE at it. */
+export function openTerraformRun(parent: string): string {
+  const dir = fs.mkdtempSync(path.join(parent, 'alb-static-ip-terraform-run-'));
+  for (const sub of ['slots', 'counts']) fs.mkdirSync(path.join(dir, sub));
+  process.env[TERRAFORM_RUN_VARIABLE] = dir;
+  return dir;
+}
+
+let slotsOfThisProcess = 0;
+
+/** Runs `task` once a slot is free: among every process of the jest run, or of this process outside one. */
+async function withTerraformSlot<T>(task: () => Promise<T>): Promise<T> {
+  const release = await takeSlot(process.env[TERRAFORM_RUN_VARIABLE]);
+  try {
+    return await task();
+  } finally {
+    release();
+  }
+}
+
+async function takeSlot(runDir: string | undefined): Promise<() => void> {
+  for (;;) {
+    if (runDir === undefined && slotsOfThisProcess < TERRAFORM_SLOTS) {
+      slotsOfThisProcess++;
+      return () => void slotsOfThisProcess--;
+    }
+    for (let i = 0; runDir !== undefined && i < TERRAFORM_SLOTS; i++) {
+      const slot = path.join(runDir, 'slots', String(i));
+      try {
+        fs.mkdirSync(slot);
+        return () => fs.rmdirSync(slot);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
+  }
+}
+
+function countTerraformRun(subcommand: string): void {
+  const dir = process.env[TERRAFORM_RUN_VARIABLE];
+  if (dir) fs.appendFileSync(path.join(dir, 'counts', String(process.pid)), `${subcommand}\n`);
+}
+
+/** Terraform runs counted in a run's folder, by subcommand, sorted by name. */
+export function countedTerraformRuns(runDir: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const dir = path.join(runDir, 'counts');
+  for (const file of fs.readdirSync(dir)) {
+    for (const subcommand of fs.readFileSync(path.join(dir, file), 'utf8').split('\n').filter(Boolean)) {
+      counts[subcommand] = (counts[subcommand] ?? 0) + 1;
+    }
+  }
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Runs terraform in one folder with the given arguments and returns its stdout; throws with its output. */
@@ -213,14 +297,16 @@ export function offlineTerraform(dir: string, mirror: ProviderMirror): Terraform
     `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
   );
   const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
-  return async (...args) => {
-    try {
-      return (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout;
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-      throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
-    }
-  };
+  return (...args) =>
+    withTerraformSlot(async () => {
+      countTerraformRun(args[0]);
+      try {
+        return (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout;
+      } catch (error) {
+        const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+        throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+      }
+    });
 }
 
 /** `terraformCheck` of a configuration given as JSON (e.g. a small test stack), in a temp folder removed afterwards. */

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { ShopEdgeStack } from '../examples/embedded/main';
-import { resourcesOf, type TerraformJson } from './support/synth';
-import { copyStackForCheck, describeWithTerraform, expectCleanPlan, terraformCheck } from './support/terraform';
+import { ShopEdgeStack } from '../../examples/embedded/main';
+import { resourcesOf, type TerraformJson } from '../support/synth';
+import { copyStackForCheck, describeWithTerraform, expectCleanPlan, terraformCheck } from '../support/terraform';
 
 /** examples/embedded: the front doors inside a team's own stack, fed with tokens from the team's own ALB. */
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-static-ip-example-'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACCELERATOR_ONLY, EXISTING_ADDRESSES, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
-import { synthesize } from './support/synth';
+import { ACCELERATOR_ONLY, EXISTING_ADDRESSES, FULL, MINIMAL, TWO_ALBS } from '../fixtures/environments';
+import { synthesize } from '../support/synth';
 import {
   copyStackForCheck,
   describeWithTerraform,
@@ -10,7 +10,7 @@ import {
   terraformCheck,
   type ProviderMirror,
   type TerraformCheckResult,
-} from './support/terraform';
+} from '../support/terraform';
 
 /** init + validate + plan of a stack take 10-60 s on a busy 2-core machine; several run at once. */
 const TERRAFORM_TIMEOUT_MS = 300_000;

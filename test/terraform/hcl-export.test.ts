@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { EnvironmentConfig } from '../config/types';
-import { EXPORT_DEFAULTS } from '../scripts/export-hcl';
-import { deployStack, planAgainst, type Deployed } from './support/deployed-state';
-import { synthesize } from './support/synth';
-import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from './support/terraform';
+import type { EnvironmentConfig } from '../../config/types';
+import { EXPORT_DEFAULTS } from '../../scripts/export-hcl';
+import { deployStack, planAgainst, type Deployed } from '../support/deployed-state';
+import { synthesize } from '../support/synth';
+import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from '../support/terraform';
 
 const execFileAsync = promisify(execFile);
-const PROJECT_ROOT = path.resolve(__dirname, '..');
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** cdktf synth (about 10 s here), then terraform in parallel on 2 busy cores. */
 const EXPORT_TIMEOUT_MS = 180_000;
 /** A deploy "as if" is three plans, the plan of the export one more. */

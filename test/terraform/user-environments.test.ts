@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import { ENVIRONMENTS } from '../config/environments';
-import { resolveEnvironments } from '../config/validate';
-import { synthesize } from './support/synth';
-import { copyStackForCheck, describeWithTerraform, expectCleanPlan, needsAws, terraformCheck } from './support/terraform';
+import { ENVIRONMENTS } from '../../config/environments';
+import { resolveEnvironments } from '../../config/validate';
+import { synthesize } from '../support/synth';
+import { copyStackForCheck, describeWithTerraform, expectCleanPlan, needsAws, terraformCheck } from '../support/terraform';
 
 /**
  * The one test that reads config/environments.ts: whatever environments are configured there (the examples, or

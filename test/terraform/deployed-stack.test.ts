@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../config/types';
-import { ALB_ARN } from './fixtures/environments';
-import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from './support/deployed-state';
-import { synthesize } from './support/synth';
-import { describeWithTerraform, type ProviderMirror } from './support/terraform';
+import type { EnvironmentConfig } from '../../config/types';
+import { DEPLOYED as BASE, CHANGES, ORDINARY } from '../fixtures/deployed-changes';
+import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from '../support/deployed-state';
+import { synthesize } from '../support/synth';
+import { describeWithTerraform, type ProviderMirror } from '../support/terraform';
 
 /**
  * What changes do to a deployed stack: a state built as if the stack had been applied, and `terraform plan
@@ -12,62 +12,13 @@ import { describeWithTerraform, type ProviderMirror } from './support/terraform'
  */
 const TIMEOUT_MS = 600_000;
 
-/** A deployed environment: two zones, one ALB with its security group, ports 80 and 443 in ip-sync mode. */
-const BASE: EnvironmentConfig = {
-  name: 'fixture-upgrade',
-  region: 'eu-west-1',
-  vpcId: 'vpc-0a1b2c3d4e5f60718',
-  zones: [
-    { availabilityZone: 'eu-west-1a', subnetId: 'subnet-0a1b2c3d4e5f60001' },
-    { availabilityZone: 'eu-west-1b', subnetId: 'subnet-0a1b2c3d4e5f60002' },
-  ],
-  albs: {
-    app: {
-      dnsName: 'internal-app-1234567890.eu-west-1.elb.amazonaws.com',
-      arn: ALB_ARN,
-      securityGroupId: 'sg-0c3d4e5f607182930',
-    },
-  },
-  ingressCidrs: ['198.51.100.0/24', '203.0.113.0/24'],
-  tags: { Environment: 'fixture' },
-};
-
-const variant = (change: Partial<EnvironmentConfig>): EnvironmentConfig => ({ ...BASE, ...change });
-const route443 = (route: Record<string, unknown>) => ({ routes: [{ listenerPort: 80 }, { listenerPort: 443, ...route }] }) as Partial<EnvironmentConfig>;
-
-/** The ordinary changes of the README's table: none may touch an address or the NLB. */
-const ORDINARY: Record<string, EnvironmentConfig> = {
-  'a zone added': variant({ zones: [...BASE.zones!, { availabilityZone: 'eu-west-1c', subnetId: 'subnet-0a1b2c3d4e5f60003' }] }),
-  'a zone’s subnet changed': variant({ zones: [BASE.zones![0], { ...BASE.zones![1], subnetId: 'subnet-0a1b2c3d4e5f60009' }] }),
-  'a route added': variant({ routes: [{ listenerPort: 80 }, { listenerPort: 443 }, { listenerPort: 8443, albPort: 443 }] }),
-  'a route removed': variant({ routes: [{ listenerPort: 443 }] }),
-  'an ingress CIDR added': variant({ ingressCidrs: [...BASE.ingressCidrs!, '192.0.2.0/24'] }),
-  'the first ingress CIDR removed': variant({ ingressCidrs: BASE.ingressCidrs!.slice(1) }),
-  'sync tuning, runtime, tags and alarm topic changed': variant({
-    sync: { invocationsBeforeDeregistration: 5, maxDeregistrationPercent: 25 },
-    lambdaRuntime: 'nodejs20.x',
-    tags: { Environment: 'fixture', Owner: 'platform' },
-    alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
-  }),
-  'a route switched to alb-target in one step': variant(route443({ mode: 'alb-target' })),
-};
-
 /** What holds the addresses: an Elastic IP, the NLB, the accelerator. */
 const ADDRESS_HOLDERS = ['aws_eip', 'aws_lb', 'aws_globalaccelerator_accelerator'];
 const touchesAddresses = (changes: readonly PlannedChange[]) =>
   [...replaced(changes), ...destroyed(changes)].filter((change) => ADDRESS_HOLDERS.includes(change.type)).map((change) => change.address);
 
 describeWithTerraform('changes planned against a deployed stack', (mirror: ProviderMirror) => {
-  const configs: Record<string, EnvironmentConfig> = {
-    base: BASE,
-    ...ORDINARY,
-    'zones reordered': variant({ zones: [...BASE.zones!].reverse() }),
-    'a zone removed': variant({ zones: [BASE.zones![0]] }),
-    'switch, step 1: a standby alb-target': variant(route443({ standby: { mode: 'alb-target', listenerPort: 10443 } })),
-    'switch, step 2: alb-target serving': variant(route443({ mode: 'alb-target' })),
-    'switch back, step 1: a standby ip-sync': variant(route443({ mode: 'alb-target', standby: { mode: 'ip-sync', listenerPort: 10443 } })),
-    'switch back, step 2: ip-sync serving': BASE,
-  };
+  const configs: Record<string, EnvironmentConfig> = { base: BASE, ...CHANGES };
   // One synthesis per configuration; all have the same name, so each gets its own app.
   const dirs = new Map(Object.entries(configs).map(([key, config]) => [key, synthesize([config]).get(config.name)!.dir]));
   const deployments = new Map<string, Promise<Deployed>>();
@@ -198,7 +149,7 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'upgrading a stack deployed with 0.1 moves its addresses, target groups and rules instead of replacing them',
     async () => {
-      const deployed = await deployStack(path.join(__dirname, 'fixtures', 'v0.1'), mirror);
+      const deployed = await deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
       try {
         const { changes, error } = await planAgainst(deployed, dirs.get('base')!);
         expect(error).toBeUndefined();

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EnvironmentConfig } from '../config/types';
+import type { EnvironmentConfig } from '../../config/types';
 import {
   deployStack,
   destroyed,
@@ -9,9 +9,9 @@ import {
   replaced,
   type Deployed,
   type PlannedChange,
-} from './support/deployed-state';
-import { resourceAt, resourcesOf, synthesize, type SynthesizedStack } from './support/synth';
-import { describeWithTerraform } from './support/terraform';
+} from '../support/deployed-state';
+import { resourceAt, resourcesOf, synthesize, type SynthesizedStack } from '../support/synth';
+import { describeWithTerraform } from '../support/terraform';
 
 /** A deploy is three plans and a plan against it one more, on a 2-core machine other test files share. */
 const TERRAFORM_TIMEOUT_MS = 600_000;
