@@ -127,10 +127,11 @@ export function ec2InterfaceQuery(props: Ec2QueryProps): DescribeInterfaces {
   });
   const http = new NodeHttpHandler({ connectionTimeout: props.limits.connectionTimeoutMs, requestTimeout: props.limits.requestTimeoutMs, throwOnRequestTimeout: true });
   const retries = new AdaptiveRetryStrategy(async () => props.limits.maxAttempts);
-  const endpoint = ec2Endpoint(props.region);
+  // Looked up at the first call, as an SDK client does: a failed lookup fails that call, never the function's start.
+  let endpoint: Promise<URL> | undefined;
 
   const attempt = async (body: string, abortSignal?: AbortSignal): Promise<InterfacesPage> => {
-    const url = await endpoint;
+    const url = await (endpoint ??= ec2Endpoint(props.region));
     const request = new HttpRequest({
       method: 'POST',
       protocol: url.protocol,
