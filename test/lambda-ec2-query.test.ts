@@ -5,6 +5,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describeInterfacesForm, ec2Endpoint, ec2InterfaceQuery, Ec2Error, parseEc2Error, parseInterfacesPage, regionalEndpoint, type Ec2CallLimits } from '../lambda/ec2-query';
+import { SYNC_BUNDLE } from '../modules/lambda-bundle';
 import { elbInterfaces, startEc2Server, type Ec2StandIn } from './support/ec2-server';
 import { listenHttp, type HttpListener, type HttpRequest as ReceivedRequest } from './support/stand-in';
 
@@ -283,5 +284,13 @@ describe('ec2InterfaceQuery on the wire', () => {
     setTimeout(() => abort.abort(), 100);
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('the deployed bundle', () => {
+  test('lists interfaces with this module, not an EC2 SDK client (whose schema of every EC2 shape alone is over 500 KB)', () => {
+    const bundle = fs.readFileSync(path.join(SYNC_BUNDLE.outdir, SYNC_BUNDLE.file), 'utf8');
+    expect(bundle).toContain('DescribeNetworkInterfaces');
+    expect(bundle).not.toContain('com.amazonaws.ec2');
   });
 });
