@@ -118,7 +118,7 @@ export const PROJECT_UNCAPPED = projectContender('this project, cap off', {
   maxDeregistrationPercent: 100,
 });
 
-/** Interface discovery at its deployed default grace (one run), on the one-minute schedule. */
+/** Interface discovery at its deployed default grace (SETTING_DEFAULTS), on the one-minute schedule. */
 export const PROJECT_INTERFACES = projectContender(
   'this project, interfaces',
   { ...DEPLOYED_SETTINGS, invocationsBeforeDeregistration: SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION },

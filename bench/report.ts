@@ -128,7 +128,7 @@ function daySection({ day, options }: BenchResults): string {
     '',
     table(['Figure', ...day.map((d) => d.contender)], rows),
     '',
-    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, grace one run);`,
+    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, its default grace of ${SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION} runs);`,
     `"${PROJECT_INTERFACES_EVENTS.label}" adds the event trigger: each interface created or deleted runs the function ${EVENT_LATENCY_SECONDS} s later`,
     '(an assumed CloudTrail-to-EventBridge delivery plus a cold start), besides the schedule. The model gives a node its interface and its',
     'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',

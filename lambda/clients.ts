@@ -1,7 +1,8 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { ec2InterfaceQuery, type DescribeInterfaces } from './ec2-query';
 import { ALB_ARN, AssumeRoleError } from './interfaces';
 
 /**
@@ -17,7 +18,7 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly elb: ElasticLoadBalancingV2Client;
   /** Lists the ALB's network interfaces: in the function's account, or as DISCOVERY_ROLE_ARN when set. */
-  readonly ec2: EC2Client;
+  readonly ec2: DescribeInterfaces;
 }
 
 const COMMON = {
@@ -34,13 +35,18 @@ const COMMON = {
 /**
  * Clients with the SDK's default endpoint and credential resolution, so AWS_ENDPOINT_URL_S3,
  * AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2, AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_STS redirect them like any
- * SDK client. The EC2 client asks the ALB's region; with a role, it runs as that role (the SDK refreshes it before it expires).
+ * SDK client. EC2 is asked in the ALB's region, by a Query call of the SDK's parts (./ec2-query: client-ec2 alone
+ * would double the bundle); with a role, as that role (refreshed before it expires).
  */
 export function createClients(region: string, discovery: InterfaceAccess = {}): AwsClients {
   const common = { region, ...COMMON };
-  const ec2Region = { ...common, region: discovery.albRegion ?? region };
-  const credentials = discovery.roleArn === undefined ? undefined : assumedRole(new STSClient(ec2Region), discovery.roleArn);
-  return { s3: new S3Client(common), elb: new ElasticLoadBalancingV2Client(common), ec2: new EC2Client({ ...ec2Region, credentials }) };
+  const albRegion = discovery.albRegion ?? region;
+  const credentials = discovery.roleArn === undefined ? defaultProvider() : assumedRole(new STSClient({ ...common, region: albRegion }), discovery.roleArn);
+  return {
+    s3: new S3Client(common),
+    elb: new ElasticLoadBalancingV2Client(common),
+    ec2: ec2InterfaceQuery({ region: albRegion, credentials, limits: AWS_CALL_LIMITS }),
+  };
 }
 
 /** Where and as whom a run's settings list the interfaces. */

@@ -1,4 +1,4 @@
-import { DescribeNetworkInterfacesCommand, type EC2Client, type NetworkInterface } from '@aws-sdk/client-ec2';
+import type { DescribeInterfaces } from './ec2-query';
 import { compareIps, isTargetableIpv4 } from './ip';
 import { NO_FAILURES } from './discovery';
 import type { Discovery } from './types';
@@ -155,28 +155,7 @@ export async function discoverInterfaces(albArn: string, page: ListInterfacesPag
   return interfaceDiscovery(albArn, description, await listInterfaces(description, page));
 }
 
-/** Pages from the EC2 API: the SDK client retries throttling (RequestLimitExceeded) within its bounded attempts. */
-export function ec2InterfacePages(ec2: EC2Client, abortSignal?: AbortSignal): ListInterfacesPage {
-  return async (description, nextToken) => {
-    const answer = await ec2.send(
-      new DescribeNetworkInterfacesCommand({
-        Filters: [{ Name: 'description', Values: [description] }],
-        MaxResults: INTERFACE_LISTING.pageSize,
-        NextToken: nextToken,
-      }),
-      { abortSignal },
-    );
-    return { interfaces: (answer.NetworkInterfaces ?? []).map(listed), nextToken: answer.NextToken };
-  };
-}
-
-function listed(found: NetworkInterface): ListedInterface {
-  const privateIps = (found.PrivateIpAddresses ?? []).flatMap((address) => (address.PrivateIpAddress ? [address.PrivateIpAddress] : []));
-  return {
-    id: found.NetworkInterfaceId ?? 'unnamed interface',
-    description: found.Description ?? '',
-    vpcId: found.VpcId,
-    privateIps: privateIps.length > 0 ? privateIps : found.PrivateIpAddress ? [found.PrivateIpAddress] : [],
-    ipv6: (found.Ipv6Addresses ?? []).flatMap((address) => (address.Ipv6Address ? [address.Ipv6Address] : [])),
-  };
+/** Pages from the EC2 API: the query retries throttling (RequestLimitExceeded) within its bounded attempts. */
+export function ec2InterfacePages(describe: DescribeInterfaces, abortSignal?: AbortSignal): ListInterfacesPage {
+  return (description, nextToken) => describe({ description, maxResults: INTERFACE_LISTING.pageSize, nextToken }, abortSignal);
 }

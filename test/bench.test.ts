@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DnsAnswer, QueryFn } from '../lambda/discovery';
+import { SETTING_DEFAULTS } from '../lambda/settings';
 import type { Target } from '../lambda/types';
 import { measureBundle, measureColdImport } from '../bench/artifact';
 import { EVENT_LATENCY_SECONDS, LISTENER_PORT, PROJECT, PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT_UNCAPPED, REFERENCE } from '../bench/contenders';
@@ -332,14 +333,15 @@ describe('simulated day', () => {
     expect(ours.s3Writes).toBeLessThan(30);
   });
 
-  it('interface discovery: no DNS query, the DNS outage changes nothing, departed nodes go in the run they left, and events add one run per interface change', async () => {
+  it('interface discovery: no DNS query, the DNS outage changes nothing, departed nodes go when the grace is spent, and events add one run per interface change', async () => {
     const timeline = buildTimeline(SHORT_DAY, 21);
     const [scheduled, events, dns] = await Promise.all([PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT].map((c) => simulateDay(c, timeline, 21)));
     for (const day of [scheduled, events]) {
       expect(day).toMatchObject({ dnsQueries: 0, liveDeregistrations: 0, neverRegistered: 0 });
       expect(day.registrationDelays).toEqual(Array(20).fill(0));
-      // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back.
-      expect(day.staleTargetMinutes).toBe(0);
+      // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back: each
+      // stays registered for the runs of the grace after the first that no longer lists it.
+      expect(day.staleTargetMinutes).toBe(16 * (SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION - 1));
     }
     expect(dns.staleTargetMinutes).toBeGreaterThan(scheduled.staleTargetMinutes);
     expect(scheduled.ec2Calls).toBe(30);
