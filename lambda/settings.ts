@@ -47,12 +47,12 @@ export const SETTING_DEFAULTS = {
   INVOCATIONS_BEFORE_DEREGISTRATION: 3,
   /**
    * The grace under interface discovery. The listing is what EC2 states, every page read, not a sample: an
-   * interface that is gone means ELB deleted the node after draining it. But EC2's API is eventually consistent, so
-   * a second complete listing confirms the absence: one listing taken mid-change cannot remove a live node, at the
-   * cost of a minute more of a departed target (which fails its health checks and carries no traffic). The cap and
-   * the last-target rule guard every removal, as always.
+   * interface that is gone means ELB deleted the node after draining it, and its address went back to the subnet,
+   * where another interface may take it. So a target leaves on the first complete listing without it. Were one
+   * listing ever to omit a live interface (EC2's API is eventually consistent), the cap and the last-target rule
+   * bound the removal and the next run registers the node again.
    */
-  INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION: 2,
+  INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION: 1,
   CW_METRIC_FLAG_IP_COUNT: true,
   SAME_VPC: true,
   MAX_DEREGISTRATION_PERCENT: 50,

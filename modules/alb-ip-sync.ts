@@ -60,7 +60,7 @@ export interface AlbIpSyncProps {
   readonly code: LambdaBundle;
   /**
    * Knobs of the sync. @default 1000 lookups, 50 % deregistration cap, and invocations before deregistration per
-   * discovery (3 with DNS, 2 with interfaces: INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY)
+   * discovery (3 with DNS, 1 with interfaces: INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY)
    */
   readonly tuning?: SyncTuning;
   /** Lambda runtime. @default nodejs22.x */

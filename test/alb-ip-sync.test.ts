@@ -8,6 +8,10 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { AlbIpSync, type AlbIpSyncProps } from '../modules/alb-ip-sync';
 import { LambdaBundle } from '../modules/lambda-bundle';
 import { policyStatements, ref, resourceAt, synthScope, type Resource, type TerraformJson } from './support/synth';
+import { SETTING_DEFAULTS } from '../lambda/settings';
+
+/** The function's own default grace under interface discovery, as the stack sets it. */
+const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);
 
 const ALB = 'internal-app-1234567890.eu-west-1.elb.amazonaws.com';
 const bundleOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'alb-ip-sync-test-'));
@@ -306,7 +310,7 @@ describe('AlbIpSync discovery', () => {
 
   test('interfaces: the ALB ARN, two runs before a missing target goes, DescribeNetworkInterfaces on "*" (no resource-level permissions) and no AssumeRole', () => {
     const json = synth({ discovery: interfaces });
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, INVOCATIONS_BEFORE_DEREGISTRATION: '2' });
+    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
     expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
     expect(discoveryStatements(json)).toEqual([
       { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
@@ -320,7 +324,7 @@ describe('AlbIpSync discovery', () => {
   });
 
   test('both: listed and sampled, with the interface grace; an explicit sync.invocationsBeforeDeregistration wins over either default', () => {
-    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({ DISCOVERY: 'both', INVOCATIONS_BEFORE_DEREGISTRATION: '2' });
+    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({ DISCOVERY: 'both', INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
     expect(variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('5');
     expect(variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('1');
   });
@@ -337,7 +341,7 @@ describe('AlbIpSync discovery', () => {
     const sameAccount = `(element(split(":", ${tgArn}), 4) == "111111111111")`;
     expect(variablesOf(json)).toMatchObject({
       DISCOVERY: `\${${sameAccount} ? "interfaces" : "dns"}`,
-      INVOCATIONS_BEFORE_DEREGISTRATION: `\${${sameAccount} ? "2" : "3"}`,
+      INVOCATIONS_BEFORE_DEREGISTRATION: `\${${sameAccount} ? "${INTERFACE_GRACE}" : "3"}`,
     });
     expect(discoveryStatements(json)[0].effect).toBe(`\${${sameAccount} ? "Allow" : "Deny"}`);
     expect(discoveryPolicy(json).lifecycle).toBeUndefined();

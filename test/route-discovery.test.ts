@@ -4,6 +4,10 @@ import { StaticIpStack } from '../modules/static-ip-stack';
 import { ALB_ARN, FULL, MINIMAL } from './fixtures/environments';
 import { policyStatements, ref, resourceAt, resourcesOf, testApp, type TerraformJson } from './support/synth';
 import { tempDir } from './support/temp-dir';
+import { SETTING_DEFAULTS } from '../lambda/settings';
+
+/** The function's own default grace under interface discovery, as the stack sets it. */
+const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);
 
 /**
  * The route fields discovery, discoveryRoleArn, events and preserveClientIp, from the configuration to the sync
@@ -43,7 +47,7 @@ describe('route discovery through the stack', () => {
   test('an ALB looked up by name is in the stack\'s account: interfaces, the looked-up ARN, DescribeNetworkInterfaces on "*"', () => {
     const { json } = stackOf(ONE_ROUTE({}, { app: { name: 'app' } }));
     const lookup = Object.keys(json.data!.aws_lb);
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: `\${data.aws_lb.${lookup[0]}.arn}`, INVOCATIONS_BEFORE_DEREGISTRATION: '2' });
+    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: `\${data.aws_lb.${lookup[0]}.arn}`, INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
     const policy = resourceAt(json, 'aws_iam_role_policy', 'alb-ip-sync-80/discovery-policy');
     expect(policyStatements(json, policy.policy)).toEqual([
       { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
