@@ -204,8 +204,12 @@ function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] 
       graph(props.region, `Port ${port}: discovery clean (1) or not (0: removals held back)`, [
         [sync(METRIC_NAMES.discoveryClean, 'Minimum'), 'clean (min)'],
       ]),
-      graph(props.region, `Port ${port}: DNS queries that failed`, [
+      // With discovery `both`, the two sources side by side: DNS-only addresses should stay 0 before a team
+      // trusts the interfaces alone; interfaces not in DNS are nodes being added or drained.
+      graph(props.region, `Port ${port}: DNS queries that failed, and DNS against the interfaces`, [
         [sync(METRIC_NAMES.dnsFailures, 'Sum'), 'failed queries'],
+        [sync(METRIC_NAMES.dnsOnlyAddresses, 'Maximum'), 'in DNS, no interface (both)'],
+        [sync(METRIC_NAMES.interfacesNotInDns, 'Maximum'), 'interfaces not in DNS (both)'],
       ]),
     ],
   ];

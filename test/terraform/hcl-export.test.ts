@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../../config/types';
 import { EXPORT_DEFAULTS } from '../../scripts/export-hcl';
+import { safetyBlocksOfHcl, safetyBlocksOfJson } from '../../scripts/safety-blocks';
 import { deployStack, planAgainst, type Deployed } from '../support/deployed-state';
 import { synthesize } from '../support/synth';
-import { describeWithTerraform, expectCleanPlan, terraformCheck, type TerraformCheckResult } from '../support/terraform';
+import { describeWithTerraform, expectCleanPlan, needsAws, terraformCheck, type TerraformCheckResult } from '../support/terraform';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -43,6 +44,17 @@ const FIXTURES: readonly EnvironmentConfig[] = [
     region: 'us-east-1',
     vpcId: 'vpc-1a2b3c4d',
     zones: [{ availabilityZone: 'us-east-1a', subnetId: 'subnet-1a2b3c4d' }],
+    albs: { other: { dnsName: 'internal-other-987654321.us-east-1.elb.amazonaws.com' } },
+    routes: [{ listenerPort: 443 }],
+  },
+  {
+    // An adopted address: its import block must survive the export (importing needs AWS, so it is not planned).
+    name: 'export-c',
+    region: 'us-east-1',
+    vpcId: 'vpc-1a2b3c4d',
+    zones: [
+      { availabilityZone: 'us-east-1a', subnetId: 'subnet-1a2b3c4d', staticIp: { allocationId: 'eipalloc-0a1b2c3d4e5f60718', adopt: true } },
+    ],
     albs: { other: { dnsName: 'internal-other-987654321.us-east-1.elb.amazonaws.com' } },
     routes: [{ listenerPort: 443 }],
   },
@@ -144,13 +156,30 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     expect(admits(constraint, `${Number(bindings.split('.')[0]) + 1}.0.0`)).toBe(false);
   });
 
+  test.each(STACKS)('%s: main.tf holds the safety blocks of the JSON synthesis, block by block', (stack) => {
+    const expected = safetyBlocksOfJson(synthesized.get(stack)!.json as unknown as Record<string, unknown>);
+    // The kinds every stack writes, so the comparison cannot pass on two empty lists.
+    for (const kind of ['removed ', 'moved ', ' lifecycle.prevent_destroy=true', ' lifecycle.create_before_destroy=true']) {
+      expect(expected.some((line) => line.includes(kind))).toBe(true);
+    }
+    expect(safetyBlocksOfHcl(mainTf(stack))).toEqual(expected);
+  });
+
+  test('the adopted address keeps its import block', () => {
+    expect(safetyBlocksOfHcl(mainTf('export-c')).filter((line) => line.startsWith('import '))).toEqual([
+      expect.stringMatching(/^import aws_eip\.static-ips_eip-us-east-1a_[0-9A-F]{8} id=eipalloc-0a1b2c3d4e5f60718$/),
+    ]);
+  });
+
   describe('under real terraform', () => {
+    /** The stacks that plan offline (an import reads from AWS). */
+    const offline = STACKS.filter((stack) => needsAws(synthesized.get(stack)!.json).length === 0);
     const checks = new Map<string, Promise<TerraformCheckResult>>();
     let deployed: Deployed | undefined;
     const checkDirs: string[] = [];
 
     beforeAll(() => {
-      for (const stack of STACKS) {
+      for (const stack of offline) {
         // A copy, so the export itself stays as written for the plan against the deployed state.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tf-check-export-${stack}-`));
         checkDirs.push(dir);
@@ -168,7 +197,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
       checkDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
     });
 
-    test.each(STACKS)(
+    test.each(offline)(
       `%s: validates offline (hashicorp/aws ${mirror.awsVersion}) and plans exactly the resources of the JSON synth`,
       async (stack) => expectCleanPlan(await checks.get(stack)!, synthesized.get(stack)!.json),
       EXPORT_TIMEOUT_MS
