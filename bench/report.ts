@@ -128,7 +128,7 @@ function daySection({ day, options }: BenchResults): string {
     '',
     table(['Figure', ...day.map((d) => d.contender)], rows),
     '',
-    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, its default grace of ${SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION} runs);`,
+    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, its default grace of ${runs(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION)});`,
     `"${PROJECT_INTERFACES_EVENTS.label}" adds the event trigger: each interface created or deleted runs the function ${EVENT_LATENCY_SECONDS} s later`,
     '(an assumed CloudTrail-to-EventBridge delivery plus a cold start), besides the schedule. The model gives a node its interface and its',
     'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',
@@ -339,4 +339,9 @@ export function withSummary(readme: string, summary: string): string {
     throw new Error(`README.md has no benchmark section: expected ${SUMMARY_MARKERS.start} ... ${SUMMARY_MARKERS.end}`);
   }
   return `${readme.slice(0, start + SUMMARY_MARKERS.start.length)}\n${summary.trim()}\n${readme.slice(end)}`;
+}
+
+/** `1 run`, `2 runs`. */
+function runs(count: number): string {
+  return `${count} run${count === 1 ? '' : 's'}`;
 }

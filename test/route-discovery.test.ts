@@ -1,10 +1,11 @@
+import * as path from 'node:path';
 import { App, Testing } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
+import { SETTING_DEFAULTS } from '../lambda/settings';
 import { StaticIpStack } from '../modules/static-ip-stack';
 import { ALB_ARN, FULL, MINIMAL } from './fixtures/environments';
 import { policyStatements, ref, resourceAt, resourcesOf, testApp, type TerraformJson } from './support/synth';
 import { tempDir } from './support/temp-dir';
-import { SETTING_DEFAULTS } from '../lambda/settings';
 
 /** The function's own default grace under interface discovery, as the stack sets it. */
 const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);
@@ -13,7 +14,8 @@ const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DER
  * The route fields discovery, discoveryRoleArn, events and preserveClientIp, from the configuration to the sync
  * function, its role, its event rule and the route's target group.
  */
-const bundleOutdir = tempDir('route-discovery-bundle-');
+// Inside a temp folder: the bundle's zip is written beside its folder.
+const bundleOutdir = path.join(tempDir('route-discovery-'), 'bundle');
 
 function stackOf(environment: EnvironmentConfig): { json: TerraformJson; stack: StaticIpStack } {
   const stack = new StaticIpStack(testApp() as App, { environment, bundleOutdir });

@@ -25,9 +25,11 @@ describeWithEmulator('switching a route mode, applied into the emulator', (mirro
   const route443 = (mode: 'ip-sync' | 'alb-target', standby?: 'ip-sync' | 'alb-target'): RouteConfig => ({
     listenerPort: 443,
     mode,
-    // The shipped example's alb-target route: its own health check and the ALB listener it waits for. Not beside
-    // an ip-sync standby: validation still checks them against the standby's mode (issue 14, item 1, second point).
-    ...(mode === 'alb-target' && standby === undefined ? { healthCheck: { path: '/health' }, albListenerArn: world.albListeners[443] } : {}),
+    // The shipped example's alb-target route: its own health check (HTTP: the world's listener on 443 speaks it)
+    // and the ALB listener it waits for, kept whichever side, serving or standby, is the alb-target one.
+    ...(mode === 'alb-target' || standby === 'alb-target'
+      ? { healthCheck: { path: '/health', protocol: 'HTTP' }, albListenerArn: world.albListeners[443] }
+      : {}),
     ...(standby ? { standby: { mode: standby, listenerPort: STANDBY_PORT } } : {}),
   });
 
