@@ -10,7 +10,7 @@ describeWithTerraform('terraform validate and plan of an environment with every 
     async () => {
       const stack = synthesize([ENTERPRISE]).get(ENTERPRISE.name)!;
       // The settings are in the configuration Terraform planned, not only in the TypeScript.
-      expect(Object.keys(resourcesOf(stack.json, 'aws_vpc_endpoint'))).toHaveLength(3);
+      expect(Object.keys(resourcesOf(stack.json, 'aws_vpc_endpoint'))).toHaveLength(4);
       expect(Object.values(resourcesOf(stack.json, 'aws_iam_role')).every((role) => role.permissions_boundary !== undefined)).toBe(true);
       const workDir = copyStackForCheck(stack.dir);
       try {
