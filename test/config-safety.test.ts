@@ -2,24 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AnnotationMetadataEntryType, TerraformStack } from 'cdktf';
 import type { EnvironmentConfig, RouteConfig } from '../config/types';
-import { ConfigError, resolveEnvironment, resolveEnvironments } from '../config/validate';
+import { resolveEnvironment, resolveEnvironments } from '../config/validate';
 import { check } from '../main';
 import { ALB_SECURITY_GROUP_INGRESS_OUTPUT, StaticIpFrontDoors } from '../modules/front-doors';
 import { StaticIpStack } from '../modules/static-ip-stack';
 import { ACCELERATOR_ONLY, ALB_ARN, ALB_LISTENER_ARN, FULL, MINIMAL } from './fixtures/environments';
 import { resourcesOf, synthScope, testApp } from './support/synth';
 import { tempDir } from './support/temp-dir';
+import { problemsOf } from './support/config-problems';
 
-/** The problems a configuration is rejected with (fails the test if it is accepted). */
-function problemsOf(configs: readonly EnvironmentConfig[]): readonly string[] {
-  try {
-    resolveEnvironments(configs);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('configuration was accepted');
-}
 
 const SG = 'sg-0c3d4e5f607182930';
 const WITH_ARN: EnvironmentConfig = { ...MINIMAL, albs: { app: { ...MINIMAL.albs.app, arn: ALB_ARN } }, ingressCidrs: ['0.0.0.0/0'] };

@@ -8,19 +8,10 @@ import { ConfigError, resolveEnvironment, resolveEnvironments } from '../config/
 import { buildApp } from '../main';
 import { ACCELERATOR_ONLY, ALB_ARN, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
 import { testApp } from './support/synth';
+import { problemsOf } from './support/config-problems';
 
 const VALID: EnvironmentConfig = { ...MINIMAL, name: 'prod' };
 
-/** The problems a configuration is rejected with (fails the test if it is accepted or fails otherwise). */
-function problemsOf(configs: readonly EnvironmentConfig[]): readonly string[] {
-  try {
-    resolveEnvironments(configs);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('configuration was accepted');
-}
 
 const withChange = (change: Partial<EnvironmentConfig> | Record<string, unknown>): EnvironmentConfig =>
   ({ ...VALID, ...change }) as EnvironmentConfig;

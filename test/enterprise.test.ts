@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from '../config/types';
-import { ConfigError, resolveEnvironments } from '../config/validate';
+import { resolveEnvironments } from '../config/validate';
 import {
   ENTERPRISE,
   KMS_KEY_ARN,
@@ -11,17 +11,8 @@ import { MINIMAL } from './fixtures/environments';
 import { StaticIpNlb } from '../modules/static-ip-nlb';
 import { SyncNetwork, type SyncNetworkProps } from '../modules/sync-network';
 import { policyStatements, ref, resourceAt, resourcesOf, synthScope, synthesize, type Resource, type TerraformJson } from './support/synth';
+import { problemsOf } from './support/config-problems';
 
-/** The problems a configuration is rejected with (fails the test if it is accepted). */
-function problemsOf(config: EnvironmentConfig): readonly string[] {
-  try {
-    resolveEnvironments([config]);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('configuration was accepted');
-}
 
 /** No sync function: the settings that apply to it have no effect. */
 const ALB_TARGET_ONLY = {
@@ -104,7 +95,7 @@ describe('enterprise settings: configuration', () => {
     ['an IPv6 CIDR AWS would spell otherwise', { ingressCidrs: ['2001:DB8::/32'] }, 'ingressCidrs[0] "2001:DB8::/32" must be lower case'],
     ['an IPv6 CIDR that is not one', { ingressCidrs: ['2001:db8::/129'] }, 'ingressCidrs[0] "2001:db8::/129" is not an IPv6 CIDR'],
   ])('refuses %s, naming the environment and the field', (_, change, expected) => {
-    const problems = problemsOf({ ...ENTERPRISE, ...change } as EnvironmentConfig);
+    const problems = problemsOf([{ ...ENTERPRISE, ...change } as EnvironmentConfig]);
     expect(problems).toContainEqual(expect.stringContaining(`environment "${ENTERPRISE.name}": ${expected}`));
   });
 });

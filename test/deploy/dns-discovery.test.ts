@@ -3,9 +3,10 @@ import { SYNC_VARIABLES } from '../../lambda/environment';
 import { SETTING_DEFAULTS } from '../../lambda/settings';
 import { Deployment } from './support/deployment';
 import { DeployedSync, deployedResources } from './support/deployed-sync';
-import { startAllocationIdKeeper, unexplainedChanges, type EmulatorEndpoint } from './support/gaps';
-import { describeWithEmulator, startMoto, type Moto } from './support/moto';
-import { clients, createWorld, environmentOf, listenerTargets, registeredTargets, type Clients, type World } from './support/world';
+import { unexplainedChanges } from './support/gaps';
+import { startEmulatedWorld, type EmulatedWorld } from './support/emulated-world';
+import { describeWithEmulator } from './support/moto';
+import { environmentOf, listenerTargets, registeredTargets, type Clients, type World } from './support/world';
 
 /**
  * The staging example's shape, applied: an ALB known by its DNS name alone and the default routes (80 and 443 in
@@ -13,34 +14,26 @@ import { clients, createWorld, environmentOf, listenerTargets, registeredTargets
  */
 describeWithEmulator('an ALB known by its DNS name only, with the default routes, applied into the emulator', (mirror) => {
   const NAME = 'deploy-dns';
-  let moto: Moto;
-  let emulator: EmulatorEndpoint;
+
+  let emulated: EmulatedWorld;
   let aws: Clients;
   let world: World;
   let deployment: Deployment;
   let sync: DeployedSync;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    emulator = await startAllocationIdKeeper(moto.endpoint);
-    aws = clients(emulator.endpoint);
-    world = await createWorld(aws);
+    emulated = await startEmulatedWorld(mirror);
+    ({ aws, world, deployment, sync } = emulated);
     const { routes: _, ...shipped } = environmentOf(world, NAME);
     const environment: EnvironmentConfig = {
       ...shipped,
       albs: { app: { dnsName: world.alb.dnsName, securityGroupId: world.alb.securityGroupId } },
     };
-    deployment = new Deployment(mirror, emulator.endpoint);
     deployment.use(environment);
     await deployment.apply();
-    sync = await DeployedSync.start(aws, emulator.endpoint, world);
   });
 
-  afterAll(async () => {
-    await sync?.stop();
-    await emulator?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => emulated?.stop());
 
   test('a second plan, with refresh, plans nothing but what the emulator cannot store', async () => {
     expect(unexplainedChanges(await deployment.plan())).toEqual([]);

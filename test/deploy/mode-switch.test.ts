@@ -1,9 +1,9 @@
 import type { RouteConfig } from '../../config/types';
 import { Deployment } from './support/deployment';
 import { DeployedSync, deployedResources, forgetCreateBeforeDestroy, stateInstances } from './support/deployed-sync';
-import { startAllocationIdKeeper, type EmulatorEndpoint } from './support/gaps';
-import { describeWithEmulator, startMoto, type Moto } from './support/moto';
-import { addresses, clients, createWorld, environmentOf, listenerTargets, registeredTargets, type Clients, type World } from './support/world';
+import { startEmulatedWorld, type EmulatedWorld } from './support/emulated-world';
+import { describeWithEmulator } from './support/moto';
+import { addresses, environmentOf, listenerTargets, registeredTargets, type Clients, type World } from './support/world';
 
 /**
  * The README's "Switching a route's mode", applied for real: both steps in both directions, then the direct
@@ -13,8 +13,7 @@ import { addresses, clients, createWorld, environmentOf, listenerTargets, regist
 describeWithEmulator('switching a route mode, applied into the emulator', (mirror) => {
   const NAME = 'deploy-switch';
   const STANDBY_PORT = 10443;
-  let moto: Moto;
-  let emulator: EmulatorEndpoint;
+  let emulated: EmulatedWorld;
   let aws: Clients;
   let world: World;
   let deployment: Deployment;
@@ -51,12 +50,8 @@ describeWithEmulator('switching a route mode, applied into the emulator', (mirro
   }
 
   beforeAll(async () => {
-    moto = await startMoto();
-    emulator = await startAllocationIdKeeper(moto.endpoint);
-    aws = clients(emulator.endpoint);
-    world = await createWorld(aws);
-    deployment = new Deployment(mirror, emulator.endpoint);
-    sync = await DeployedSync.start(aws, emulator.endpoint, world);
+    emulated = await startEmulatedWorld(mirror);
+    ({ aws, world, deployment, sync } = emulated);
     deployment.use(environmentOf(world, NAME, [{ listenerPort: 80 }, route443('alb-target')]));
     await deployment.apply();
     staticIps = (await deployment.outputs()).static_ips;
@@ -64,11 +59,7 @@ describeWithEmulator('switching a route mode, applied into the emulator', (mirro
     expect(staticIps).toHaveLength(3);
   });
 
-  afterAll(async () => {
-    await sync?.stop();
-    await emulator?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => emulated?.stop());
 
   test('alb-target -> ip-sync, step 1, from a stack deployed before 0.3: the apply records create_before_destroy', async () => {
     // 0.2 synthesized no create_before_destroy, so its state records none: the one difference left to model.

@@ -6,12 +6,11 @@ import { SETTING_DEFAULTS } from '../../lambda/settings';
 import { stateKeyOf } from '../support/run-sync';
 import { Deployment, type PlannedChange } from './support/deployment';
 import { DeployedSync, deployedResources } from './support/deployed-sync';
-import { startAllocationIdKeeper, unexplainedChanges, type EmulatorEndpoint } from './support/gaps';
-import { describeWithEmulator, startMoto, type Moto } from './support/moto';
+import { unexplainedChanges } from './support/gaps';
+import { startEmulatedWorld, type EmulatedWorld } from './support/emulated-world';
+import { describeWithEmulator } from './support/moto';
 import {
   addresses,
-  clients,
-  createWorld,
   environmentOf,
   registeredTargets,
   removeAlbNode,
@@ -36,8 +35,8 @@ const actionsByType = (changes: readonly PlannedChange[]) => changes.map((c) => 
  */
 describeWithEmulator('a stack applied into the emulator', (mirror) => {
   const NAME = 'deploy-stack';
-  let moto: Moto;
-  let emulator: EmulatorEndpoint;
+
+  let emulated: EmulatedWorld;
   let aws: Clients;
   let world: World;
   let environment: EnvironmentConfig;
@@ -45,22 +44,14 @@ describeWithEmulator('a stack applied into the emulator', (mirror) => {
   let sync: DeployedSync;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    emulator = await startAllocationIdKeeper(moto.endpoint);
-    aws = clients(emulator.endpoint);
-    world = await createWorld(aws);
+    emulated = await startEmulatedWorld(mirror);
+    ({ aws, world, deployment, sync } = emulated);
     environment = environmentOf(world, NAME);
-    deployment = new Deployment(mirror, emulator.endpoint);
     deployment.use(environment);
     await deployment.apply();
-    sync = await DeployedSync.start(aws, emulator.endpoint, world);
   });
 
-  afterAll(async () => {
-    await sync?.stop();
-    await emulator?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => emulated?.stop());
 
   test('a second plan, with refresh, plans nothing but what the emulator cannot store', async () => {
     expect(unexplainedChanges(await deployment.plan())).toEqual([]);
