@@ -283,7 +283,7 @@ function interfaceRows(day: readonly DayFigures[]): string[][] {
   ];
 }
 
-/** The short table the README carries between SUMMARY_MARKERS, linking to the full results. */
+/** The short table docs/benchmark.md carries between SUMMARY_MARKERS, linking from there to the full results. */
 export function renderSummary(results: BenchResults): string {
   const { discovery, day, loopback, artifact, goals, options } = results;
   const pair = <T extends { contender: string }>(rows: readonly T[], pick: (row: T) => string): string[] =>
@@ -315,10 +315,10 @@ export function renderSummary(results: BenchResults): string {
   };
   const loads = [...oneMinuteLoad('loopback', 'loopback'), ...oneMinuteLoad('coldImport', 'cold import')];
   return [
-    '## Benchmark',
+    '## Summary',
     '',
     `Measured by \`npm run bench\` against a model of AWS's reference function in the same run (seed ${options.seed}, ${results.machine.date.slice(0, 10)}); ` +
-      `${met} of ${goals.length} goals met. Method, every figure and how to reproduce it: [bench/RESULTS.md](bench/RESULTS.md).`,
+      `${met} of ${goals.length} goals met. Method, every figure and how to reproduce it: [bench/RESULTS.md](../bench/RESULTS.md).`,
     '',
     table(['', PROJECT.label, REFERENCE.label], rows),
     '',
@@ -328,17 +328,17 @@ export function renderSummary(results: BenchResults): string {
   ].join('\n');
 }
 
-/** The README's benchmark section lies between these; a run with --update-readme replaces what is between them. */
+/** docs/benchmark.md's summary lies between these; a run with --update-docs replaces what is between them. */
 export const SUMMARY_MARKERS = { start: '<!-- bench-summary:start -->', end: '<!-- bench-summary:end -->' } as const;
 
-/** `readme` with its benchmark section replaced by `summary`; fails if the markers are missing. */
-export function withSummary(readme: string, summary: string): string {
-  const start = readme.indexOf(SUMMARY_MARKERS.start);
-  const end = readme.indexOf(SUMMARY_MARKERS.end);
+/** `page` with its summary replaced by `summary`; fails if the markers are missing. */
+export function withSummary(page: string, summary: string): string {
+  const start = page.indexOf(SUMMARY_MARKERS.start);
+  const end = page.indexOf(SUMMARY_MARKERS.end);
   if (start < 0 || end < start) {
-    throw new Error(`README.md has no benchmark section: expected ${SUMMARY_MARKERS.start} ... ${SUMMARY_MARKERS.end}`);
+    throw new Error(`docs/benchmark.md has no benchmark summary: expected ${SUMMARY_MARKERS.start} ... ${SUMMARY_MARKERS.end}`);
   }
-  return `${readme.slice(0, start + SUMMARY_MARKERS.start.length)}\n${summary.trim()}\n${readme.slice(end)}`;
+  return `${page.slice(0, start + SUMMARY_MARKERS.start.length)}\n${summary.trim()}\n${page.slice(end)}`;
 }
 
 /** `1 run`, `2 runs`. */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- options]`: measures this project's sync side by side with AWS's reference function and writes
- * bench/RESULTS.md and bench/results.json; the README's summary only with --update-readme. Nothing leaves
+ * bench/RESULTS.md and bench/results.json; the summary in docs/benchmark.md only with --update-docs. Nothing leaves
  * 127.0.0.1. A measurement, not a test: it exits 0 whatever the figures are, and non-zero only when the harness
  * itself breaks.
  */
@@ -19,8 +19,8 @@ import type { ArtifactFigures, BenchOptions, BenchResults, DayFigures, DayTotals
 
 const BENCH_DIR = __dirname;
 const WORK_DIR = path.join(BENCH_DIR, '.work');
-/** The README's short table; the README links from it to RESULTS.md. */
-const README_FILE = path.join(BENCH_DIR, '..', 'README.md');
+/** The page that carries the short table, and links from it to RESULTS.md. */
+export const SUMMARY_PAGE = path.join(BENCH_DIR, '..', 'docs', 'benchmark.md');
 
 const DEFAULTS = {
   seed: 20261121,
@@ -33,7 +33,7 @@ const DEFAULTS = {
 } as const;
 
 const USAGE = `usage: npm run bench -- [--seed N] [--trials N] [--days N] [--loopback-runs N] [--loopback-delay-ms N]
-                         [--cold-import-runs N] [--skip-synth] [--skip-test-suite] [--update-readme]`;
+                         [--cold-import-runs N] [--skip-synth] [--skip-test-suite] [--update-docs]`;
 
 function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -54,7 +54,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         ...Object.fromEntries(numeric.map((flag) => [flag, { type: 'string' as const }])),
         'skip-synth': { type: 'boolean' },
         'skip-test-suite': { type: 'boolean' },
-        'update-readme': { type: 'boolean' },
+        'update-docs': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -73,7 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     coldImportRuns: int('cold-import-runs', DEFAULTS.coldImportRuns),
     skipSynth: values['skip-synth'] === true,
     skipTestSuite: values['skip-test-suite'] === true,
-    updateReadme: values['update-readme'] === true,
+    updateDocs: values['update-docs'] === true,
   };
 }
 
@@ -131,20 +131,20 @@ async function artifact(options: BenchOptions, steps: Steps): Promise<ArtifactFi
 
 export interface OutputPaths {
   readonly benchDir: string;
-  readonly readme: string;
+  readonly summaryPage: string;
 }
 
 /**
- * Writes the bench's own artifacts, and the README's summary only when the run was asked to (--update-readme):
- * a run to look at figures must not leave the README changed. Returns the files written.
+ * Writes the bench's own artifacts, and the summary in docs/benchmark.md only when the run was asked to
+ * (--update-docs): a run to look at figures must not leave the documentation changed. Returns the files written.
  */
-export function writeOutputs(results: BenchResults, paths: OutputPaths = { benchDir: BENCH_DIR, readme: README_FILE }): string[] {
+export function writeOutputs(results: BenchResults, paths: OutputPaths = { benchDir: BENCH_DIR, summaryPage: SUMMARY_PAGE }): string[] {
   const files = [path.join(paths.benchDir, 'RESULTS.md'), path.join(paths.benchDir, 'results.json')];
   fs.writeFileSync(files[0], renderResults(results));
   fs.writeFileSync(files[1], `${JSON.stringify(results, null, 2)}\n`);
-  if (!results.options.updateReadme) return files;
-  fs.writeFileSync(paths.readme, withSummary(fs.readFileSync(paths.readme, 'utf8'), renderSummary(results)));
-  return [...files, paths.readme];
+  if (!results.options.updateDocs) return files;
+  fs.writeFileSync(paths.summaryPage, withSummary(fs.readFileSync(paths.summaryPage, 'utf8'), renderSummary(results)));
+  return [...files, paths.summaryPage];
 }
 
 async function main(): Promise<void> {

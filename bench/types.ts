@@ -30,8 +30,8 @@ export interface BenchOptions {
   readonly coldImportRuns: number;
   readonly skipSynth: boolean;
   readonly skipTestSuite: boolean;
-  /** Replace the README's section between the summary markers. */
-  readonly updateReadme: boolean;
+  /** Replace the summary between the markers of docs/benchmark.md. */
+  readonly updateDocs: boolean;
 }
 
 /** The steps whose wall times depend on the machine and its load. */

@@ -18,7 +18,7 @@ import { measureLoopback } from '../bench/loopback';
 import { invokeReference, memoryBucket, referenceDiscover, referenceKeys, type ReferenceBucket, type ReferenceRun } from '../bench/reference';
 import { SUMMARY_MARKERS, renderResults, renderSummary, withSummary } from '../bench/report';
 import { createRng, sample } from '../bench/rng';
-import { parseOptions, writeOutputs } from '../bench/run';
+import { parseOptions, SUMMARY_PAGE, writeOutputs } from '../bench/run';
 import { buildTimeline, simulateDay, summarizeDays, type DaySchedule } from '../bench/simulate-day';
 import type { BenchResults } from '../bench/types';
 
@@ -427,12 +427,12 @@ describe('goals and RESULTS.md', () => {
     expect(markdown).toContain('150.0 KB (149999 bytes)');
   });
 
-  it('summarizes for the README with a link to RESULTS.md', async () => {
+  it('summarizes for docs/benchmark.md with a link from there to RESULTS.md', async () => {
     const figures = await smallRun();
     const results = { ...figures, durationMs: 1234, goals: checkGoals(figures) };
     const summary = renderSummary(results);
     const met = results.goals.filter((g) => g.met === true).length;
-    expect(summary).toContain('[bench/RESULTS.md](bench/RESULTS.md)');
+    expect(summary).toContain('[bench/RESULTS.md](../bench/RESULTS.md)');
     expect(summary).toContain(`${met} of ${results.goals.length} goals met`);
     const liveRow = summary.split('\n').find((line) => line.startsWith('| Live IPs deregistered'));
     const [ours, reference] = [PROJECT, REFERENCE].map((c) => figures.day.find((d) => d.contender === c.label)?.liveDeregistrations);
@@ -441,34 +441,39 @@ describe('goals and RESULTS.md', () => {
     expect(summary).toContain('at a 1-minute load average of 1.50 (cold import) on 2 cores');
   });
 
-  it('leaves the README alone unless the run is asked to update it', async () => {
+  it('leaves docs/benchmark.md alone unless the run is asked to update it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-outputs-'));
     try {
-      const readme = path.join(dir, 'README.md');
+      const summaryPage = path.join(dir, 'benchmark.md');
       const before = ['# Title', SUMMARY_MARKERS.start, 'old table', SUMMARY_MARKERS.end, ''].join('\n');
-      fs.writeFileSync(readme, before);
+      fs.writeFileSync(summaryPage, before);
       const figures = await smallRun();
       const results = { ...figures, durationMs: 1234, goals: checkGoals(figures) };
 
-      const written = writeOutputs(results, { benchDir: dir, readme });
+      const written = writeOutputs(results, { benchDir: dir, summaryPage });
       expect(written).toEqual([path.join(dir, 'RESULTS.md'), path.join(dir, 'results.json')]);
-      expect(fs.readFileSync(readme, 'utf8')).toBe(before);
+      expect(fs.readFileSync(summaryPage, 'utf8')).toBe(before);
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')).options.seed).toBe(31);
 
-      const asked = { ...results, options: { ...results.options, updateReadme: true } };
-      expect(writeOutputs(asked, { benchDir: dir, readme })).toContain(readme);
-      expect(fs.readFileSync(readme, 'utf8')).toContain(renderSummary(asked).trim());
+      const asked = { ...results, options: { ...results.options, updateDocs: true } };
+      expect(writeOutputs(asked, { benchDir: dir, summaryPage })).toContain(summaryPage);
+      expect(fs.readFileSync(summaryPage, 'utf8')).toContain(renderSummary(asked).trim());
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('replaces only the README section between the markers, and refuses a README without them', () => {
-    const readme = ['# Title', SUMMARY_MARKERS.start, 'old table', SUMMARY_MARKERS.end, '## After'].join('\n');
-    expect(withSummary(readme, '## Benchmark\nnew table\n')).toBe(
-      ['# Title', SUMMARY_MARKERS.start, '## Benchmark', 'new table', SUMMARY_MARKERS.end, '## After'].join('\n'),
+  it('replaces only the summary between the markers, and refuses a page without them', () => {
+    const page = ['# Title', SUMMARY_MARKERS.start, 'old table', SUMMARY_MARKERS.end, '## After'].join('\n');
+    expect(withSummary(page, '## Summary\nnew table\n')).toBe(
+      ['# Title', SUMMARY_MARKERS.start, '## Summary', 'new table', SUMMARY_MARKERS.end, '## After'].join('\n'),
     );
-    expect(() => withSummary('# Title\n', 'x')).toThrow(/README.md has no benchmark section/);
+    expect(() => withSummary('# Title\n', 'x')).toThrow(/docs\/benchmark.md has no benchmark summary/);
+  });
+
+  it('finds the markers in the page a run updates, so that --update-docs has somewhere to write', () => {
+    const page = fs.readFileSync(SUMMARY_PAGE, 'utf8');
+    expect(withSummary(page, '## Summary\nnew table\n')).toContain('new table');
   });
 });
 
@@ -484,7 +489,7 @@ describe('options', () => {
     expect(options.trials).toBeGreaterThanOrEqual(1000);
     expect(options.albSizes).toEqual([3, 8, 16, 40, 100]);
     expect(parseOptions(['--skip-synth']).skipSynth).toBe(true);
-    expect([parseOptions([]).updateReadme, parseOptions(['--update-readme']).updateReadme]).toEqual([false, true]);
+    expect([parseOptions([]).updateDocs, parseOptions(['--update-docs']).updateDocs]).toEqual([false, true]);
   });
 });
 
