@@ -83,7 +83,7 @@ export function globalAcceleratorProvider(scope: Construct, id: string, config: 
 /** The stack's one AWS provider without an alias: the one whose settings an empty configuration means. */
 function defaultAwsProviderOf(scope: Construct): TerraformProvider {
   const stack = TerraformStack.of(scope);
-  // By the provider type rather than `instanceof`: a team's stack may hold AwsProvider from another copy of the package.
+  // By the provider type rather than `instanceof`: the team's AwsProvider may come from another copy of @cdktf/provider-aws.
   const defaults = stack.node
     .findAll()
     .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'aws')
