@@ -8,7 +8,7 @@
 const ACTIONS_PACKAGES = '@actions/(workflow-parser|expressions)';
 
 /** Tiers other than the fast one, each in its own folder under test/. */
-const SLOW_TIERS = ['/test/terraform/', '/test/deploy/'];
+const SLOW_TIERS = ['/test/terraform/', '/test/deploy/', '/test/package/'];
 
 module.exports = {
   SLOW_TIERS,

@@ -77,8 +77,9 @@ process.stdout.write(JSON.stringify({ ms, handler: typeof first?.handler === 'fu
 `;
 
 /** The AWS SDK packages the bundle holds: what an unbundled function would load from node_modules instead. */
-const BUNDLED_SDK = Object.keys((JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: object }).dependencies)
-  .filter((name) => name.startsWith('@aws-sdk/'));
+const BUNDLED_SDK = Object.keys((JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { devDependencies: object }).devDependencies)
+  // The SDK packages are development dependencies (the bundle holds them); the EC2 client is the tests' alone.
+  .filter((name) => name.startsWith('@aws-sdk/') && name !== '@aws-sdk/client-ec2');
 
 /**
  * Cold imports in fresh node processes, interleaved so that a change of load hits all three alike: the bundle,

@@ -4,7 +4,9 @@ import { promises as dnsPromises } from 'node:dns';
 import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { compareIps, isIpv4, isTargetableIpv4 } from './ip';
-import type { Discovery, DnsFailureKind } from './types';
+import { NO_FAILURES, type Discovery, type DnsFailureKind } from './types';
+
+export { NO_FAILURES };
 
 export interface DnsServer {
   readonly host: string;
@@ -77,19 +79,6 @@ const FAILED_SERVER_PENALTY = 16;
 
 /** Failures in which the server said nothing: the query was lost, and with it no information. */
 const LOST_KINDS: ReadonlySet<DnsFailureKind> = new Set(['timeout', 'unreachable']);
-
-/** Every failure kind at zero: where a discovery's counts start. */
-export const NO_FAILURES: Readonly<Record<DnsFailureKind, number>> = {
-  timeout: 0,
-  unreachable: 0,
-  servfail: 0,
-  nxdomain: 0,
-  refused: 0,
-  truncated: 0,
-  malformed: 0,
-  empty: 0,
-  other: 0,
-};
 
 /** DNS response codes and the failure kind each one is. */
 const RCODE_KINDS: Readonly<Record<number, { readonly name: string; readonly kind: DnsFailureKind }>> = {

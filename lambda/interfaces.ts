@@ -1,7 +1,6 @@
 import type { DescribeInterfaces } from './ec2-query';
 import { compareIps, isTargetableIpv4 } from './ip';
-import { NO_FAILURES } from './discovery';
-import type { Discovery } from './types';
+import { NO_FAILURES, type Discovery } from './types';
 
 /**
  * An ALB's ARN, with its region, account and the `app/<name>/<id>` that names its nodes' network interfaces.

@@ -1,11 +1,11 @@
 import { isIPv4 } from 'node:net';
-import { Fn, Token } from 'cdktf';
+import { Fn, TerraformProvider, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { GlobalacceleratorAccelerator } from '@cdktf/provider-aws/lib/globalaccelerator-accelerator';
 import { GlobalacceleratorEndpointGroup } from '@cdktf/provider-aws/lib/globalaccelerator-endpoint-group';
 import { GlobalacceleratorListener } from '@cdktf/provider-aws/lib/globalaccelerator-listener';
 import { AwsProvider, type AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
-import { ALB_ARN_FORMAT, isIntegerIn, isPort, parseAlbArn } from './alb-target';
+import { AWS_FORMATS, isPort, parseAwsId } from '../shared/aws-formats';
 
 /** Every Global Accelerator API call goes to this region, wherever the endpoints are. */
 export const GLOBAL_ACCELERATOR_API_REGION = 'us-west-2';
@@ -59,12 +59,83 @@ export interface GlobalAcceleratorFrontDoorProps {
   readonly protect?: boolean;
 }
 
+/** The alias of the accelerator's provider. */
+export const GLOBAL_ACCELERATOR_PROVIDER_ALIAS = 'global-accelerator';
+
+/** Arguments of the stack's provider the accelerator's provider does not take: its own are us-west-2 and the alias. */
+const OWN_PROVIDER_ARGUMENTS = ['region', 'alias'] as const;
+
 /**
- * An AWS provider for Global Accelerator, aliased `global-accelerator`: the given configuration (credentials,
- * assumed role, default tags: those of the stack's default provider) in us-west-2, where the API lives.
+ * An AWS provider for Global Accelerator, aliased `global-accelerator`, in us-west-2 where the API lives, with the
+ * settings of the stack's AWS provider: credentials, profile, shared config files, assumed role, default tags,
+ * endpoints, and every other argument but its region and alias.
+ *
+ * `config` gives those settings. Left empty (`{}`), they are taken from the stack's default AWS provider (the
+ * one without an alias) as it is at synth: the stack must then have exactly one, made before this call.
+ * Otherwise (none, or several) this throws, naming what to pass.
  */
 export function globalAcceleratorProvider(scope: Construct, id: string, config: AwsProviderConfig): AwsProvider {
-  return new AwsProvider(scope, id, { ...config, region: GLOBAL_ACCELERATOR_API_REGION, alias: 'global-accelerator' });
+  const own = { region: GLOBAL_ACCELERATOR_API_REGION, alias: GLOBAL_ACCELERATOR_PROVIDER_ALIAS } as const;
+  if (Object.values(config).some((value) => value !== undefined)) return new AwsProvider(scope, id, { ...config, ...own });
+  return new ProviderWithSettingsOf(scope, id, defaultAwsProviderOf(scope), own);
+}
+
+/** The stack's one AWS provider without an alias: the one whose settings an empty configuration means. */
+function defaultAwsProviderOf(scope: Construct): TerraformProvider {
+  const stack = TerraformStack.of(scope);
+  // By the provider type rather than `instanceof`: the team's AwsProvider may come from another copy of @cdktf/provider-aws.
+  const defaults = stack.node
+    .findAll()
+    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'aws')
+    .filter((provider) => provider.alias === undefined);
+  if (defaults.length === 1) return defaults[0];
+  const found =
+    defaults.length === 0
+      ? 'has no AWS provider without an alias (an AwsProvider made before the front doors)'
+      : `has ${defaults.length} AWS providers without an alias (${defaults.map((p) => p.node.path).join(', ')})`;
+  throw new Error(
+    `The Global Accelerator provider takes its settings (credentials, assume role, default tags, ...) from the stack's ` +
+      `AWS provider, but stack ${stack.node.id} ${found}. Pass them as providerConfig (StaticIpFrontDoors, ` +
+      `buildFrontDoors) or as the config of globalAcceleratorProvider: its region becomes ${GLOBAL_ACCELERATOR_API_REGION}.`,
+  );
+}
+
+/**
+ * An AWS provider whose arguments are another provider's, read when the configuration is written (so settings
+ * changed after this provider was made are taken too), but for its own region and alias.
+ */
+class ProviderWithSettingsOf extends AwsProvider {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly source: TerraformProvider,
+    own: Pick<AwsProviderConfig, (typeof OWN_PROVIDER_ARGUMENTS)[number]>,
+  ) {
+    super(scope, id, own);
+  }
+
+  public override toTerraform(): ProviderJson {
+    return withSettingsOf(this.source.toTerraform(), super.toTerraform());
+  }
+
+  public override toHclTerraform(): ProviderJson {
+    return withSettingsOf(this.source.toHclTerraform(), super.toHclTerraform());
+  }
+}
+
+/** `own` (a provider's `{ terraform, provider: { aws: [block] } }`) with the arguments of the source's block it lacks. */
+function withSettingsOf(source: ProviderJson, own: ProviderJson): ProviderJson {
+  const settings = Object.entries(source.provider.aws[0]).filter(
+    ([name]) => !(OWN_PROVIDER_ARGUMENTS as readonly string[]).includes(name),
+  );
+  const ownArguments = Object.entries(own.provider.aws[0]).filter(([, value]) => value !== undefined);
+  return { ...own, provider: { aws: [Object.fromEntries([...settings, ...ownArguments])] } };
+}
+
+/** What TerraformProvider#toTerraform (and toHclTerraform) return for the aws provider. */
+interface ProviderJson {
+  readonly provider: { readonly aws: readonly Record<string, unknown>[] };
+  readonly [key: string]: unknown;
 }
 
 /**
@@ -174,13 +245,13 @@ function routeProblems({ routes, endpointRegion }: GlobalAcceleratorFrontDoorPro
     if (route.albPort !== undefined && !isPort(route.albPort)) {
       problems.push(`${at}: albPort must be an integer in 1-65535: ${route.albPort}`);
     }
-    if (route.weight !== undefined && !isIntegerIn(route.weight, weight.min, weight.max)) {
+    if (route.weight !== undefined && !(Number.isInteger(route.weight) && route.weight >= weight.min && route.weight <= weight.max)) {
       problems.push(`${at}: weight must be an integer in ${weight.min}-${weight.max}: ${route.weight}`);
     }
     if (Token.isUnresolved(route.albArn)) continue;
-    const alb = parseAlbArn(route.albArn);
+    const alb = parseAwsId('albArn', route.albArn);
     if (alb === undefined) {
-      problems.push(`${at}: albArn must be an Application Load Balancer ARN (${ALB_ARN_FORMAT}): "${route.albArn}"`);
+      problems.push(`${at}: albArn must be an Application Load Balancer ARN, ${AWS_FORMATS.albArn.description}: "${route.albArn}"`);
     } else if (!Token.isUnresolved(endpointRegion) && alb.region !== endpointRegion) {
       problems.push(`${at}: albArn is in ${alb.region}, not in endpointRegion ${endpointRegion}: "${route.albArn}"`);
     }

@@ -1,12 +1,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
-import { zipSync, type Zippable } from 'fflate';
+import type { BuildOptions } from 'esbuild';
+import type { Zippable } from 'fflate';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 
+/** The repository, or the compiled package's `lib/`: this file is `<root>/modules/lambda-bundle.{ts,js}`. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * Where an installed package holds the zip this repository built and tested (`npm run build` copies it there,
+ * see scripts/build-lambda.ts): LambdaBundle ships it as it is. The repository has none, and builds from source.
+ */
+export const SHIPPED_BUNDLE_ZIP = path.join(PROJECT_ROOT, 'bundle', 'sync-function.zip');
+
+/**
+ * esbuild and fflate build the bundle from source, which only this repository does: they are its development
+ * dependencies, loaded on first use, so an installed package (which ships its zip) needs neither.
+ */
+const esbuild = () => require('esbuild') as typeof import('esbuild');
+const fflate = () => require('fflate') as typeof import('fflate');
 
 /** The deployable bundle: `npm run build` writes it and its zip, the stack ships exactly that zip. */
 export const SYNC_BUNDLE = {
@@ -63,7 +77,7 @@ export function zipBundle(dir: string, zipFile: string = zipFileOf(dir)): string
       },
     ];
   }
-  fs.writeFileSync(zipFile, zipSync(files));
+  fs.writeFileSync(zipFile, fflate().zipSync(files));
   return zipFile;
 }
 
@@ -97,7 +111,7 @@ export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache'
 export function syncBundleKey(sourceDir: string = path.dirname(SYNC_BUNDLE.entry)): string {
   const hash = createHash('sha256');
   const relative = (value: unknown): string => JSON.stringify(value).split(PROJECT_ROOT).join('<project>');
-  hash.update(relative(BUILD_OPTIONS)).update(`esbuild ${esbuildVersion}\n`);
+  hash.update(relative(BUILD_OPTIONS)).update(`esbuild ${esbuild().version}\n`);
   const modified = ZIP_ENTRY.modified(); // its local-time parts: the same in every time zone
   hash.update(JSON.stringify({ ...ZIP_ENTRY, modified: [modified.getFullYear(), modified.getMonth(), modified.getDate()] }));
   hash.update(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json')));
@@ -117,7 +131,7 @@ function cachedBundle(cacheDir: string, { zipped = false }: { readonly zipped?: 
   if (!fs.existsSync(dir)) {
     fs.mkdirSync(cacheDir, { recursive: true });
     const building = fs.mkdtempSync(`${dir}.building-`);
-    buildSync({ ...BUILD_OPTIONS, outfile: path.join(building, SYNC_BUNDLE.file) });
+    esbuild().buildSync({ ...BUILD_OPTIONS, outfile: path.join(building, SYNC_BUNDLE.file) });
     renameIntoPlace(building, dir);
   }
   if (zipped && !fs.existsSync(zipFileOf(dir))) {
@@ -147,32 +161,46 @@ export function bundleSyncFunction(outdir: string = SYNC_BUNDLE.outdir, cacheDir
 }
 
 export interface LambdaBundleProps {
-  /** Folder the bundle is written to; its zip goes next to it, as `<outdir>.zip`. @default dist/lambda */
+  /**
+   * Folder the bundle is built into, its zip going next to it as `<outdir>.zip`. An installed package ships the
+   * zip already built: it is copied to `<outdir>.zip` when this is given, and shipped from the package otherwise.
+   * @default dist/lambda when building from source; none with a shipped zip
+   */
   readonly outdir?: string;
 }
 
 /**
- * The sync function's code, bundled and zipped at synth time and shipped as a file TerraformAsset. The zip is
- * built here rather than by cdktf's ARCHIVE asset, whose entries carry the time of each synth: their bytes, and
- * so `source_code_hash`, changed every time.
+ * The sync function's code, shipped as a file TerraformAsset: the zip the installed package ships, byte for byte,
+ * or in this repository the bundle built from source at synth time (cached by the hash of its inputs) and zipped.
+ * The zip is built here rather than by cdktf's ARCHIVE asset, whose entries carry the time of each synth: their
+ * bytes, and so `source_code_hash`, changed every time.
  */
 export class LambdaBundle extends Construct {
   public readonly asset: TerraformAsset;
   public readonly handler = SYNC_BUNDLE.handler;
-  /** The folder that is zipped: the bundle and nothing else. */
-  public readonly outdir: string;
+  /** The folder that is zipped, holding the bundle and nothing else, when it is built from source. */
+  public readonly outdir?: string;
   /** The zip the asset ships. */
   public readonly zipFile: string;
 
   constructor(scope: Construct, id: string, props: LambdaBundleProps = {}) {
     super(scope, id);
-    this.outdir = props.outdir ?? SYNC_BUNDLE.outdir;
-    // The bundle and its zip are copied from the cache: deflating it costs about as much as building it.
-    const cached = cachedBundle(BUNDLE_CACHE_DIR, { zipped: true });
-    fs.mkdirSync(this.outdir, { recursive: true });
-    fs.copyFileSync(path.join(cached, SYNC_BUNDLE.file), path.join(this.outdir, SYNC_BUNDLE.file));
-    this.zipFile = zipFileOf(this.outdir);
-    fs.copyFileSync(zipFileOf(cached), this.zipFile);
+    if (fs.existsSync(SHIPPED_BUNDLE_ZIP)) {
+      this.zipFile = props.outdir === undefined ? SHIPPED_BUNDLE_ZIP : zipFileOf(props.outdir);
+      if (props.outdir !== undefined) {
+        fs.mkdirSync(path.dirname(this.zipFile), { recursive: true });
+        fs.copyFileSync(SHIPPED_BUNDLE_ZIP, this.zipFile);
+      }
+    } else {
+      const outdir = props.outdir ?? SYNC_BUNDLE.outdir;
+      // The bundle and its zip are copied from the cache: deflating it costs about as much as building it.
+      const cached = cachedBundle(BUNDLE_CACHE_DIR, { zipped: true });
+      fs.mkdirSync(outdir, { recursive: true });
+      fs.copyFileSync(path.join(cached, SYNC_BUNDLE.file), path.join(outdir, SYNC_BUNDLE.file));
+      this.outdir = outdir;
+      this.zipFile = zipFileOf(outdir);
+      fs.copyFileSync(zipFileOf(cached), this.zipFile);
+    }
     this.asset = new TerraformAsset(this, 'asset', { path: this.zipFile, type: AssetType.FILE });
   }
 }

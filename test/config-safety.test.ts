@@ -11,6 +11,9 @@ import { resourcesOf, synthScope, testApp } from './support/synth';
 import { tempDir } from './support/temp-dir';
 import { problemsOf } from './support/config-problems';
 
+/** The accelerator's provider settings, given since these stacks have no AWS provider of their own to take them from. */
+const PROVIDER = { region: 'eu-west-1' } as const;
+
 
 const SG = 'sg-0c3d4e5f607182930';
 const WITH_ARN: EnvironmentConfig = { ...MINIMAL, albs: { app: { ...MINIMAL.albs.app, arn: ALB_ARN } }, ingressCidrs: ['0.0.0.0/0'] };
@@ -89,7 +92,7 @@ describe('no filter silently ignored', () => {
   });
 
   test("accelerator only: the ALB's security group admits each CIDR on each route's ALB port, and nothing else", () => {
-    const json = synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: acceleratorOnly({ securityGroupId: SG }) }));
+    const json = synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: acceleratorOnly({ securityGroupId: SG }), providerConfig: PROVIDER }));
     const rules = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
     expect(rules.map(({ security_group_id, from_port, to_port, cidr_ipv4 }) => ({ security_group_id, from_port, to_port, cidr_ipv4 })).sort((a, b) => a.from_port - b.from_port || a.cidr_ipv4.localeCompare(b.cidr_ipv4))).toEqual([
       { security_group_id: SG, from_port: 443, to_port: 443, cidr_ipv4: '198.51.100.0/24' },
@@ -142,7 +145,7 @@ describe("the ALB's security group: rules managed here, or an output for its own
     ...FULL,
     albs: { app: { ...FULL.albs.app, securityGroupRules } },
   });
-  const synth = (config: EnvironmentConfig) => synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: config, bundleOutdir: bundleDir }));
+  const synth = (config: EnvironmentConfig) => synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: config, bundleOutdir: bundleDir, providerConfig: PROVIDER }));
   const bundleDir = path.join(tempDir('config-safety-'), 'bundle');
 
   const albRules = (json: ReturnType<typeof synth>) =>

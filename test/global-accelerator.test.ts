@@ -1,8 +1,10 @@
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { AwsProvider, type AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
-import { GlobalAcceleratorFrontDoor } from '../modules/global-accelerator';
-import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
+import { GlobalAcceleratorFrontDoor, globalAcceleratorProvider } from '../modules/global-accelerator';
+import { StaticIpFrontDoors } from '../modules/front-doors';
+import { ref, resourceAt, resourcesOf, synthScope, testApp, type TerraformJson } from './support/synth';
+import { ACCELERATOR_ONLY } from './fixtures/environments';
 import { ALB_ARN, FRONT_DOOR_PROPS as PROPS, frontDoor, type FrontDoorProps, ROUTES } from './fixtures/global-accelerator';
 
 const GA_RESOURCE_TYPES = [
@@ -170,5 +172,100 @@ describe('GlobalAcceleratorFrontDoor', () => {
         new GlobalAcceleratorFrontDoor(scope, 'front-door', { ...PROPS, provider });
       }),
     ).toThrow('GlobalAcceleratorFrontDoor prod-static-ip: provider must be in us-west-2');
+  });
+});
+
+describe('globalAcceleratorProvider with no configuration given: the settings of the stack’s own AWS provider', () => {
+  /** A team's provider with settings of every kind: credentials, role, tags, endpoints, retries. */
+  const TEAM_PROVIDER: AwsProviderConfig = {
+    region: 'eu-west-1',
+    profile: 'shop-deploy',
+    sharedConfigFiles: ['/etc/shop/aws-config'],
+    assumeRole: [{ roleArn: 'arn:aws:iam::123456789012:role/deploy', sessionName: 'edge' }],
+    defaultTags: [{ tags: { Team: 'shop' } }],
+    endpoints: [{ sts: 'https://sts.eu-west-1.amazonaws.com' }],
+    maxRetries: 7,
+  };
+  const TEAM_SETTINGS = {
+    profile: 'shop-deploy',
+    shared_config_files: ['/etc/shop/aws-config'],
+    assume_role: [{ role_arn: 'arn:aws:iam::123456789012:role/deploy', session_name: 'edge' }],
+    default_tags: [{ tags: { Team: 'shop' } }],
+    endpoints: [{ sts: 'https://sts.eu-west-1.amazonaws.com' }],
+    max_retries: 7,
+  };
+  const acceleratorProviderOf = (json: TerraformJson) => json.provider.aws.find((block) => block.alias === 'global-accelerator');
+
+  test('takes every argument of the default provider but its region; an aliased provider is not the default', () => {
+    const json = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', TEAM_PROVIDER);
+      new AwsProvider(scope, 'aws-us-east-1', { region: 'us-east-1', alias: 'us-east-1', profile: 'certificates' });
+      const provider = globalAcceleratorProvider(scope, 'aws-global-accelerator', {});
+      new GlobalAcceleratorFrontDoor(scope, 'front-door', { ...PROPS, provider });
+    });
+    expect(acceleratorProviderOf(json)).toEqual({ alias: 'global-accelerator', region: 'us-west-2', ...TEAM_SETTINGS });
+    for (const resource of GA_RESOURCE_TYPES.flatMap((type) => Object.values(resourcesOf(json, type)))) {
+      expect(resource.provider).toBe('aws.global-accelerator');
+    }
+  });
+
+  test('takes the settings the provider has when the configuration is written, including those set after', () => {
+    const json = synthScope((scope) => {
+      const team = new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      globalAcceleratorProvider(scope, 'aws-global-accelerator', {});
+      team.defaultTags = [{ tags: { CostCentre: '4711' } }];
+    });
+    expect(acceleratorProviderOf(json)).toEqual({
+      alias: 'global-accelerator',
+      region: 'us-west-2',
+      default_tags: [{ tags: { CostCentre: '4711' } }],
+    });
+  });
+
+  test('the HCL rendering takes them too', () => {
+    const stack = new TerraformStack(testApp(), 'stack');
+    new AwsProvider(stack, 'aws', TEAM_PROVIDER);
+    globalAcceleratorProvider(stack, 'aws-global-accelerator', {});
+    const hcl = String(Testing.synthHcl(stack));
+    const blocks = hcl.split('provider "aws" {').slice(1);
+    expect(blocks).toHaveLength(2);
+    const accelerator = blocks.find((block) => block.includes('alias = "global-accelerator"'))!;
+    for (const setting of ['region = "us-west-2"', 'profile = "shop-deploy"', 'role_arn = "arn:aws:iam::123456789012:role/deploy"', 'max_retries = 7']) {
+      expect(accelerator).toContain(setting);
+    }
+    expect(accelerator).not.toMatch(/region = "eu-west-1"/);
+  });
+
+  test('StaticIpFrontDoors in a team’s stack, without providerConfig, gives the accelerator the team provider’s settings', () => {
+    const json = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', TEAM_PROVIDER);
+      new StaticIpFrontDoors(scope, 'edge', { environment: ACCELERATOR_ONLY });
+    });
+    expect(json.provider.aws).toHaveLength(2);
+    expect(acceleratorProviderOf(json)).toEqual({ alias: 'global-accelerator', region: 'us-west-2', ...TEAM_SETTINGS });
+  });
+
+  test('a stack without an AWS provider: refuses, naming what to pass', () => {
+    expect(() => synthScope((scope) => globalAcceleratorProvider(scope, 'aws-global-accelerator', {}))).toThrow(
+      /stack stack has no AWS provider without an alias .* Pass them as providerConfig \(StaticIpFrontDoors/,
+    );
+  });
+
+  test('a stack with two AWS providers without an alias: refuses, naming both', () => {
+    expect(() =>
+      synthScope((scope) => {
+        new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+        new AwsProvider(scope, 'aws-again', { region: 'eu-west-1', profile: 'other' });
+        globalAcceleratorProvider(scope, 'aws-global-accelerator', {});
+      }),
+    ).toThrow('stack stack has 2 AWS providers without an alias (stack/aws, stack/aws-again). Pass them as providerConfig');
+  });
+
+  test('a configuration given is used as it is, whatever the stack holds', () => {
+    const json = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', TEAM_PROVIDER);
+      globalAcceleratorProvider(scope, 'aws-global-accelerator', { region: 'eu-west-1', profile: 'accelerator-admin' });
+    });
+    expect(acceleratorProviderOf(json)).toEqual({ alias: 'global-accelerator', region: 'us-west-2', profile: 'accelerator-admin' });
   });
 });

@@ -173,3 +173,31 @@ function centralDirectory(zip: Buffer) {
   }
   return entries;
 }
+
+describe('in an installed package, which ships the zip this repository built', () => {
+  // The compiled package's layout: <root>/modules/lambda-bundle beside <root>/bundle/sync-function.zip.
+  const root = fs.mkdtempSync(path.join(outdir, 'package-'));
+  for (const folder of ['modules', 'bundle']) fs.mkdirSync(path.join(root, folder));
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'modules', 'lambda-bundle.ts'), path.join(root, 'modules', 'lambda-bundle.ts'));
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+  const shippedBytes = Buffer.from('the zip the package ships');
+  fs.writeFileSync(path.join(root, 'bundle', 'sync-function.zip'), shippedBytes);
+  const installed = require(path.join(root, 'modules', 'lambda-bundle.ts')) as typeof import('../modules/lambda-bundle');
+
+  test('the asset is the shipped zip itself: nothing is built or written', () => {
+    const made = fs.readdirSync(outdir);
+    const bundle = new installed.LambdaBundle(new TerraformStack(testApp(), 'stack'), 'code');
+    expect(installed.SHIPPED_BUNDLE_ZIP).toBe(path.join(root, 'bundle', 'sync-function.zip'));
+    expect(bundle.zipFile).toBe(installed.SHIPPED_BUNDLE_ZIP);
+    expect(bundle.outdir).toBeUndefined();
+    expect(fs.readdirSync(outdir)).toEqual(made);
+  });
+
+  test('with an outdir, the shipped zip is copied to <outdir>.zip as it is', () => {
+    const bundleDir = path.join(root, 'app', 'bundle');
+    const bundle = new installed.LambdaBundle(new TerraformStack(testApp(), 'stack'), 'code', { outdir: bundleDir });
+    expect(bundle.zipFile).toBe(zipFileOf(bundleDir));
+    expect(fs.readFileSync(bundle.zipFile).equals(shippedBytes)).toBe(true);
+    expect(bundle.asset.path).toMatch(/\/bundle\.zip$/);
+  });
+});

@@ -2,6 +2,12 @@
  * Embedding the front doors in a team's own CDKTF stack: the team's provider and backend, and an ALB its own
  * code creates, handed over as Terraform tokens. Synthesized, validated and planned by test/terraform/examples.test.ts.
  *
+ * A team installs the package (`npm install <path or URL of alb-static-ip-<version>.tgz>`, or a git URL) beside
+ * the cdktf, constructs and @cdktf/provider-aws its app already has, and imports from 'alb-static-ip'; this example
+ * imports the sources it is tested with. test/package/ builds such an app from the packed package.
+ * With a Global Accelerator, its us-west-2 provider takes the settings of the stack's AWS provider (assumed role,
+ * default tags, profile, ...): make that provider before the front doors, or pass `providerConfig`.
+ *
  *   npx tsx examples/embedded/main.ts   # writes cdktf.out/stacks/shop-edge
  */
 import { App, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
