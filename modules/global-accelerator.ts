@@ -5,7 +5,7 @@ import { GlobalacceleratorAccelerator } from '@cdktf/provider-aws/lib/globalacce
 import { GlobalacceleratorEndpointGroup } from '@cdktf/provider-aws/lib/globalaccelerator-endpoint-group';
 import { GlobalacceleratorListener } from '@cdktf/provider-aws/lib/globalaccelerator-listener';
 import { AwsProvider, type AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
-import { ALB_ARN_FORMAT, isIntegerIn, isPort, parseAlbArn } from './alb-target';
+import { AWS_FORMATS, isPort, parseAwsId } from '../shared/aws-formats';
 
 /** Every Global Accelerator API call goes to this region, wherever the endpoints are. */
 export const GLOBAL_ACCELERATOR_API_REGION = 'us-west-2';
@@ -174,13 +174,13 @@ function routeProblems({ routes, endpointRegion }: GlobalAcceleratorFrontDoorPro
     if (route.albPort !== undefined && !isPort(route.albPort)) {
       problems.push(`${at}: albPort must be an integer in 1-65535: ${route.albPort}`);
     }
-    if (route.weight !== undefined && !isIntegerIn(route.weight, weight.min, weight.max)) {
+    if (route.weight !== undefined && !(Number.isInteger(route.weight) && route.weight >= weight.min && route.weight <= weight.max)) {
       problems.push(`${at}: weight must be an integer in ${weight.min}-${weight.max}: ${route.weight}`);
     }
     if (Token.isUnresolved(route.albArn)) continue;
-    const alb = parseAlbArn(route.albArn);
+    const alb = parseAwsId('albArn', route.albArn);
     if (alb === undefined) {
-      problems.push(`${at}: albArn must be an Application Load Balancer ARN (${ALB_ARN_FORMAT}): "${route.albArn}"`);
+      problems.push(`${at}: albArn must be an Application Load Balancer ARN: "${route.albArn}" is not ${AWS_FORMATS.albArn.description}`);
     } else if (!Token.isUnresolved(endpointRegion) && alb.region !== endpointRegion) {
       problems.push(`${at}: albArn is in ${alb.region}, not in endpointRegion ${endpointRegion}: "${route.albArn}"`);
     }

@@ -219,7 +219,7 @@ describe('StaticIps', () => {
           { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } },
         ],
       },
-      `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a BYOIP public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
+      `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
     ],
     [
       'an unknown pool type',

@@ -15,17 +15,17 @@ import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import type { SyncTuning } from '../config/types';
+import type { SyncTuning } from '../../config/types';
 import {
   ENVIRONMENT_DEFAULTS,
   INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY,
   SYNC_TUNING_DEFAULTS,
   type ResolvedDiscovery,
-} from '../config/defaults';
-import { SYNC_VARIABLES, type DiscoverySource } from '../lambda/environment';
-import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
-import { metricAlarm, type MetricAlarmSettings } from './alarm';
-import type { LambdaBundle } from './lambda-bundle';
+} from '../../config/defaults';
+import { SYNC_VARIABLES, type DiscoverySource } from '../../lambda/environment';
+import { METRIC_NAMES, METRIC_NAMESPACE } from '../../lambda/report';
+import { metricAlarm, type MetricAlarmSettings } from '../../modules/alarm';
+import type { LambdaBundle } from '../../modules/lambda-bundle';
 import { SyncEvents } from './sync-events';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
