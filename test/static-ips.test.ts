@@ -1,4 +1,5 @@
-import { AnnotationMetadataEntryType, TerraformElement, TerraformOutput } from 'cdktf';
+import { AnnotationMetadataEntryType, TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { StaticIps, type StaticIpsProps } from '../modules/static-ips';
 import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
 import { EVERY_SOURCE, IDS, importsOf } from './fixtures/static-ips';
@@ -158,6 +159,23 @@ describe('StaticIps', () => {
     // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
     const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
     expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
+  });
+
+  test("keeps its removed blocks beside another StaticIps' and the stack's own removed blocks", () => {
+    const removed = synthScope((scope) => {
+      new StaticIps(new Construct(scope, 'blue'), 'static-ips', { ...PROPS, zones: EVERY_SOURCE.slice(0, 4) });
+      new StaticIps(new Construct(scope, 'green'), 'static-ips', { ...PROPS, zones: EVERY_SOURCE.slice(0, 3) });
+      // A team's own removed block, in the stack that embeds the addresses.
+      TerraformStack.of(scope).addOverride('removed', [{ from: 'aws_s3_bucket.old', lifecycle: { destroy: false } }]);
+    }) as TerraformJson & { removed?: { from: string }[] };
+    expect(removed.removed?.map(({ from }) => from.replace(/_[0-9A-F]{8}$/, ''))).toEqual([
+      'aws_eip.blue_static-ips_eip-eu-west-1e',
+      'aws_eip.blue_static-ips_eip-eu-west-1f',
+      'aws_eip.green_static-ips_eip-eu-west-1d',
+      'aws_eip.green_static-ips_eip-eu-west-1e',
+      'aws_eip.green_static-ips_eip-eu-west-1f',
+      'aws_s3_bucket.old',
+    ]);
   });
 
   test.each<[string, Partial<StaticIpsProps>, string]>([
