@@ -9,7 +9,7 @@ import { MODES, type ModeBuilder, type ModeOutput, type ModeRoute } from '../mod
 import { AlbReference } from './alb-reference';
 import { GlobalAcceleratorFrontDoor, globalAcceleratorProvider } from './global-accelerator';
 import { StaticIpObservability } from './observability';
-import { resourceNames } from './resource-names';
+import { resourceNames, type ResourceNames } from './resource-names';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, cidrIdPart, cidrOf, type AlbFlow } from './static-ip-nlb';
 import { StaticIps, type StaticIpSource } from './static-ips';
 
@@ -65,7 +65,7 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
   for (const warning of environment.warnings) Annotations.of(scope).addWarning(`environment ${JSON.stringify(environment.name)}: ${warning}`);
   const names = resourceNames(environment.name, environment.region);
   const albs = new Map([...environment.albs].map(([key, alb]) => [key, new AlbReference(scope, alb)]));
-  const nlb = environment.nlb ? buildNlbFrontDoor(scope, environment, albs, options) : undefined;
+  const nlb = environment.nlb ? buildNlbFrontDoor(scope, environment, names, albs, options) : undefined;
   const accelerator = environment.globalAccelerator
     ? new GlobalAcceleratorFrontDoor(scope, 'global-accelerator', {
         name: names.accelerator,
@@ -84,10 +84,10 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
 function buildNlbFrontDoor(
   scope: Construct,
   environment: ResolvedEnvironment,
+  names: ResourceNames,
   albs: ReadonlyMap<string, AlbReference>,
   options: FrontDoorOptions,
 ): NlbFrontDoor {
-  const names = resourceNames(environment.name, environment.region);
   const staticIps = new StaticIps(scope, 'static-ips', {
     name: names.loadBalancer,
     zones: environment.zones.map(({ availabilityZone, staticIp }) => ({ availabilityZone, source: staticIpSource(staticIp) })),

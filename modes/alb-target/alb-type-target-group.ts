@@ -2,7 +2,7 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
-import { AWS_FORMATS, isPort } from '../../shared/aws-formats';
+import { AWS_FORMATS, PORT_RANGE, isPort } from '../../shared/aws-formats';
 import { TARGET_GROUP_LIFECYCLE } from '../target-group-lifecycle';
 import { LOAD_BALANCER_NAME_MAX_LENGTH } from '../../modules/static-ip-nlb';
 
@@ -145,7 +145,7 @@ function identityProblems({ name, albArn, port }: AlbTypeTargetGroupProps): stri
       `name must be 1-${LOAD_BALANCER_NAME_MAX_LENGTH} letters, digits or hyphens, not starting or ending with a hyphen: "${name}"`,
     );
   }
-  if (!isPort(port)) problems.push(`port must be an integer in 1-65535: ${port}`);
+  if (!isPort(port)) problems.push(`port must be an integer in ${PORT_RANGE.min}-${PORT_RANGE.max}: ${port}`);
   if (!Token.isUnresolved(albArn) && !AWS_FORMATS.albArn.pattern.test(albArn)) {
     problems.push(`albArn must be an Application Load Balancer ARN: "${albArn}" is not ${AWS_FORMATS.albArn.description}`);
   }
@@ -173,7 +173,7 @@ export function healthCheckProblems(check: AlbTargetHealthCheck, field: string, 
     problems.push(`${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`);
   }
   if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
-    problems.push(`${field}.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
+    problems.push(`${field}.port must be "traffic-port" or an integer in ${PORT_RANGE.min}-${PORT_RANGE.max}: ${check.port}`);
   }
   if (check.matcher !== undefined && !Token.isUnresolved(check.matcher) && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
     const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;

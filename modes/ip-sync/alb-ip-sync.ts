@@ -25,6 +25,7 @@ import {
 import { SYNC_VARIABLES, type DiscoverySource } from '../../lambda/environment';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../../lambda/report';
 import { metricAlarm, type MetricAlarmSettings } from '../../modules/alarm';
+import { PORT_RANGE, isPort } from '../../shared/aws-formats';
 import type { LambdaBundle } from '../../modules/lambda-bundle';
 import { SyncEvents } from './sync-events';
 
@@ -460,8 +461,8 @@ function validate(props: AlbIpSyncProps): void {
       `AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`,
     );
   }
-  if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
-    throw new Error(`AlbIpSync: port ${props.port} is outside 1-65535`);
+  if (!isPort(props.port)) {
+    throw new Error(`AlbIpSync: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
   }
   const discovery = props.discovery;
   if (discovery !== undefined && discovery.source !== 'dns' && discovery.albArn === undefined) {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { LOAD_BALANCER_NAME_MAX_LENGTH } from '../../modules/static-ip-nlb';
-import { isPort } from '../../shared/aws-formats';
+import { PORT_RANGE, isPort } from '../../shared/aws-formats';
 import { TARGET_GROUP_LIFECYCLE } from '../target-group-lifecycle';
 
 /**
@@ -45,7 +45,7 @@ export class AlbNodeTargetGroup extends Construct {
       throw new Error(`AlbNodeTargetGroup: name "${props.name}" is longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters`);
     }
     if (!isPort(props.port)) {
-      throw new Error(`AlbNodeTargetGroup: port ${props.port} is outside 1-65535`);
+      throw new Error(`AlbNodeTargetGroup: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
     }
     this.targetGroup = new LbTargetGroup(this, 'target-group', {
       name: props.name,
