@@ -22,7 +22,7 @@ export { AlbNodeTargetGroup, type AlbNodeTargetGroupProps } from './modes/ip-syn
 export { AlbIpSync, type AlbIpSyncProps } from './modes/ip-sync/alb-ip-sync';
 export { AlbTypeTargetGroup, type AlbTypeTargetGroupProps } from './modes/alb-target/alb-type-target-group';
 export { GlobalAcceleratorFrontDoor, globalAcceleratorProvider, type GlobalAcceleratorFrontDoorProps } from './modules/global-accelerator';
-export { StaticIpObservability, type ObservabilityProps } from './modules/observability';
+export { StaticIpObservability, type StaticIpObservabilityProps } from './modules/observability';
 export { SyncStateBucket, type SyncStateBucketProps } from './modes/ip-sync/sync-state-bucket';
 export { LambdaBundle, type LambdaBundleProps } from './modules/lambda-bundle';
 export { applyBackend } from './modules/backend';

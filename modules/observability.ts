@@ -32,7 +32,7 @@ export interface ObservedRoute {
   readonly dashboard: RouteDashboard;
 }
 
-export interface ObservabilityProps {
+export interface StaticIpObservabilityProps {
   /** Prefix of the dashboard's and alarms' names, e.g. the stack name. Letters, digits, dashes, underscores. */
   readonly name: string;
   /** Region the metrics live in (dashboard widgets need it). */
@@ -93,7 +93,7 @@ export class StaticIpObservability extends Construct {
   /** The target-health alarms per listener port. */
   public readonly targetHealthAlarms: ReadonlyMap<number, TargetHealthAlarms>;
 
-  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+  constructor(scope: Construct, id: string, props: StaticIpObservabilityProps) {
     super(scope, id);
     validate(props);
     const nlb = metricsOf(NLB_NAMESPACE, { LoadBalancer: props.loadBalancerArnSuffix });
@@ -117,7 +117,7 @@ export class StaticIpObservability extends Construct {
     });
   }
 
-  private targetHealthAlarmsOf(route: ObservedRoute, props: ObservabilityProps): TargetHealthAlarms {
+  private targetHealthAlarmsOf(route: ObservedRoute, props: StaticIpObservabilityProps): TargetHealthAlarms {
     const port = route.listenerPort;
     const health = targetHealthMetrics(route, props.loadBalancerArnSuffix);
     const alarm = (suffix: keyof typeof TARGET_HEALTH_ALARM_SUFFIXES) =>
@@ -180,7 +180,7 @@ function targetHealthMetrics(route: ObservedRoute, loadBalancerArnSuffix: string
 }
 
 /** A route's section: a heading, its target health, then what its mode adds. */
-function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] {
+function routeRows(route: ObservedRoute, props: StaticIpObservabilityProps): Widget[][] {
   const port = route.listenerPort;
   const health = targetHealthMetrics(route, props.loadBalancerArnSuffix);
   const healthGraph = graph(props.region, {
@@ -244,7 +244,7 @@ const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${OBSERVABILITY_NAME_MAX_LENGTH}}$`);
 /** Values known only at apply time (references to other resources) are checked by AWS, not here. */
 const malformed = (value: string, pattern: RegExp): boolean => !Token.isUnresolved(value) && !pattern.test(value);
 
-function validate(props: ObservabilityProps): void {
+function validate(props: StaticIpObservabilityProps): void {
   const problems: string[] = [];
   if (malformed(props.name, NAME)) {
     problems.push(

@@ -1,10 +1,10 @@
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
-import type { ObservabilityProps, ObservedRoute } from '../modules/observability';
+import type { StaticIpObservabilityProps, ObservedRoute } from '../modules/observability';
 import { ref, resourceAt, resourcesOf, synthScope, type Resource, type TerraformJson } from './support/synth';
 import { ALB_TARGET_DASHBOARD } from '../modes/alb-target';
 import { observe, SYNC_FUNCTION, TOPIC } from './fixtures/observability';
 
-const synth = (change: Partial<ObservabilityProps> = {}, changeRoute: Partial<ObservedRoute> = {}): TerraformJson =>
+const synth = (change: Partial<StaticIpObservabilityProps> = {}, changeRoute: Partial<ObservedRoute> = {}): TerraformJson =>
   synthScope((scope) => observe(scope, change, changeRoute));
 
 interface PlacedWidget {
@@ -211,7 +211,7 @@ describe('StaticIpObservability', () => {
   });
 
   describe('rejects', () => {
-    test.each<[string, Partial<ObservabilityProps>, Partial<ObservedRoute>, string]>([
+    test.each<[string, Partial<StaticIpObservabilityProps>, Partial<ObservedRoute>, string]>([
       ['no route', { routes: [] }, {}, 'routes must list at least one route'],
       [
         'two routes on one listener port',
