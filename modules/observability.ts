@@ -251,7 +251,9 @@ function validate(props: StaticIpObservabilityProps): void {
       `name "${props.name}" must be 1-${OBSERVABILITY_NAME_MAX_LENGTH} letters, digits, dashes or underscores`,
     );
   }
-  if (malformed(props.region, AWS_FORMATS.region.pattern)) problems.push(`region "${props.region}" is not ${AWS_FORMATS.region.description}`);
+  if (malformed(props.region, AWS_FORMATS.region.pattern)) {
+    problems.push(`region "${props.region}" is not ${AWS_FORMATS.region.description}`);
+  }
   if (malformed(props.loadBalancerArnSuffix, AWS_FORMATS.loadBalancerArnSuffix.pattern)) {
     problems.push(
       `loadBalancerArnSuffix "${props.loadBalancerArnSuffix}" is not a network load balancer's ARN suffix (net/<name>/<id>)`,

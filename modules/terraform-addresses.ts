@@ -27,7 +27,10 @@ export function logicalIdAt(path: readonly string[]): string {
   if (components.length === 1 && allowed(components[0]).length <= NAMING.maxIdLength) return allowed(components[0]);
   const hash = createHash('md5').update(components.join('/')).digest('hex').slice(0, NAMING.hashLength).toUpperCase();
   // A component the last one kept ends with is left out: `bucket/bucket` reads `bucket`.
-  const kept = components.reduce<string[]>((all, component) => (all.length > 0 && all[all.length - 1].endsWith(component) ? all : [...all, component]), []);
+  const kept = components.reduce<string[]>(
+    (all, component) => (all.length > 0 && all[all.length - 1].endsWith(component) ? all : [...all, component]),
+    [],
+  );
   const human = kept
     .filter((component) => component !== NAMING.hiddenFromHumanId)
     .map(allowed)

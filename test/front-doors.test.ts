@@ -22,7 +22,9 @@ function embed(environment: EnvironmentConfig): { doors: StaticIpFrontDoors; jso
 
 /** Every resource of a configuration, `<type>.<name>` to its body. */
 const everyResource = (json: TerraformJson): [string, Resource][] =>
-  Object.entries(json.resource).flatMap(([type, byName]) => Object.entries(byName).map(([name, body]): [string, Resource] => [`${type}.${name}`, body]));
+  Object.entries(json.resource).flatMap(([type, byName]) =>
+    Object.entries(byName).map(([name, body]): [string, Resource] => [`${type}.${name}`, body]),
+  );
 
 describe('StaticIpFrontDoors', () => {
   describe("the environment's tags, which a team's stack has no provider default_tags for", () => {
@@ -73,7 +75,10 @@ describe('StaticIpFrontDoors', () => {
 
     test('the target groups by route and mode, and the sync functions by port', () => {
       const arn = (path: string) => ref(resourceAt(json, 'aws_lb_target_group', path), 'arn');
-      expect(output('target_groups')).toEqual({ '80/ip-sync': arn('ip-target-group-80/target-group'), '443/alb-target': arn('alb-target-443/target-group') });
+      expect(output('target_groups')).toEqual({
+        '80/ip-sync': arn('ip-target-group-80/target-group'),
+        '443/alb-target': arn('alb-target-443/target-group'),
+      });
       expect([...doors.nlb!.syncFunctionNames.keys()]).toEqual([80]);
       expect(doors.nlb!.routes.map(({ route, serving }) => [route.listenerPort, serving.syncFunction !== undefined])).toEqual([
         [80, true],

@@ -5,7 +5,9 @@ import { AlbTypeTargetGroup } from './alb-type-target-group';
 export * from './alb-type-target-group';
 
 /** What an alb-target route's section says: no function, so nothing beside its target health. */
-export const ALB_TARGET_DASHBOARD = { description: 'The NLB forwards to the ALB itself (ALB-type target group): no sync function.' } as const;
+export const ALB_TARGET_DASHBOARD = {
+  description: 'The NLB forwards to the ALB itself (ALB-type target group): no sync function.',
+} as const;
 
 /** `alb-target`: an ALB-type target group holding the ALB itself, which AWS keeps registered. */
 export const ALB_TARGET_MODE: Mode = {

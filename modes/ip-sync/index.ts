@@ -57,7 +57,10 @@ class IpSyncRoutes implements ModeBuilder {
     });
     const { invocationsBeforeDeregistration, ...discovery } = route.discovery;
     this.code ??= new LambdaBundle(scope, 'sync-code', { outdir: bundleOutdir });
-    this.stateBucket ??= new SyncStateBucket(scope, 'sync-state', { bucketPrefix: names.stateBucketPrefix, kmsKeyArn: environment.kmsKeyArn });
+    this.stateBucket ??= new SyncStateBucket(scope, 'sync-state', {
+      bucketPrefix: names.stateBucketPrefix,
+      kmsKeyArn: environment.kmsKeyArn,
+    });
     this.roleSettings ??= this.syncRoleSettings();
     this.syncNetwork ??= this.syncNetworkIfInVpc();
     const sync = new AlbIpSync(scope, `alb-ip-sync-${route.listenerPort}`, {
@@ -98,7 +101,8 @@ class IpSyncRoutes implements ModeBuilder {
 
   outputs(): readonly ModeOutput[] {
     if (this.stateBucket === undefined) return [];
-    return [{ id: 'state_bucket', description: "Bucket of the sync's state, one prefix per target group ARN", value: this.stateBucket.bucket.bucket }];
+    const description = "Bucket of the sync's state, one prefix per target group ARN";
+    return [{ id: 'state_bucket', description, value: this.stateBucket.bucket.bucket }];
   }
 
   /** The sync roles' IAM settings; the trust condition's account comes from the deploying credentials. */

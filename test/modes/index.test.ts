@@ -13,7 +13,11 @@ const bundleOutdir = path.join(tempDir('modes-'), 'bundle');
 /** FULL with an ip-sync route on 80 and 8080 and an alb-target route on 443 checked on 80. */
 const ENVIRONMENT: ResolvedEnvironment = resolveEnvironment({
   ...FULL,
-  routes: [{ listenerPort: 80 }, { listenerPort: 8080, albPort: 80 }, { ...FULL.routes![1], healthCheck: { path: '/health', port: 80, protocol: 'HTTP' } }],
+  routes: [
+    { listenerPort: 80 },
+    { listenerPort: 8080, albPort: 80 },
+    { ...FULL.routes![1], healthCheck: { path: '/health', port: 80, protocol: 'HTTP' } },
+  ],
 });
 const route = (listenerPort: number) => ENVIRONMENT.routes.find((r) => r.listenerPort === listenerPort)!;
 
@@ -35,7 +39,8 @@ describe('MODES', () => {
   });
 
   test("keeps each mode's target group name part, which deployed target groups are named by", () => {
-    expect(Object.fromEntries(Object.values(MODES).map((mode) => [mode.name, mode.targetGroupNamePart]))).toEqual({ 'ip-sync': 'alb', 'alb-target': 'tga' });
+    const nameParts = Object.fromEntries(Object.values(MODES).map((mode) => [mode.name, mode.targetGroupNamePart]));
+    expect(nameParts).toEqual({ 'ip-sync': 'alb', 'alb-target': 'tga' });
   });
 
   test('ip-sync reaches the ALB on the traffic port; alb-target also on the health-check port', () => {
