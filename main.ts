@@ -16,11 +16,9 @@ export interface BuildAppOptions {
  * construct exists, so a bad configuration fails with all its problems at once and synthesizes nothing.
  */
 export function buildApp(environments: readonly EnvironmentConfig[], options: BuildAppOptions = {}): App {
-  resolveEnvironments(environments);
+  const resolved = resolveEnvironments(environments);
   const app = new App({ outdir: options.outdir });
-  for (const environment of environments) {
-    new StaticIpStack(app, { environment, bundleOutdir: options.bundleOutdir });
-  }
+  for (const environment of resolved) new StaticIpStack(app, { environment, bundleOutdir: options.bundleOutdir });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import type { DiscoverySource } from '../lambda/environment';
 import { SETTING_DEFAULTS } from '../lambda/settings';
-import { ALB_TARGET_HEALTH_CHECK, healthCheckProtocol } from '../modules/alb-target';
+import { ALB_TARGET_HEALTH_CHECK, healthCheckProtocol } from '../modes/alb-target/alb-type-target-group';
 import type {
   AlbConfig,
   AlbSecurityGroupRules,

@@ -14,11 +14,11 @@ import type {
   ZoneConfig,
 } from './types';
 import { DISCOVERY_SOURCES } from '../lambda/environment';
-import { LOG_RETENTION_DAYS } from '../modules/alb-ip-sync';
+import { LOG_RETENTION_DAYS } from '../modes/ip-sync/alb-ip-sync';
 import { NLB_IP_ADDRESS_TYPES } from '../modules/static-ip-nlb';
 import { isIpv4, isPublicIpv4 } from '../lambda/ip';
 import { SETTING_LIMITS } from '../lambda/settings';
-import { healthCheckProblems } from '../modules/alb-target';
+import { healthCheckProblems } from '../modes/alb-target/alb-type-target-group';
 import { backendProblems, sharedStateProblems } from './backend';
 import { isPlainObject, unknownKeyProblems } from './keys';
 import {

@@ -1,8 +1,7 @@
 import { TerraformResource, type TerraformStack } from 'cdktf';
-// The same function cdktf names resources with: the only way to know the addresses an earlier version wrote.
-import { makeUniqueId } from 'cdktf/lib/private/unique';
 import type { ResolvedEnvironment } from '../config/defaults';
 import { PRIVATE_TARGET_RANGES, cidrIdPart } from './static-ip-nlb';
+import { logicalIdAt, pathBelowStack } from './terraform-addresses';
 
 /**
  * `moved` blocks from the addresses version 0.1 gave the resources whose place in the construct tree changed,
@@ -12,7 +11,7 @@ import { PRIVATE_TARGET_RANGES, cidrIdPart } from './static-ip-nlb';
  */
 export function moveFromLegacyAddresses(stack: TerraformStack, environment: ResolvedEnvironment): void {
   const legacyPaths = new Map<string, string>();
-  const legacy = (path: string, ...oldPath: string[]): void => void legacyPaths.set(path, makeUniqueId(oldPath));
+  const legacy = (path: string, ...oldPath: string[]): void => void legacyPaths.set(path, logicalIdAt(oldPath));
   const nlb = 'static-ip-nlb';
 
   if (!environment.nlb) return;
@@ -29,7 +28,7 @@ export function moveFromLegacyAddresses(stack: TerraformStack, environment: Reso
   for (const node of stack.node.findAll()) {
     if (!TerraformResource.isTerraformResource(node)) continue;
     const resource = node as TerraformResource;
-    const path = resource.node.scopes.slice(resource.node.scopes.indexOf(stack) + 1).map((scope) => scope.node.id).join('/');
+    const path = pathBelowStack(resource, stack).join('/');
     const old = legacyPaths.get(path);
     if (old !== undefined) resource.moveFromId(`${resource.terraformResourceType}.${old}`);
   }

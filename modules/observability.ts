@@ -2,25 +2,37 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
+import { AWS_FORMATS, PORT_RANGE, isPort } from '../shared/aws-formats';
 import { ALARM_PERIOD_SECONDS, metricAlarm, type Metric } from './alarm';
 
-/** How a route's NLB target group is filled: by a sync function with ALB node IPs, or with the ALB itself. */
-export type RouteMode = 'ip-sync' | 'alb-target';
+/** A graph of a route's section, before the region and period every graph of the dashboard shares. */
+export interface RouteGraph {
+  readonly title: string;
+  /** Each metric with its legend label. */
+  readonly lines: readonly (readonly [Metric, string])[];
+}
+
+/** What a route's mode shows in the route's section, beside the target health every route has. */
+export interface RouteDashboard {
+  /** One sentence under the route's heading: what fills its target group. */
+  readonly description: string;
+  /** Rows of graphs; the first row continues the target-health graph's. @default none */
+  readonly rows?: readonly (readonly RouteGraph[])[];
+}
 
 /** One route as the dashboard and the alarms see it. */
 export interface ObservedRoute {
   /** NLB listener port of the route. */
   readonly listenerPort: number;
-  /** How the route's target group is filled; only `ip-sync` routes have a sync function and its metrics. */
-  readonly mode: RouteMode;
+  /** The route's mode, named in its heading. */
+  readonly mode: string;
   /** The route's target group ARN suffix (`targetgroup/<name>/<id>`, the TargetGroup dimension). */
   readonly targetGroupArnSuffix: string;
-  /** The sync function's name (ip-sync routes only). */
-  readonly syncFunctionName?: string;
+  /** What the route's mode adds to its section (see the mode's `build`). */
+  readonly dashboard: RouteDashboard;
 }
 
-export interface ObservabilityProps {
+export interface StaticIpObservabilityProps {
   /** Prefix of the dashboard's and alarms' names, e.g. the stack name. Letters, digits, dashes, underscores. */
   readonly name: string;
   /** Region the metrics live in (dashboard widgets need it). */
@@ -61,9 +73,6 @@ const HEADING_HEIGHT = 2;
 
 const NLB_NAMESPACE = 'AWS/NetworkELB';
 
-/** Which modes have a sync function whose metrics and runs belong on the dashboard. */
-const MODE_HAS_SYNC: Readonly<Record<RouteMode, boolean>> = { 'ip-sync': true, 'alb-target': false };
-
 /** One line of a metric widget: namespace, name, dimension names and values, then how to draw it. */
 type MetricLine = readonly (string | { readonly stat: string; readonly label: string })[];
 
@@ -84,7 +93,7 @@ export class StaticIpObservability extends Construct {
   /** The target-health alarms per listener port. */
   public readonly targetHealthAlarms: ReadonlyMap<number, TargetHealthAlarms>;
 
-  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+  constructor(scope: Construct, id: string, props: StaticIpObservabilityProps) {
     super(scope, id);
     validate(props);
     const nlb = metricsOf(NLB_NAMESPACE, { LoadBalancer: props.loadBalancerArnSuffix });
@@ -96,8 +105,8 @@ export class StaticIpObservability extends Construct {
     const rows: Widget[][] = [
       [heading(`# ${props.name}: static-IP NLB`, 'Its traffic, then one section per route (NLB listener port).')],
       [
-        graph(props.region, 'NLB bytes processed', [[nlb('ProcessedBytes', 'Sum'), 'bytes']]),
-        graph(props.region, 'NLB active flows', [[nlb('ActiveFlowCount', 'Maximum'), 'flows (max)']]),
+        graph(props.region, { title: 'NLB bytes processed', lines: [[nlb('ProcessedBytes', 'Sum'), 'bytes']] }),
+        graph(props.region, { title: 'NLB active flows', lines: [[nlb('ActiveFlowCount', 'Maximum'), 'flows (max)']] }),
       ],
       ...props.routes.flatMap((route) => routeRows(route, props)),
     ];
@@ -108,7 +117,7 @@ export class StaticIpObservability extends Construct {
     });
   }
 
-  private targetHealthAlarmsOf(route: ObservedRoute, props: ObservabilityProps): TargetHealthAlarms {
+  private targetHealthAlarmsOf(route: ObservedRoute, props: StaticIpObservabilityProps): TargetHealthAlarms {
     const port = route.listenerPort;
     const health = targetHealthMetrics(route, props.loadBalancerArnSuffix);
     const alarm = (suffix: keyof typeof TARGET_HEALTH_ALARM_SUFFIXES) =>
@@ -157,7 +166,7 @@ export class StaticIpObservability extends Construct {
 }
 
 /** The metrics of one namespace that share their dimensions, e.g. one target group's. */
-function metricsOf(namespace: string, dimensions: Record<string, string>) {
+export function metricsOf(namespace: string, dimensions: Record<string, string>) {
   return (metricName: string, statistic: string): Metric => ({ namespace, metricName, dimensions, statistic });
 }
 
@@ -170,48 +179,22 @@ function targetHealthMetrics(route: ObservedRoute, loadBalancerArnSuffix: string
   return { healthy: metric('HealthyHostCount', 'Minimum'), unhealthy: metric('UnHealthyHostCount', 'Maximum') };
 }
 
-/** A route's section: a heading, its target health, and for ip-sync routes what the sync found and did. */
-function routeRows(route: ObservedRoute, props: ObservabilityProps): Widget[][] {
+/** A route's section: a heading, its target health, then what its mode adds. */
+function routeRows(route: ObservedRoute, props: StaticIpObservabilityProps): Widget[][] {
   const port = route.listenerPort;
   const health = targetHealthMetrics(route, props.loadBalancerArnSuffix);
-  const healthGraph = graph(props.region, `Port ${port}: targets of the NLB target group`, [
-    [health.healthy, 'healthy (min)'],
-    [health.unhealthy, 'unhealthy (max)'],
-  ]);
-  const title = `## Port ${port}: ${route.mode}`;
-  if (!MODE_HAS_SYNC[route.mode]) {
-    const sentence = 'The NLB forwards to the ALB itself (ALB-type target group): no sync function.';
-    return [[heading(title, sentence)], [healthGraph]];
-  }
-  const sync = metricsOf(METRIC_NAMESPACE, { TargetGroup: route.targetGroupArnSuffix });
-  const lambda = metricsOf('AWS/Lambda', { FunctionName: route.syncFunctionName! });
+  const healthGraph = graph(props.region, {
+    title: `Port ${port}: targets of the NLB target group`,
+    lines: [
+      [health.healthy, 'healthy (min)'],
+      [health.unhealthy, 'unhealthy (max)'],
+    ],
+  });
+  const [first = [], ...rest] = route.dashboard.rows ?? [];
   return [
-    [heading(title, `The sync function \`${route.syncFunctionName}\` registers the ALB's node IPs every minute.`)],
-    [
-      healthGraph,
-      graph(props.region, `Port ${port}: ALB node IPs found`, [[sync(METRIC_NAMES.ipCount, 'Maximum'), 'IPs found']]),
-      graph(props.region, `Port ${port}: sync runs`, [
-        [lambda('Invocations', 'Sum'), 'runs'],
-        [lambda('Errors', 'Sum'), 'failed runs'],
-      ]),
-    ],
-    [
-      graph(props.region, `Port ${port}: targets registered, refused and deregistered`, [
-        [sync(METRIC_NAMES.registered, 'Sum'), 'registered'],
-        [sync(METRIC_NAMES.registrationFailures, 'Sum'), 'refused by RegisterTargets'],
-        [sync(METRIC_NAMES.deregistered, 'Sum'), 'deregistered'],
-      ]),
-      graph(props.region, `Port ${port}: discovery clean (1) or not (0: removals held back)`, [
-        [sync(METRIC_NAMES.discoveryClean, 'Minimum'), 'clean (min)'],
-      ]),
-      // With discovery `both`, the two sources side by side: DNS-only addresses should stay 0 before a team
-      // trusts the interfaces alone; interfaces not in DNS are nodes being added or drained.
-      graph(props.region, `Port ${port}: DNS queries that failed, and DNS against the interfaces`, [
-        [sync(METRIC_NAMES.dnsFailures, 'Sum'), 'failed queries'],
-        [sync(METRIC_NAMES.dnsOnlyAddresses, 'Maximum'), 'in DNS, no interface (both)'],
-        [sync(METRIC_NAMES.interfacesNotInDns, 'Maximum'), 'interfaces not in DNS (both)'],
-      ]),
-    ],
+    [heading(`## Port ${port}: ${route.mode}`, route.dashboard.description)],
+    [healthGraph, ...first.map((g) => graph(props.region, g))],
+    ...rest.map((row) => row.map((g) => graph(props.region, g))),
   ];
 }
 
@@ -220,7 +203,7 @@ function heading(title: string, sentence: string): Widget {
 }
 
 /** A time series of one-minute datapoints, each metric with its legend label. */
-function graph(region: string, title: string, metrics: readonly (readonly [Metric, string])[]): Widget {
+function graph(region: string, { title, lines }: RouteGraph): Widget {
   return {
     type: 'metric',
     height: GRAPH_HEIGHT,
@@ -230,7 +213,7 @@ function graph(region: string, title: string, metrics: readonly (readonly [Metri
       view: 'timeSeries',
       stacked: false,
       period: ALARM_PERIOD_SECONDS,
-      metrics: metrics.map(([metric, label]) => metricLine(metric, label)),
+      metrics: lines.map(([metric, label]) => metricLine(metric, label)),
     },
   };
 }
@@ -255,31 +238,28 @@ function layOut(rows: readonly Widget[][]) {
   });
 }
 
-const PATTERNS = {
-  name: new RegExp(`^[A-Za-z0-9_-]{1,${OBSERVABILITY_NAME_MAX_LENGTH}}$`),
-  region: /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
-  loadBalancerArnSuffix: /^net\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/,
-  targetGroupArnSuffix: /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/,
-  snsTopicArn: /^arn:aws[a-z-]*:sns:/,
-} as const;
+/** Dashboard and alarm names: letters, digits, dashes and underscores, room left for the alarms' suffixes. */
+const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${OBSERVABILITY_NAME_MAX_LENGTH}}$`);
 
 /** Values known only at apply time (references to other resources) are checked by AWS, not here. */
 const malformed = (value: string, pattern: RegExp): boolean => !Token.isUnresolved(value) && !pattern.test(value);
 
-function validate(props: ObservabilityProps): void {
+function validate(props: StaticIpObservabilityProps): void {
   const problems: string[] = [];
-  if (malformed(props.name, PATTERNS.name)) {
+  if (malformed(props.name, NAME)) {
     problems.push(
       `name "${props.name}" must be 1-${OBSERVABILITY_NAME_MAX_LENGTH} letters, digits, dashes or underscores`,
     );
   }
-  if (malformed(props.region, PATTERNS.region)) problems.push(`region "${props.region}" is not an AWS region`);
-  if (malformed(props.loadBalancerArnSuffix, PATTERNS.loadBalancerArnSuffix)) {
+  if (malformed(props.region, AWS_FORMATS.region.pattern)) {
+    problems.push(`region "${props.region}" is not ${AWS_FORMATS.region.description}`);
+  }
+  if (malformed(props.loadBalancerArnSuffix, AWS_FORMATS.loadBalancerArnSuffix.pattern)) {
     problems.push(
       `loadBalancerArnSuffix "${props.loadBalancerArnSuffix}" is not a network load balancer's ARN suffix (net/<name>/<id>)`,
     );
   }
-  if (props.alarmTopicArn !== undefined && malformed(props.alarmTopicArn, PATTERNS.snsTopicArn)) {
+  if (props.alarmTopicArn !== undefined && malformed(props.alarmTopicArn, AWS_FORMATS.snsTopicArn.pattern)) {
     problems.push(`alarmTopicArn "${props.alarmTopicArn}" is not an SNS topic ARN`);
   }
   if (props.routes.length === 0) problems.push('routes must list at least one route');
@@ -288,19 +268,9 @@ function validate(props: ObservabilityProps): void {
   if (repeated.length > 0) problems.push(`routes repeat listener ports ${repeated.join(', ')}`);
   for (const route of props.routes) {
     const at = `route on port ${route.listenerPort}`;
-    if (!Number.isInteger(route.listenerPort) || route.listenerPort < 1 || route.listenerPort > 65535) {
-      problems.push(`${at}: listenerPort is outside 1-65535`);
-    }
-    if (!Object.hasOwn(MODE_HAS_SYNC, route.mode)) {
-      problems.push(`${at}: mode "${route.mode}" is not one of ${Object.keys(MODE_HAS_SYNC).join(', ')}`);
-    } else if (MODE_HAS_SYNC[route.mode] !== (route.syncFunctionName !== undefined)) {
-      problems.push(
-        MODE_HAS_SYNC[route.mode]
-          ? `${at}: an ${route.mode} route needs syncFunctionName`
-          : `${at}: an ${route.mode} route has no sync function, yet syncFunctionName is set`,
-      );
-    }
-    if (malformed(route.targetGroupArnSuffix, PATTERNS.targetGroupArnSuffix)) {
+    if (!isPort(route.listenerPort)) problems.push(`${at}: listenerPort is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
+    if (route.mode.length === 0) problems.push(`${at}: mode must name the route's mode`);
+    if (malformed(route.targetGroupArnSuffix, AWS_FORMATS.targetGroupArnSuffix.pattern)) {
       problems.push(
         `${at}: targetGroupArnSuffix "${route.targetGroupArnSuffix}" is not a target group's ARN suffix (targetgroup/<name>/<id>)`,
       );

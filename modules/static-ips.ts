@@ -1,10 +1,10 @@
 import { Annotations, TerraformStack } from 'cdktf';
-// The function cdktf names resources with: the addresses of zones no longer configured.
-import { makeUniqueId } from 'cdktf/lib/private/unique';
 import { Construct } from 'constructs';
 import { DataAwsEip } from '@cdktf/provider-aws/lib/data-aws-eip';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { isPublicIpv4 } from '../lambda/ip';
+import { AWS_FORMATS, TAG_LIMITS, parseAwsId, type AwsFormat } from '../shared/aws-formats';
+import { RemovedBlocks, logicalIdAt, pathBelowStack } from './terraform-addresses';
 
 /** Where one zone's static IP comes from. */
 export type StaticIpSource =
@@ -63,23 +63,15 @@ export interface StaticAddress {
 
 const SOURCE_KINDS = ['new', 'existing', 'lookup', 'adopt'] as const satisfies readonly StaticIpSource['kind'][];
 
-const PATTERNS = {
-  /** Region names (`eu-west-1`, `us-gov-west-1`) plus the zone letter; the region is captured. */
-  availabilityZone: /^([a-z]{2}(?:-[a-z]+)+-\d{1,2})[a-z]$/,
-  allocationId: /^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})$/,
-  ipamPoolId: /^ipam-pool-[0-9a-f]{17}$/,
-  byoipPoolId: /^ipv4pool-ec2-[0-9a-f]{17}$/,
-} as const;
-
-const DESCRIPTIONS = {
-  availabilityZone: 'an Availability Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
-  allocationId: 'an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
-  ipamPoolId: 'an IPAM pool id (ipam-pool-<17 hex>)',
-  byoipPoolId: 'a BYOIP public IPv4 pool id (ipv4pool-ec2-<17 hex>)',
-} as const;
+/** The formats of the ids a zone's source names. */
+const SOURCE_ID_FORMATS = {
+  allocationId: 'allocationId',
+  ipamPoolId: 'ipamPoolId',
+  byoipPoolId: 'publicIpv4Pool',
+} as const satisfies Readonly<Record<string, AwsFormat>>;
 
 /** AWS's limit on a tag value: the Name tag is `<name>-<zone>`. */
-const TAG_VALUE_MAX_LENGTH = 256;
+const TAG_VALUE_MAX_LENGTH = TAG_LIMITS.valueLength.max;
 
 /**
  * One static IPv4 address per Availability Zone, keyed by the zone: reordering the zones, or adding one, never moves
@@ -157,25 +149,18 @@ export class StaticIps extends Construct {
    * the NLB be replaced when a zone goes. A block whose address is not in the state does nothing.
    */
   private keepRemovedZones(region: string, kept: readonly string[]): void {
-    const stack = TerraformStack.of(this);
-    const path = this.node.scopes.slice(this.node.scopes.indexOf(stack) + 1).map((scope) => scope.node.id);
+    const path = pathBelowStack(this, TerraformStack.of(this));
     const removed = [...'abcdef']
       .map((letter) => `${region}${letter}`)
       .filter((zone) => !kept.includes(zone))
-      .map((zone) => ({ from: `aws_eip.${makeUniqueId([...path, `eip-${zone}`])}`, lifecycle: { destroy: false as const } }));
-    // One `removed` list per stack, shared by every StaticIps in it (an override replaces, it does not append).
-    const all = [...(REMOVED_BLOCKS.get(stack) ?? []), ...removed];
-    REMOVED_BLOCKS.set(stack, all);
-    if (all.length > 0) stack.addOverride('removed', all);
+      .map((zone) => ({ from: `aws_eip.${logicalIdAt([...path, `eip-${zone}`])}`, lifecycle: { destroy: false as const } }));
+    if (removed.length > 0) new RemovedBlocks(this, 'removed-zones', removed);
   }
 }
 
-/** The `removed` blocks each stack holds so far. */
-const REMOVED_BLOCKS = new WeakMap<TerraformStack, readonly { from: string; lifecycle: { destroy: false } }[]>();
-
 /** `eu-west-1` of `eu-west-1a`; undefined for anything but a zone name. */
 const regionOf = (availabilityZone: unknown): string | undefined =>
-  typeof availabilityZone === 'string' ? PATTERNS.availabilityZone.exec(availabilityZone)?.[1] : undefined;
+  typeof availabilityZone === 'string' ? parseAwsId('availabilityZone', availabilityZone)?.region : undefined;
 
 /** The data source arguments that find one existing Elastic IP (the data source fails unless exactly one matches). */
 function lookupQuery(source: Extract<StaticIpSource, { kind: 'existing' | 'lookup' }>) {
@@ -214,7 +199,7 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
     const at = `zones[${i}] ${JSON.stringify(availabilityZone)}`;
     const region = regionOf(availabilityZone);
     if (region === undefined) {
-      problems.push(`${at}: availabilityZone is not ${DESCRIPTIONS.availabilityZone}`);
+      problems.push(`${at}: availabilityZone is not ${AWS_FORMATS.availabilityZone.description}`);
     } else {
       regions.add(region);
       once(zoneNames, availabilityZone, at, 'availabilityZone');
@@ -223,9 +208,10 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
         problems.push(`${at}: the Name tag ${nameTag} is longer than ${TAG_VALUE_MAX_LENGTH} characters`);
       }
     }
-    const matches = (field: string, value: unknown, pattern: keyof typeof PATTERNS): value is string => {
-      if (typeof value === 'string' && PATTERNS[pattern].test(value)) return true;
-      problems.push(`${at}: ${field} ${JSON.stringify(value)} is not ${DESCRIPTIONS[pattern]}`);
+    const matches = (field: string, value: unknown, id: keyof typeof SOURCE_ID_FORMATS): value is string => {
+      const format = AWS_FORMATS[SOURCE_ID_FORMATS[id]];
+      if (typeof value === 'string' && format.pattern.test(value)) return true;
+      problems.push(`${at}: ${field} ${JSON.stringify(value)} is not ${format.description}`);
       return false;
     };
 
@@ -278,7 +264,7 @@ function releaseProblems(release: unknown, configured: ReadonlyMap<string, strin
   return release.flatMap((availabilityZone: unknown, i) => {
     const at = `release[${i}] ${JSON.stringify(availabilityZone)}`;
     const zoneRegion = regionOf(availabilityZone);
-    if (zoneRegion === undefined) return [`${at} is not ${DESCRIPTIONS.availabilityZone}`];
+    if (zoneRegion === undefined) return [`${at} is not ${AWS_FORMATS.availabilityZone.description}`];
     if (region !== undefined && zoneRegion !== region) return [`${at} is not in the zones' region ${region}`];
     const zone = configured.get(availabilityZone as string);
     if (zone !== undefined) return [`${at} is configured (${zone}): only the address of a zone no longer configured can be released`];
@@ -294,7 +280,8 @@ function tagQueryProblems(tags: unknown): string[] {
   }
   return Object.entries(tags).flatMap(([key, value]) => {
     const at = `source.tags[${JSON.stringify(key)}]`;
-    if (key.length < 1 || key.length > 128) return [`${at}: the key must be 1-128 characters`];
+    const { min, max } = TAG_LIMITS.keyLength;
+    if (key.length < min || key.length > max) return [`${at}: the key must be ${min}-${max} characters`];
     if (typeof value !== 'string' || value.length > TAG_VALUE_MAX_LENGTH) {
       return [`${at}: the value must be a string of at most ${TAG_VALUE_MAX_LENGTH} characters`];
     }

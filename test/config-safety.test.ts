@@ -224,7 +224,8 @@ describe('mistakes caught at synth', () => {
 
   test('each warning is a cdktf annotation of the stack, once per synth', () => {
     const app = testApp();
-    const stack = new StaticIpStack(app, { environment: { ...MINIMAL, name: 'open' }, bundleOutdir: path.join(tempDir('config-safety-stack-'), 'bundle') });
+    const environment = resolveEnvironment({ ...MINIMAL, name: 'open' });
+    const stack = new StaticIpStack(app, { environment, bundleOutdir: path.join(tempDir('config-safety-stack-'), 'bundle') });
     const warnings = stack.node
       .findAll()
       .flatMap((construct) => construct.node.metadata)

@@ -9,7 +9,7 @@ import {
 } from './fixtures/enterprise';
 import { MINIMAL } from './fixtures/environments';
 import { StaticIpNlb } from '../modules/static-ip-nlb';
-import { SyncNetwork, type SyncNetworkProps } from '../modules/sync-network';
+import { SyncNetwork, type SyncNetworkProps } from '../modes/ip-sync/sync-network';
 import { policyStatements, ref, resourceAt, resourcesOf, synthScope, synthesize, type Resource, type TerraformJson } from './support/synth';
 import { problemsOf } from './support/config-problems';
 

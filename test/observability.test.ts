@@ -1,9 +1,10 @@
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
-import type { ObservabilityProps, ObservedRoute } from '../modules/observability';
+import type { StaticIpObservabilityProps, ObservedRoute } from '../modules/observability';
 import { ref, resourceAt, resourcesOf, synthScope, type Resource, type TerraformJson } from './support/synth';
+import { ALB_TARGET_DASHBOARD } from '../modes/alb-target';
 import { observe, SYNC_FUNCTION, TOPIC } from './fixtures/observability';
 
-const synth = (change: Partial<ObservabilityProps> = {}, changeRoute: Partial<ObservedRoute> = {}): TerraformJson =>
+const synth = (change: Partial<StaticIpObservabilityProps> = {}, changeRoute: Partial<ObservedRoute> = {}): TerraformJson =>
   synthScope((scope) => observe(scope, change, changeRoute));
 
 interface PlacedWidget {
@@ -116,7 +117,7 @@ describe('StaticIpObservability', () => {
 
     test('shows no sync metric for the alb-target route, which has no function', () => {
       expect(linesFor(tg8443).map((line) => line.namespace)).toEqual(['AWS/NetworkELB', 'AWS/NetworkELB']);
-      const albTargetOnly = synth({}, { mode: 'alb-target', syncFunctionName: undefined });
+      const albTargetOnly = synth({}, { mode: 'alb-target', dashboard: ALB_TARGET_DASHBOARD });
       const namespaces = new Set(allLines(albTargetOnly).map((line) => line.namespace));
       expect(namespaces).toEqual(new Set(['AWS/NetworkELB']));
     });
@@ -210,7 +211,7 @@ describe('StaticIpObservability', () => {
   });
 
   describe('rejects', () => {
-    test.each<[string, Partial<ObservabilityProps>, Partial<ObservedRoute>, string]>([
+    test.each<[string, Partial<StaticIpObservabilityProps>, Partial<ObservedRoute>, string]>([
       ['no route', { routes: [] }, {}, 'routes must list at least one route'],
       [
         'two routes on one listener port',
@@ -219,19 +220,7 @@ describe('StaticIpObservability', () => {
         'routes repeat listener ports 8443',
       ],
       ['listener port 0', {}, { listenerPort: 0 }, 'route on port 0: listenerPort is outside 1-65535'],
-      [
-        'an ip-sync route without its function',
-        {},
-        { syncFunctionName: undefined },
-        'route on port 443: an ip-sync route needs syncFunctionName',
-      ],
-      [
-        'an alb-target route with a function',
-        {},
-        { mode: 'alb-target' },
-        'route on port 443: an alb-target route has no sync function, yet syncFunctionName is set',
-      ],
-      ['an unknown mode', {}, { mode: 'ip' as never }, 'route on port 443: mode "ip" is not one of ip-sync, alb-target'],
+      ['a route without its mode', {}, { mode: '' }, "route on port 443: mode must name the route's mode"],
       [
         "a target group's whole ARN where its suffix belongs",
         {},
@@ -258,10 +247,10 @@ describe('StaticIpObservability', () => {
     });
 
     test('every problem at once', () => {
-      expect(() => synth({ region: 'Ireland' }, { listenerPort: 70000, syncFunctionName: undefined })).toThrow(
+      expect(() => synth({ region: 'Ireland' }, { listenerPort: 70000, mode: '' })).toThrow(
         new RegExp(
           '^StaticIpObservability: region "Ireland".*; route on port 70000: listenerPort is outside 1-65535; ' +
-            'route on port 70000: an ip-sync route needs syncFunctionName$',
+            "route on port 70000: mode must name the route's mode$",
         ),
       );
     });

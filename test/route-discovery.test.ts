@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { App, Testing } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
+import { resolveEnvironment } from '../config/validate';
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import { StaticIpStack } from '../modules/static-ip-stack';
 import { ALB_ARN, FULL, MINIMAL } from './fixtures/environments';
@@ -18,7 +19,7 @@ const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DER
 const bundleOutdir = path.join(tempDir('route-discovery-'), 'bundle');
 
 function stackOf(environment: EnvironmentConfig): { json: TerraformJson; stack: StaticIpStack } {
-  const stack = new StaticIpStack(testApp() as App, { environment, bundleOutdir });
+  const stack = new StaticIpStack(testApp() as App, { environment: resolveEnvironment(environment), bundleOutdir });
   return { json: JSON.parse(Testing.synth(stack)), stack };
 }
 

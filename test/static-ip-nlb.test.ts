@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { AlbNodeTargetGroup } from '../modules/alb-node-target-group';
+import { AlbNodeTargetGroup } from '../modes/ip-sync/alb-node-target-group';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type StaticIpNlbProps } from '../modules/static-ip-nlb';
 import { ref, resourceAt, resourcesOf, synthScope, testApp } from './support/synth';
 

@@ -1,4 +1,5 @@
-import { AnnotationMetadataEntryType, TerraformElement, TerraformOutput } from 'cdktf';
+import { AnnotationMetadataEntryType, TerraformElement, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
 import { StaticIps, type StaticIpsProps } from '../modules/static-ips';
 import { ref, resourceAt, resourcesOf, synthScope, type TerraformJson } from './support/synth';
 import { EVERY_SOURCE, IDS, importsOf } from './fixtures/static-ips';
@@ -160,6 +161,23 @@ describe('StaticIps', () => {
     expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
   });
 
+  test("keeps its removed blocks beside another StaticIps' and the stack's own removed blocks", () => {
+    const removed = synthScope((scope) => {
+      new StaticIps(new Construct(scope, 'blue'), 'static-ips', { ...PROPS, zones: EVERY_SOURCE.slice(0, 4) });
+      new StaticIps(new Construct(scope, 'green'), 'static-ips', { ...PROPS, zones: EVERY_SOURCE.slice(0, 3) });
+      // A team's own removed block, in the stack that embeds the addresses.
+      TerraformStack.of(scope).addOverride('removed', [{ from: 'aws_s3_bucket.old', lifecycle: { destroy: false } }]);
+    }) as TerraformJson & { removed?: { from: string }[] };
+    expect(removed.removed?.map(({ from }) => from.replace(/_[0-9A-F]{8}$/, ''))).toEqual([
+      'aws_eip.blue_static-ips_eip-eu-west-1e',
+      'aws_eip.blue_static-ips_eip-eu-west-1f',
+      'aws_eip.green_static-ips_eip-eu-west-1d',
+      'aws_eip.green_static-ips_eip-eu-west-1e',
+      'aws_eip.green_static-ips_eip-eu-west-1f',
+      'aws_s3_bucket.old',
+    ]);
+  });
+
   test.each<[string, Partial<StaticIpsProps>, string]>([
     ['no zones', { zones: [] }, 'StaticIps: zones must list at least one Availability Zone'],
     ['an empty name', { name: '' }, 'StaticIps: name must be a non-empty string'],
@@ -219,7 +237,7 @@ describe('StaticIps', () => {
           { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } },
         ],
       },
-      `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a BYOIP public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
+      `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
     ],
     [
       'an unknown pool type',

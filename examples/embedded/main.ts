@@ -63,7 +63,7 @@ export class ShopEdgeStack extends TerraformStack {
         ],
       },
     });
-    new TerraformOutput(this, 'static_ips', { value: edge.parts.staticIps!.addresses.map(({ publicIp }) => publicIp) });
+    new TerraformOutput(this, 'static_ips', { value: edge.staticIpAddresses });
   }
 }
 

@@ -2,7 +2,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AlbTypeTargetGroup } from '../../modules/alb-target';
+import { AlbTypeTargetGroup } from '../../modes/alb-target/alb-type-target-group';
 import { ALB_TARGET_PROPS as PROPS, albListener } from '../fixtures/alb-target';
 import { type TerraformJson, testApp } from '../support/synth';
 import { checkConfiguration, describeWithTerraform, expectCleanPlan } from '../support/terraform';

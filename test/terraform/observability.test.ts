@@ -1,5 +1,6 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { syncDashboard } from '../../modes/ip-sync';
 import { StaticIpObservability } from '../../modules/observability';
 import { observe, TOPIC } from '../fixtures/observability';
 import { resourcesOf, type TerraformJson, testApp } from '../support/synth';
@@ -39,7 +40,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
           listenerPort: 443,
           mode: 'ip-sync',
           targetGroupArnSuffix: 'targetgroup/legacy-443/0123456789abcdef',
-          syncFunctionName: 'legacy-alb-ip-sync-443',
+          dashboard: syncDashboard(443, 'targetgroup/legacy-443/0123456789abcdef', 'legacy-alb-ip-sync-443'),
         },
       ],
       alarmTopicArn: TOPIC,

@@ -1,5 +1,5 @@
-import { SyncStateBucket, type SyncStateBucketProps } from '../modules/sync-state-bucket';
-import { policyStatements, ref, resourceAt, synthScope } from './support/synth';
+import { SyncStateBucket, type SyncStateBucketProps } from '../../../modes/ip-sync/sync-state-bucket';
+import { policyStatements, ref, resourceAt, synthScope } from '../../support/synth';
 
 const synth = (props: SyncStateBucketProps = { bucketPrefix: 'prod-alb-ip-state-' }) =>
   synthScope((scope) => new SyncStateBucket(scope, 'state', props));

@@ -2,8 +2,9 @@ import { Token, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { LbTargetGroupAttachment } from '@cdktf/provider-aws/lib/lb-target-group-attachment';
-import { TARGET_GROUP_LIFECYCLE } from './alb-node-target-group';
-import { LOAD_BALANCER_NAME_MAX_LENGTH } from './static-ip-nlb';
+import { AWS_FORMATS, PORT_RANGE, isPort } from '../../shared/aws-formats';
+import { TARGET_GROUP_LIFECYCLE } from '../target-group-lifecycle';
+import { LOAD_BALANCER_NAME_MAX_LENGTH } from '../../modules/static-ip-nlb';
 
 /** An NLB's health check reaches the ALB through one of its listeners, which speak HTTP or HTTPS only. */
 export const ALB_HEALTH_CHECK_PROTOCOLS = ['HTTP', 'HTTPS'] as const;
@@ -42,27 +43,8 @@ export const ALB_TARGET_HEALTH_CHECK = {
   unhealthyThreshold: 3,
 } as const;
 
-/** How an ALB's ARN reads, for error messages. */
-export const ALB_ARN_FORMAT = 'arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>';
-
-/** An ALB's ARN as ELBv2 writes it, in any partition. An NLB's (`loadbalancer/net/`) or a listener's ARN does not match. */
-const ALB_ARN = /^arn:aws(?:-cn|-us-gov)?:elasticloadbalancing:([a-z0-9-]+):(\d{12}):loadbalancer\/app\/([A-Za-z0-9-]{1,32})\/([0-9a-f]{16})$/;
-
 /** A path ELBv2 accepts: `/` then printable ASCII, 1024 characters in all. */
 const HEALTH_CHECK_PATH = new RegExp(`^/[\\x21-\\x7e]{0,${NLB_HEALTH_CHECK_RANGES.pathLength.max - 1}}$`);
-
-/** The parts of an ALB ARN that decide where it can be a target or an endpoint. */
-export interface AlbArn {
-  readonly region: string;
-  readonly accountId: string;
-  readonly name: string;
-}
-
-/** The region, account and name of an ALB ARN, or undefined when the string is not one. */
-export function parseAlbArn(arn: string): AlbArn | undefined {
-  const match = ALB_ARN.exec(arn);
-  return match ? { region: match[1], accountId: match[2], name: match[3] } : undefined;
-}
 
 /** The health check an NLB sends through the ALB: answered by the ALB's listener rules and, behind them, its targets. */
 export interface AlbTargetHealthCheck {
@@ -163,9 +145,9 @@ function identityProblems({ name, albArn, port }: AlbTypeTargetGroupProps): stri
       `name must be 1-${LOAD_BALANCER_NAME_MAX_LENGTH} letters, digits or hyphens, not starting or ending with a hyphen: "${name}"`,
     );
   }
-  if (!isPort(port)) problems.push(`port must be an integer in 1-65535: ${port}`);
-  if (!Token.isUnresolved(albArn) && parseAlbArn(albArn) === undefined) {
-    problems.push(`albArn must be an Application Load Balancer ARN (${ALB_ARN_FORMAT}): "${albArn}"`);
+  if (!isPort(port)) problems.push(`port must be an integer in ${PORT_RANGE.min}-${PORT_RANGE.max}: ${port}`);
+  if (!Token.isUnresolved(albArn) && !AWS_FORMATS.albArn.pattern.test(albArn)) {
+    problems.push(`albArn must be an Application Load Balancer ARN: "${albArn}" is not ${AWS_FORMATS.albArn.description}`);
   }
   return problems;
 }
@@ -191,7 +173,7 @@ export function healthCheckProblems(check: AlbTargetHealthCheck, field: string, 
     problems.push(`${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`);
   }
   if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
-    problems.push(`${field}.port must be "traffic-port" or an integer in 1-65535: ${check.port}`);
+    problems.push(`${field}.port must be "traffic-port" or an integer in ${PORT_RANGE.min}-${PORT_RANGE.max}: ${check.port}`);
   }
   if (check.matcher !== undefined && !Token.isUnresolved(check.matcher) && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
     const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
@@ -220,12 +202,7 @@ function isHttpCodeMatcher(matcher: string): boolean {
   });
 }
 
-/** A TCP port: an integer in 1-65535. */
-export function isPort(port: number): boolean {
-  return isIntegerIn(port, 1, 65535);
-}
-
 /** An integer within min-max, both included. */
-export function isIntegerIn(value: number, min: number, max: number): boolean {
+function isIntegerIn(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
 }

@@ -1,13 +1,12 @@
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import {
   AlbTypeTargetGroup,
-  parseAlbArn,
   type AlbTargetHealthCheck,
   type AlbTypeTargetGroupProps,
-} from '../modules/alb-target';
-import { FULL } from './fixtures/environments';
-import { ref, resourceAt, synthesize, synthScope, type TerraformJson } from './support/synth';
-import { ALB_ARN, ALB_TARGET_PROPS as PROPS, albListener, VPC_ID } from './fixtures/alb-target';
+} from '../../../modes/alb-target/alb-type-target-group';
+import { FULL } from '../../fixtures/environments';
+import { ref, resourceAt, synthesize, synthScope, type TerraformJson } from '../../support/synth';
+import { ALB_ARN, ALB_TARGET_PROPS as PROPS, albListener, VPC_ID } from '../../fixtures/alb-target';
 
 const synth = (props: Partial<AlbTypeTargetGroupProps> = {}) =>
   synthScope((scope) => new AlbTypeTargetGroup(scope, 'route', { ...PROPS, ...props }));
@@ -161,23 +160,5 @@ describe('target groups of both modes', () => {
     const { json } = synthesize([FULL]).get(FULL.name)!;
     const lifecycles = Object.values(json.resource.aws_lb_target_group).map((tg) => `${tg.target_type}: ${JSON.stringify(tg.lifecycle)}`);
     expect(lifecycles.sort()).toEqual(['alb: {"create_before_destroy":true}', 'ip: {"create_before_destroy":true}']);
-  });
-});
-
-describe('parseAlbArn', () => {
-  test('reads the region, account and name of an ALB ARN, in any partition', () => {
-    expect(parseAlbArn(ALB_ARN)).toEqual({ region: 'eu-west-1', accountId: '123456789012', name: 'prod-alb' });
-    expect(parseAlbArn(ALB_ARN.replace('arn:aws:', 'arn:aws-us-gov:').replace('eu-west-1', 'us-gov-west-1'))).toEqual(
-      { region: 'us-gov-west-1', accountId: '123456789012', name: 'prod-alb' },
-    );
-  });
-
-  test.each([
-    ['an NLB', ALB_ARN.replace('/app/', '/net/')],
-    ['a target group', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod/50dc6c495c0c9188'],
-    ['a short account', ALB_ARN.replace('123456789012', '12345')],
-    ['a DNS name', 'internal-prod-alb-1234567890.eu-west-1.elb.amazonaws.com'],
-  ])('is undefined for %s', (_, arn) => {
-    expect(parseAlbArn(arn)).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { LOAD_BALANCER_NAME_MAX_LENGTH } from './static-ip-nlb';
+import { LOAD_BALANCER_NAME_MAX_LENGTH } from '../../modules/static-ip-nlb';
+import { PORT_RANGE, isPort } from '../../shared/aws-formats';
+import { TARGET_GROUP_LIFECYCLE } from '../target-group-lifecycle';
 
 /**
  * TCP health checks on the traffic port: they prove an ALB node accepts connections, independently of the
@@ -14,15 +16,6 @@ export const ALB_NODE_HEALTH_CHECK = {
   healthyThreshold: 3,
   unhealthyThreshold: 3,
 } as const;
-
-/**
- * Every target group of the stack is created before the one it replaces is destroyed, and (recorded in the state)
- * destroyed only after the listener that forwarded to it has moved: when a route switches mode, its listener is
- * updated to the new group first, so it is never left forwarding to an empty or deleted one. A replacement under
- * the same name (a changed `albPort` or VPC) then fails at its creation, DuplicateTargetGroupName, before
- * anything is destroyed: the README's "Switching a route's mode" says how to make that change.
- */
-export const TARGET_GROUP_LIFECYCLE = { createBeforeDestroy: true } as const;
 
 export interface AlbNodeTargetGroupProps {
   /** Unique per region and account, at most 32 characters. */
@@ -51,8 +44,8 @@ export class AlbNodeTargetGroup extends Construct {
     if (props.name.length > LOAD_BALANCER_NAME_MAX_LENGTH) {
       throw new Error(`AlbNodeTargetGroup: name "${props.name}" is longer than ${LOAD_BALANCER_NAME_MAX_LENGTH} characters`);
     }
-    if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
-      throw new Error(`AlbNodeTargetGroup: port ${props.port} is outside 1-65535`);
+    if (!isPort(props.port)) {
+      throw new Error(`AlbNodeTargetGroup: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
     }
     this.targetGroup = new LbTargetGroup(this, 'target-group', {
       name: props.name,

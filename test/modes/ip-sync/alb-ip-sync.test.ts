@@ -5,10 +5,10 @@ import { Token, ref as terraformRef } from 'cdktf';
 import type { Construct } from 'constructs';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { SETTING_DEFAULTS } from '../lambda/settings';
-import { AlbIpSync, type AlbIpSyncProps } from '../modules/alb-ip-sync';
-import { LambdaBundle } from '../modules/lambda-bundle';
-import { policyStatements, ref, resourceAt, synthScope, type Resource, type TerraformJson } from './support/synth';
+import { SETTING_DEFAULTS } from '../../../lambda/settings';
+import { AlbIpSync, type AlbIpSyncProps } from '../../../modes/ip-sync/alb-ip-sync';
+import { LambdaBundle } from '../../../modules/lambda-bundle';
+import { policyStatements, ref, resourceAt, synthScope, type Resource, type TerraformJson } from '../../support/synth';
 
 /** The function's own default grace under interface discovery, as the stack sets it. */
 const INTERFACE_GRACE = String(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);

@@ -15,17 +15,18 @@ import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import type { SyncTuning } from '../config/types';
+import type { SyncTuning } from '../../config/types';
 import {
   ENVIRONMENT_DEFAULTS,
   INVOCATIONS_BEFORE_DEREGISTRATION_BY_DISCOVERY,
   SYNC_TUNING_DEFAULTS,
   type ResolvedDiscovery,
-} from '../config/defaults';
-import { SYNC_VARIABLES, type DiscoverySource } from '../lambda/environment';
-import { METRIC_NAMES, METRIC_NAMESPACE } from '../lambda/report';
-import { metricAlarm, type MetricAlarmSettings } from './alarm';
-import type { LambdaBundle } from './lambda-bundle';
+} from '../../config/defaults';
+import { SYNC_VARIABLES, type DiscoverySource } from '../../lambda/environment';
+import { METRIC_NAMES, METRIC_NAMESPACE } from '../../lambda/report';
+import { metricAlarm, type MetricAlarmSettings } from '../../modules/alarm';
+import { PORT_RANGE, isPort } from '../../shared/aws-formats';
+import type { LambdaBundle } from '../../modules/lambda-bundle';
 import { SyncEvents } from './sync-events';
 
 /** The function's sizing: a run is a few dozen DNS queries and two or three API calls. */
@@ -460,8 +461,8 @@ function validate(props: AlbIpSyncProps): void {
       `AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`,
     );
   }
-  if (!Number.isInteger(props.port) || props.port < 1 || props.port > 65535) {
-    throw new Error(`AlbIpSync: port ${props.port} is outside 1-65535`);
+  if (!isPort(props.port)) {
+    throw new Error(`AlbIpSync: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
   }
   const discovery = props.discovery;
   if (discovery !== undefined && discovery.source !== 'dns' && discovery.albArn === undefined) {
