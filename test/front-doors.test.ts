@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { TerraformOutput } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { EnvironmentConfig } from '../config/types';
 import { StaticIpFrontDoors } from '../modules/front-doors';
 import { ACCELERATOR_ONLY, FULL, MINIMAL } from './fixtures/environments';
@@ -12,6 +13,8 @@ const bundleOutdir = path.join(tempDir('front-doors-'), 'bundle');
 function embed(environment: EnvironmentConfig): { doors: StaticIpFrontDoors; json: TerraformJson } {
   let doors!: StaticIpFrontDoors;
   const json = synthScope((scope) => {
+    // A team's stack has its own provider, whose settings the accelerator's us-west-2 provider takes.
+    new AwsProvider(scope, 'aws', { region: environment.region });
     doors = new StaticIpFrontDoors(scope, 'doors', { environment, bundleOutdir });
     // What a team's stack would output: the members, as Terraform sees them.
     new TerraformOutput(scope, 'static_ips', { value: doors.staticIpAddresses });

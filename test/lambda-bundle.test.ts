@@ -15,6 +15,7 @@ import {
   zipFileOf,
 } from '../modules/lambda-bundle';
 import { synthesize, testApp } from './support/synth';
+import { tempDir } from './support/temp-dir';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -176,7 +177,7 @@ function centralDirectory(zip: Buffer) {
 
 describe('in an installed package, which ships the zip this repository built', () => {
   // The compiled package's layout: <root>/modules/lambda-bundle beside <root>/bundle/sync-function.zip.
-  const root = fs.mkdtempSync(path.join(outdir, 'package-'));
+  const root = tempDir('installed-package-');
   for (const folder of ['modules', 'bundle']) fs.mkdirSync(path.join(root, folder));
   fs.copyFileSync(path.join(PROJECT_ROOT, 'modules', 'lambda-bundle.ts'), path.join(root, 'modules', 'lambda-bundle.ts'));
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
