@@ -16,15 +16,18 @@ import type {
   ZoneStaticIpConfig,
 } from './types';
 
-/** Values an environment gets for every field it leaves out. The README's configuration reference lists the same. */
+/**
+ * Values an environment gets for fields it leaves out: the schema's defaults (config/schema.ts declares each field
+ * with its default from here) and those of the resolution, shared with the constructs that have the same defaults.
+ */
 export const ENVIRONMENT_DEFAULTS = {
   /** Listener ports of the routes an environment with one ALB gets when it lists none. */
   routePorts: [80, 443],
   mode: 'ip-sync',
   ingressCidrs: ['0.0.0.0/0'],
-  tags: {},
+  tags: {} as Readonly<Record<string, string>>,
   lambdaRuntime: 'nodejs22.x',
-  backend: { type: 'local' },
+  backend: { type: 'local' } as const,
   protect: true,
   nlb: true,
   acceleratorIpAddressType: 'IPV4',
@@ -38,11 +41,11 @@ export const ENVIRONMENT_DEFAULTS = {
 } as const;
 
 /** The sync function's own defaults, under the environment's field names. */
-export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
+export const SYNC_TUNING_DEFAULTS = {
   maxLookupsPerInvocation: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION,
   invocationsBeforeDeregistration: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
   maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
-};
+} as const satisfies Readonly<Record<string, number>>;
 
 /**
  * Clean runs a target must be missing before it is deregistered, per discovery, when `sync` does not set it: the
