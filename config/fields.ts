@@ -32,7 +32,10 @@ export function awsId(format: AwsFormat, required?: string) {
 /** A string `valid` accepts (tokens pass), described as `what` in messages. */
 export function text(what: string, valid: (value: string) => boolean, required?: string) {
   const error = expecting(what, required);
-  return z.string({ error }).refine((value) => Token.isUnresolved(value) || valid(value), { error });
+  return z
+    .string({ error })
+    .refine((value) => Token.isUnresolved(value) || valid(value), { error })
+    .meta({ format: what });
 }
 
 export const PORT_DESCRIPTION = `a port (${PORT_RANGE.min}-${PORT_RANGE.max})`;
@@ -40,7 +43,7 @@ export const PORT_DESCRIPTION = `a port (${PORT_RANGE.min}-${PORT_RANGE.max})`;
 /** A TCP port, 1-65535. */
 export function port() {
   const error = expecting(PORT_DESCRIPTION);
-  return z.number({ error }).refine(isPort, { error });
+  return z.number({ error }).refine(isPort, { error }).meta({ format: PORT_DESCRIPTION });
 }
 
 export function flag() {

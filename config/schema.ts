@@ -430,7 +430,7 @@ export const environmentSchema = z.strictObject(
     sync: doc(syncTuningSchema, 'Knobs of the sync functions.', 'the sync function\'s own').prefault({}),
     alarmTopicArn: doc(awsId('snsTopicArn'), 'SNS topic notified by the alarms.', 'none').optional(),
     lambdaRuntime: doc(lambdaRuntime, 'Lambda runtime of the sync functions.').default(ENVIRONMENT_DEFAULTS.lambdaRuntime),
-    backend: doc(backendSchema, "Where the environment's Terraform state lives: `local`, `s3` or `cloud`.").default(ENVIRONMENT_DEFAULTS.backend),
+    backend: doc(backendSchema, "Where the environment's Terraform state lives.", "{ type: 'local' }").default(ENVIRONMENT_DEFAULTS.backend),
     iam: doc(iam, 'Permissions boundary, path and trust condition of every role the stack creates.', 'none').prefault({}),
     syncFunction: doc(syncFunction, 'Network and logs of the sync functions.', 'outside any VPC, logs kept 30 days').prefault({}),
     kmsKeyArn: doc(
