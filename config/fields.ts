@@ -18,7 +18,7 @@ export function literal(value: unknown): value is string {
 }
 
 /** `is required: <what>` for a missing value, `<value> is not <what>` for a wrong one. */
-export function expecting(what: string, required: string = what) {
+function expecting(what: string, required: string = what) {
   return (issue: { readonly input?: unknown }): string =>
     issue.input === undefined ? `is required: ${required}` : `${json(issue.input)} is not ${what}`;
 }
@@ -40,10 +40,13 @@ export function text(what: string, valid: (value: string) => boolean, required?:
 
 export const PORT_DESCRIPTION = `a port (${PORT_RANGE.min}-${PORT_RANGE.max})`;
 
-/** A TCP port, 1-65535. */
+/** A TCP port, 1-65535 (or a number token). */
 export function port() {
   const error = expecting(PORT_DESCRIPTION);
-  return z.number({ error }).refine(isPort, { error }).meta({ format: PORT_DESCRIPTION });
+  return z
+    .number({ error })
+    .refine((value) => Token.isUnresolved(value) || isPort(value), { error })
+    .meta({ format: PORT_DESCRIPTION });
 }
 
 export function flag() {
@@ -92,6 +95,7 @@ export function tagMap() {
 /** A public IPv4 address, as an Elastic IP or a BYOIP accelerator address must be. */
 export function publicIpv4() {
   return z.string({ error: (issue) => `${json(issue.input)} is not an IPv4 address` }).superRefine((ip, context) => {
+    if (Token.isUnresolved(ip)) return;
     const problem = !isIpv4(ip) ? 'is not an IPv4 address' : isPublicIpv4(ip) ? undefined : 'is not a public IPv4 address';
     if (problem) context.addIssue({ code: 'custom', input: ip, message: `${json(ip)} ${problem}` });
   });

@@ -67,7 +67,7 @@ export function issueLines(
 }
 
 /** A line from a field's label and a message written to follow it (`: ...` follows it directly). */
-export function joined(label: string, message: string): string {
+function joined(label: string, message: string): string {
   if (label === '') return message;
   return message.startsWith(':') ? `${label}${message}` : `${label} ${message}`;
 }

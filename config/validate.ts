@@ -16,7 +16,7 @@ import { literal } from './fields';
 import { issueLines, isPlainObject, renderPath, type PathLabel } from './issues';
 import { REPLACED_FIELDS, environmentSchema, type EnvironmentConfig, type ParsedEnvironment, type RouteConfig } from './schema';
 
-export { ENVIRONMENT_NAME_MAX_LENGTH, TUNING_LIMITS } from './schema';
+export { TUNING_LIMITS } from './schema';
 
 /**
  * One resolution of the environments: each is parsed by the schema (every field's type and rule, unknown keys

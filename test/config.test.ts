@@ -85,6 +85,20 @@ describe('resolveEnvironment', () => {
     });
     expect(resolved.albs.get('app')!.dnsName).toBe(dnsName);
   });
+
+  test('tokens pass the address rules too: a zone\'s public IP and the accelerator\'s BYOIP addresses from the user\'s code', () => {
+    const app = testApp();
+    const stack = new TerraformStack(app, 'token-addresses');
+    const address = Fn.join('', [new DataAwsLb(stack, 'alb', { name: 'app' }).ipAddressType]);
+    const resolved = resolveEnvironment({
+      ...VALID,
+      albs: { app: { ...VALID.albs.app, arn: ALB_ARN } },
+      zones: zone(0, { staticIp: { publicIp: address } }) as EnvironmentConfig['zones'],
+      frontDoors: { globalAccelerator: { ipAddresses: [address] } },
+    });
+    expect(resolved.zones[0].staticIp).toEqual({ publicIp: address });
+    expect(resolved.globalAccelerator?.ipAddresses).toEqual([address]);
+  });
 });
 
 describe('unknown keys fail synth, naming the field and the nearest known one', () => {
