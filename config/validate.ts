@@ -85,7 +85,7 @@ function labelOf(config: EnvironmentConfig): PathLabel {
   return (path) => {
     const [section, index, field, ...rest] = path;
     if (section === 'zones' && typeof index === 'number') return renderPath(path.slice(2), zoneName(config, index));
-    const routes: unknown = config.routes;
+    const routes = isPlainObject(config) ? config.routes : undefined;
     if (section === 'routes' && typeof index === 'number' && (IP_SYNC_ROUTE_FIELDS as readonly PropertyKey[]).includes(field)) {
       return `${ipSyncRouteLabel(index, Array.isArray(routes) ? routes[index] : undefined)} ${renderPath([field, ...rest])}`;
     }
@@ -94,7 +94,7 @@ function labelOf(config: EnvironmentConfig): PathLabel {
 }
 
 function zoneName(config: EnvironmentConfig, index: number): string {
-  const zones: unknown = config.zones;
+  const zones = isPlainObject(config) ? config.zones : undefined;
   const azs = Array.isArray(zones) ? zones.map((zone) => (isPlainObject(zone) ? zone.availabilityZone : undefined)) : [];
   const az = azs[index];
   const alone = literal(az) && AWS_FORMATS.availabilityZone.pattern.test(az) && azs.indexOf(az) === azs.lastIndexOf(az);

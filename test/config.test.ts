@@ -320,6 +320,10 @@ describe('configuration errors name the environment and the field', () => {
     expect(problemsOf([VALID, VALID])).toEqual(['environment "prod": name is used by more than one environment']);
   });
 
+  test('an environment that is not an object', () => {
+    expect(problemsOf([VALID, null as unknown as EnvironmentConfig])).toEqual(['environment undefined: must be an object']);
+  });
+
   test('no environments at all', () => {
     expect(problemsOf([])).toEqual(['no environments configured']);
   });
