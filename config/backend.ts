@@ -35,7 +35,10 @@ function terraformFormat(format: keyof typeof TERRAFORM_FORMATS) {
 
 const local = z
   .strictObject({
-    type: doc(z.literal('local'), 'The backend: `local` (a state file), `s3` or `cloud` (HCP Terraform); the settings below name the type they belong to.'),
+    type: doc(
+      z.literal('local'),
+      'The backend: `local` (a state file), `s3` or `cloud` (HCP Terraform); the settings below name the type they belong to.',
+    ),
     path: doc(
       z.string({ error: 'must be a non-empty file path' }).min(1, { error: 'must be a non-empty file path' }),
       'local: the state file, relative to the project root.',

@@ -135,7 +135,8 @@ const zone = z.strictObject(
 const staticIps = z.strictObject({
   protect: doc(
     flag(),
-    '`prevent_destroy` on every Elastic IP the stack owns, deletion protection on the NLB and on the accelerator. Turn it off only for throwaway environments.',
+    '`prevent_destroy` on every Elastic IP the stack owns, deletion protection on the NLB and on the accelerator. Turn it off ' +
+      'only for throwaway environments.',
   ).default(ENVIRONMENT_DEFAULTS.protect),
   pool: doc(pool, 'Pool of every new Elastic IP.', "Amazon's pool").optional(),
   release: doc(
@@ -159,7 +160,8 @@ const alb = z
       name: doc(awsId('albName'), "The ALB's name, looked up in the environment's region (plans then need AWS access). Not together with `arn`.").optional(),
       securityGroupId: doc(
         awsId('securityGroupId'),
-        "The ALB's security group. When set, the NLB's egress to this ALB goes to it only, and it admits the NLB's security group on each route's ALB port.",
+        "The ALB's security group. When set, the NLB's egress to this ALB goes to it only, and it admits the NLB's security group " +
+          "on each route's ALB port.",
         'none: egress to the private ranges (or `outsideVpc.cidrs`)',
       ).optional(),
       securityGroupRules: doc(
@@ -227,7 +229,11 @@ export const routeSchema = z.strictObject(
     listenerPort: doc(port(), 'The NLB (and accelerator) listener port. Unique in the environment.'),
     alb: doc(z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a key of albs` }), 'Key of the ALB in `albs`.', "the environment's only ALB").optional(),
     albPort: doc(port(), 'The ALB listener port.', 'listenerPort').optional(),
-    mode: doc(choice(ROUTE_MODES), 'How the route reaches its ALB: `ip-sync` (a sync function keeps an IP target group equal to the ALB\'s nodes) or `alb-target` (an ALB-type target group).').default(ENVIRONMENT_DEFAULTS.mode),
+    mode: doc(
+      choice(ROUTE_MODES),
+      "How the route reaches its ALB: `ip-sync` (a sync function keeps an IP target group equal to the ALB's nodes) or " +
+        '`alb-target` (an ALB-type target group).',
+    ).default(ENVIRONMENT_DEFAULTS.mode),
     healthCheck: doc(
       healthCheck,
       "`alb-target` (the route's or its standby's): the health check of the ALB-type target group, forwarded through the ALB to its targets.",
@@ -410,9 +416,16 @@ export const environmentSchema = z.strictObject(
     name: doc(environmentName, 'Stack name and prefix of every resource name, e.g. `prod`.'),
     region: doc(awsId('region'), 'AWS region, e.g. `eu-west-1`.'),
     vpcId: doc(awsId('vpcId'), 'VPC of the NLB and of the ALBs that are not `outsideVpc`.'),
-    zones: doc(list(zone), 'One entry per Availability Zone of the NLB: its public subnet and its static IP. Required unless `frontDoors.nlb` is false.').optional(),
+    zones: doc(
+      list(zone),
+      'One entry per Availability Zone of the NLB: its public subnet and its static IP. Required unless `frontDoors.nlb` is false.',
+    ).optional(),
     staticIps: doc(staticIps, 'Protection, pool and release of the static IPs.', "protected, Amazon's pool").prefault({}),
-    albs: doc(albs, "The ALBs behind the static IPs, by a key the routes use (1-20 lowercase letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. Give each its DNS name, ARN or name: a literal or a Terraform token from your own code."),
+    albs: doc(
+      albs,
+      "The ALBs behind the static IPs, by a key the routes use (1-20 lowercase letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. " +
+        'Give each its DNS name, ARN or name: a literal or a Terraform token from your own code.',
+    ),
     routes: doc(
       list(routeSchema),
       'One listener port of the static IPs each, forwarded to one ALB. Required with more than one ALB.',
