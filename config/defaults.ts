@@ -15,6 +15,7 @@ import type {
   SyncTuning,
   ZoneStaticIpConfig,
 } from './types';
+import type { ParsedRoute } from './schema';
 
 /**
  * Values an environment gets for fields it leaves out: the schema's defaults (config/schema.ts declares each field
@@ -111,22 +112,19 @@ export function resolveHealthCheck(route: RouteConfig): Required<AlbTargetHealth
   };
 }
 
-/** A route after validation, every default filled in. */
-export interface ResolvedRoute {
-  readonly listenerPort: number;
+/**
+ * A route after validation, every default filled in: the schema's route (each field with its default) with the
+ * values the resolution derives from the environment. A field added to the route schema arrives here by itself.
+ */
+export type ResolvedRoute = Readonly<Omit<ParsedRoute, 'alb' | 'albPort' | 'healthCheck' | 'discovery'>> & {
   /** Key of the ALB in the environment's `albs`. */
   readonly alb: string;
   readonly albPort: number;
-  readonly mode: RouteMode;
   /** When the route or its standby is `alb-target`. */
   readonly healthCheck?: Required<AlbTargetHealthCheckConfig>;
-  readonly albListenerArn?: string;
-  readonly standby?: { readonly mode: RouteMode; readonly listenerPort: number };
   /** `ip-sync` only (the route's or its standby's). */
   readonly discovery: ResolvedDiscovery;
-  readonly events: boolean;
-  readonly preserveClientIp: boolean;
-}
+};
 
 /** An environment after validation, with every default filled in: what the stack builds from. */
 export interface ResolvedEnvironment {

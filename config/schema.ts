@@ -465,6 +465,7 @@ export const REPLACED_FIELDS: Readonly<Record<string, string>> = {
 
 /** An environment's configuration once its fields are well formed, with the schema's defaults filled in. */
 export type ParsedEnvironment = z.output<typeof environmentSchema>;
+export type ParsedRoute = z.output<typeof routeSchema>;
 
 /** What users write: the schema's input types, read-only. */
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;

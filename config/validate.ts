@@ -14,7 +14,7 @@ import {
 } from './defaults';
 import { literal } from './fields';
 import { issueLines, isPlainObject, renderPath, type PathLabel } from './issues';
-import { REPLACED_FIELDS, environmentSchema, type EnvironmentConfig, type ParsedEnvironment, type RouteConfig } from './schema';
+import { REPLACED_FIELDS, environmentSchema, routeSchema, type EnvironmentConfig, type ParsedEnvironment, type RouteConfig } from './schema';
 
 export { TUNING_LIMITS } from './schema';
 
@@ -354,19 +354,15 @@ function withDefaults(config: EnvironmentConfig, parsed: ParsedEnvironment): Res
     release: parsed.staticIps.release ?? [],
     albs: new Map(albKeys.map((key): [string, ResolvedAlb] => [key, { key, ...parsed.albs[key] }])),
     routes: routesOf(config).map((route, i): ResolvedRoute => {
-      const own = parsed.routes?.[i];
-      const alb = route.alb ?? albKeys[0];
+      // The default routes take the schema's route defaults too.
+      const own = parsed.routes?.[i] ?? routeSchema.parse(route);
+      const alb = own.alb ?? albKeys[0];
       return {
-        listenerPort: route.listenerPort,
+        ...own,
         alb,
-        albPort: route.albPort ?? route.listenerPort,
-        mode: own?.mode ?? ENVIRONMENT_DEFAULTS.mode,
+        albPort: own.albPort ?? own.listenerPort,
         healthCheck: resolveHealthCheck(route),
-        albListenerArn: route.albListenerArn,
-        standby: route.standby,
         discovery: discoveryOf(route, config.albs[alb], config.sync),
-        events: own?.events ?? false,
-        preserveClientIp: own?.preserveClientIp ?? false,
       };
     }),
     nlb,
