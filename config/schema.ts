@@ -143,7 +143,7 @@ const staticIps = z.strictObject({
     list(awsId('availabilityZone')),
     'Availability Zones of the region, taken out of `zones`, whose owned Elastic IP the next apply may release (the plan shows it ' +
       "destroyed). Any other removed zone's address is forgotten: Terraform drops it from its state and it stays allocated in the " +
-      'account, whatever `protect` says. Remove the entry once applied.',
+      'account, whatever `protect` says. A configured zone or a zone of another region is refused. Remove the entry once applied.',
     '[] (no address is ever released by removing its zone)',
   ).optional(),
 });
@@ -155,13 +155,18 @@ const ALB_KEY = /^[a-z][a-z0-9-]{0,19}$/;
 const alb = z
   .strictObject(
     {
-      dnsName: doc(awsId('internalAlbDnsName'), "The ALB's DNS name: what `ip-sync` routes resolve.").optional(),
+      dnsName: doc(
+        awsId('internalAlbDnsName'),
+        "The ALB's DNS name: what `ip-sync` routes resolve. Internet-facing ALBs are refused: their nodes have public IPs, which " +
+          'cannot be IP targets.',
+      ).optional(),
       arn: doc(awsId('albArn'), "The ALB's ARN: what `alb-target` routes and the accelerator need.").optional(),
       name: doc(awsId('albName'), "The ALB's name, looked up in the environment's region (plans then need AWS access). Not together with `arn`.").optional(),
       securityGroupId: doc(
         awsId('securityGroupId'),
         "The ALB's security group. When set, the NLB's egress to this ALB goes to it only, and it admits the NLB's security group " +
-          "on each route's ALB port.",
+          "on each route's ALB port. Without it the NLB's egress goes to the private ranges IP targets must be in and the ALB's " +
+          'owner admits the NLB (output `nlb_security_group_id`).',
         'none: egress to the private ranges (or `outsideVpc.cidrs`)',
       ).optional(),
       securityGroupRules: doc(
@@ -205,11 +210,15 @@ const healthCheck = z.strictObject(
       "The protocol of the ALB's listener on the checked port (the check speaks it). Required unless that port is 80 or 443.",
       'HTTP on port 80, HTTPS on 443: state it when your listener there differs',
     ).optional(),
-    path: doc(z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a path` }), 'Path requested through the ALB.', '/').optional(),
+    path: doc(
+      z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a path` }),
+      'Path requested through the ALB: `/` then up to 1023 printable characters.',
+      '/',
+    ).optional(),
     port: doc(port(), 'ALB listener port the check goes to.', 'the ALB port').optional(),
     matcher: doc(
       z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a list of HTTP codes` }),
-      'HTTP codes that mean healthy: `200`, `200,301` or `200-399`.',
+      'HTTP codes that mean healthy, within 200-599: `200`, `200,301` or `200-399`.',
       "200-399 (an ALB that answers 200 or a redirect)",
     ).optional(),
   },
@@ -262,7 +271,7 @@ export const routeSchema = z.strictObject(
     discoveryRoleArn: doc(
       awsId('iamRoleArn'),
       "`ip-sync` only: a role in the ALB's account the function assumes to list the ALB's interfaces. It must trust the " +
-        "function's role and allow `ec2:DescribeNetworkInterfaces`.",
+        "function's role and allow `ec2:DescribeNetworkInterfaces`. Refused with `dns`, and in another account than a literal `arn`'s.",
       "none: the interfaces are listed in the stack's own account",
     ).optional(),
     events: doc(
@@ -309,7 +318,7 @@ const globalAccelerator = z.strictObject(
 const frontDoors = z.strictObject({
   nlb: doc(
     z.union([flag(), nlbSettings], { error: (issue) => `${JSON.stringify(issue.input)} must be true, false or { ipAddressType }` }),
-    'The internet-facing NLB with one Elastic IP per zone: `false`, `true` or its settings.',
+    'The internet-facing NLB with one Elastic IP per zone: `true`, its settings, or `false` for an accelerator only (then no `zones`, no modes).',
   ).default(ENVIRONMENT_DEFAULTS.nlb),
   globalAccelerator: doc(globalAccelerator, "A Global Accelerator forwarding each route's port to its ALB, beside or instead of the NLB.", 'none').optional(),
 });
@@ -317,17 +326,18 @@ const frontDoors = z.strictObject({
 // ---- the sync functions
 
 export const syncTuningSchema = z.strictObject({
-  maxLookupsPerInvocation: doc(positiveInteger(TUNING_LIMITS.maxLookupsPerInvocation), 'Cap on DNS queries per run, retries included.').default(
+  maxLookupsPerInvocation: doc(positiveInteger(TUNING_LIMITS.maxLookupsPerInvocation), 'Cap on DNS queries per run, retries included: 1-1000.').default(
     SYNC_TUNING_DEFAULTS.maxLookupsPerInvocation,
   ),
   invocationsBeforeDeregistration: doc(
     positiveInteger(TUNING_LIMITS.invocationsBeforeDeregistration),
-    'Clean runs an IP must be missing before deregistration.',
-    `${SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION} with DNS discovery, ${SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION} with interfaces`,
+    'Clean runs an IP must be missing before deregistration: 1-1000. Set, it applies to every route.',
+    `${SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION} with DNS discovery, ` +
+      `${SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION} with interfaces`,
   ).optional(),
   maxDeregistrationPercent: doc(
     positiveInteger(TUNING_LIMITS.maxDeregistrationPercent),
-    'Most of the registered targets one run may deregister, in percent.',
+    'Most of the registered targets one run may deregister, in percent: 1-100.',
   ).default(SYNC_TUNING_DEFAULTS.maxDeregistrationPercent),
 });
 
@@ -389,7 +399,7 @@ const syncFunction = z.strictObject(
         .refine((days) => LOG_RETENTION_DAYS.includes(days), {
           error: (issue) => `${JSON.stringify(issue.input)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})`,
         }),
-      "Days the functions' logs are kept: one of CloudWatch Logs' retention values.",
+      `Days the functions' logs are kept: one of CloudWatch Logs' retention values (${LOG_RETENTION_DAYS.join(', ')}).`,
     ).default(ENVIRONMENT_DEFAULTS.logRetentionDays),
   },
   { error: 'must be an object { vpc?, logRetentionDays? }' },
@@ -413,12 +423,13 @@ const lambdaRuntime = text(
 
 export const environmentSchema = z.strictObject(
   {
-    name: doc(environmentName, 'Stack name and prefix of every resource name, e.g. `prod`.'),
+    name: doc(environmentName, 'Stack name and prefix of every resource name, e.g. `prod`. Unique across environments; not starting with `internal` or `sg-`.'),
     region: doc(awsId('region'), 'AWS region, e.g. `eu-west-1`.'),
     vpcId: doc(awsId('vpcId'), 'VPC of the NLB and of the ALBs that are not `outsideVpc`.'),
     zones: doc(
       list(zone),
-      'One entry per Availability Zone of the NLB: its public subnet and its static IP. Required unless `frontDoors.nlb` is false.',
+      'One entry per Availability Zone of the NLB: its public subnet and its static IP. Required unless `frontDoors.nlb` is false. ' +
+        'No Availability Zone, subnet or address twice.',
     ).optional(),
     staticIps: doc(staticIps, 'Protection, pool and release of the static IPs.', "protected, Amazon's pool").prefault({}),
     albs: doc(
@@ -428,7 +439,7 @@ export const environmentSchema = z.strictObject(
     ),
     routes: doc(
       list(routeSchema),
-      'One listener port of the static IPs each, forwarded to one ALB. Required with more than one ALB.',
+      'One listener port of the static IPs each, forwarded to one ALB; one route per listener port. Required with more than one ALB.',
       'ports 80 and 443 to the only ALB, in `ip-sync` mode (synth warns)',
     ).optional(),
     frontDoors: doc(frontDoors, 'The entry points that carry the static addresses.', '{ nlb: true }').prefault({}),
@@ -436,20 +447,22 @@ export const environmentSchema = z.strictObject(
       list(cidr(true)),
       "CIDRs allowed to reach the static IPs: the NLB's security group admits them; with an accelerator, the security group of " +
         "each route's ALB admits them on the route's ALB port (the accelerator keeps the client's address), which needs the ALB's " +
-        '`securityGroupId`. IPv6 CIDRs need a dual-stack NLB.',
+        '`securityGroupId`. Canonical form only (`10.0.0.1/8` is refused: did you mean 10.0.0.0/8?); IPv6 CIDRs, lower case, only with a ' +
+        'dual-stack NLB. Routes x CIDRs at most 60 (the default quota of inbound rules per security group).',
       "['0.0.0.0/0'], and '::/0' on a dual-stack NLB (synth warns)",
     ).optional(),
-    tags: doc(tagMap(), 'Tags on every resource.').default(ENVIRONMENT_DEFAULTS.tags),
+    tags: doc(tagMap(), 'Tags on every resource (provider `default_tags`). Keys 1-128 characters, not starting with `aws:`; values up to 256.').default(ENVIRONMENT_DEFAULTS.tags),
     sync: doc(syncTuningSchema, 'Knobs of the sync functions.', 'the sync function\'s own').prefault({}),
-    alarmTopicArn: doc(awsId('snsTopicArn'), 'SNS topic notified by the alarms.', 'none').optional(),
+    alarmTopicArn: doc(awsId('snsTopicArn'), 'SNS topic every alarm notifies on ALARM and OK.', 'none').optional(),
     lambdaRuntime: doc(lambdaRuntime, 'Lambda runtime of the sync functions.').default(ENVIRONMENT_DEFAULTS.lambdaRuntime),
     backend: doc(backendSchema, "Where the environment's Terraform state lives.", "{ type: 'local' }").default(ENVIRONMENT_DEFAULTS.backend),
-    iam: doc(iam, 'Permissions boundary, path and trust condition of every role the stack creates.', 'none').prefault({}),
-    syncFunction: doc(syncFunction, 'Network and logs of the sync functions.', 'outside any VPC, logs kept 30 days').prefault({}),
+    iam: doc(iam, 'Permissions boundary, path and trust condition of every role the stack creates. Refused without an `ip-sync` route.', 'none').prefault({}),
+    syncFunction: doc(syncFunction, 'Network and logs of the sync functions. Refused without an `ip-sync` route.', 'outside any VPC, logs kept 30 days').prefault({}),
     kmsKeyArn: doc(
       kmsKeyArn,
       'A customer managed KMS key encrypting the sync state bucket (SSE-KMS, bucket key on) and the functions\' log groups. ' +
-        'Its key policy must let CloudWatch Logs use it.',
+        "In the environment's region; not an alias (CloudWatch Logs takes key ARNs only). Its key policy must let CloudWatch Logs use " +
+        'it. Refused without an `ip-sync` route.',
       "AWS managed encryption (SSE-S3, CloudWatch Logs' own)",
     ).optional(),
   },
