@@ -15,16 +15,20 @@ import type {
   SyncTuning,
   ZoneStaticIpConfig,
 } from './types';
+import type { ParsedRoute } from './schema';
 
-/** Values an environment gets for every field it leaves out. The README's configuration reference lists the same. */
+/**
+ * Values an environment gets for fields it leaves out: the schema's defaults (config/schema.ts declares each field
+ * with its default from here) and those of the resolution, shared with the constructs that have the same defaults.
+ */
 export const ENVIRONMENT_DEFAULTS = {
   /** Listener ports of the routes an environment with one ALB gets when it lists none. */
   routePorts: [80, 443],
   mode: 'ip-sync',
   ingressCidrs: ['0.0.0.0/0'],
-  tags: {},
+  tags: {} as Readonly<Record<string, string>>,
   lambdaRuntime: 'nodejs22.x',
-  backend: { type: 'local' },
+  backend: { type: 'local' } as const,
   protect: true,
   nlb: true,
   acceleratorIpAddressType: 'IPV4',
@@ -38,11 +42,11 @@ export const ENVIRONMENT_DEFAULTS = {
 } as const;
 
 /** The sync function's own defaults, under the environment's field names. */
-export const SYNC_TUNING_DEFAULTS: Required<SyncTuning> = {
+export const SYNC_TUNING_DEFAULTS = {
   maxLookupsPerInvocation: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION,
   invocationsBeforeDeregistration: SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION,
   maxDeregistrationPercent: SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT,
-};
+} as const satisfies Readonly<Record<string, number>>;
 
 /**
  * Clean runs a target must be missing before it is deregistered, per discovery, when `sync` does not set it: the
@@ -108,22 +112,19 @@ export function resolveHealthCheck(route: RouteConfig): Required<AlbTargetHealth
   };
 }
 
-/** A route after validation, every default filled in. */
-export interface ResolvedRoute {
-  readonly listenerPort: number;
+/**
+ * A route after validation, every default filled in: the schema's route (each field with its default) with the
+ * values the resolution derives from the environment. A field added to the route schema arrives here by itself.
+ */
+export type ResolvedRoute = Readonly<Omit<ParsedRoute, 'alb' | 'albPort' | 'healthCheck' | 'discovery'>> & {
   /** Key of the ALB in the environment's `albs`. */
   readonly alb: string;
   readonly albPort: number;
-  readonly mode: RouteMode;
   /** When the route or its standby is `alb-target`. */
   readonly healthCheck?: Required<AlbTargetHealthCheckConfig>;
-  readonly albListenerArn?: string;
-  readonly standby?: { readonly mode: RouteMode; readonly listenerPort: number };
   /** `ip-sync` only (the route's or its standby's). */
   readonly discovery: ResolvedDiscovery;
-  readonly events: boolean;
-  readonly preserveClientIp: boolean;
-}
+};
 
 /** An environment after validation, with every default filled in: what the stack builds from. */
 export interface ResolvedEnvironment {

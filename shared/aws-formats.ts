@@ -71,6 +71,13 @@ export const AWS_FORMATS = {
     `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})`,
     'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
   ),
+  /** A KMS alias ARN: CloudWatch Logs takes only a key's own ARN, so the configuration names this mistake. */
+  kmsAliasArn: format(
+    `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):alias/.+`,
+    'a KMS alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)',
+  ),
+  /** Lambda's Node.js runtimes, `nodejs<major>.x`; `major` is the Node.js major version. */
+  nodejsRuntime: format('nodejs(?<major>\\d+)\\.x', 'a Lambda Node.js runtime (nodejs<major>.x)'),
   s3BucketName: format('[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]', 'an S3 bucket name (3-63 lowercase letters, digits, dots and dashes)'),
 } as const;
 

@@ -114,7 +114,7 @@ describe('required and malformed fields', () => {
       'backend.bucket "Acme_State" is not an S3 bucket name (3-63 lowercase letters, digits, dots and dashes)',
       'backend.key "/prod.tfstate" is not an S3 object key not starting or ending with "/" and without "//"',
       'backend.region "Ireland" is not an AWS region (e.g. eu-west-1)',
-      'backend.dynamodbTable is not a setting of the s3 backend (type, bucket, key, region, useLockfile)',
+      'backend.dynamodbTable is not a setting of the s3 backend (fields: type, bucket, key, region, useLockfile)',
     ]);
   });
 

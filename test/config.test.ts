@@ -85,6 +85,20 @@ describe('resolveEnvironment', () => {
     });
     expect(resolved.albs.get('app')!.dnsName).toBe(dnsName);
   });
+
+  test('tokens pass the address rules too: a zone\'s public IP and the accelerator\'s BYOIP addresses from the user\'s code', () => {
+    const app = testApp();
+    const stack = new TerraformStack(app, 'token-addresses');
+    const address = Fn.join('', [new DataAwsLb(stack, 'alb', { name: 'app' }).ipAddressType]);
+    const resolved = resolveEnvironment({
+      ...VALID,
+      albs: { app: { ...VALID.albs.app, arn: ALB_ARN } },
+      zones: zone(0, { staticIp: { publicIp: address } }) as EnvironmentConfig['zones'],
+      frontDoors: { globalAccelerator: { ipAddresses: [address] } },
+    });
+    expect(resolved.zones[0].staticIp).toEqual({ publicIp: address });
+    expect(resolved.globalAccelerator?.ipAddresses).toEqual([address]);
+  });
 });
 
 describe('unknown keys fail synth, naming the field and the nearest known one', () => {
@@ -92,7 +106,7 @@ describe('unknown keys fail synth, naming the field and the nearest known one', 
     ['a misspelled optional field, which would leave the NLB open', { ingresCidrs: ['10.0.0.0/8'] }, 'ingresCidrs is not a field; did you mean ingressCidrs?'],
     ['a misspelled sync knob', { sync: { maxLookups: 5 } }, 'sync.maxLookups is not a field; did you mean maxLookupsPerInvocation?'],
     ['a misspelled route field', { albs: FULL.albs, routes: [{ listenerPort: 443, mode: 'alb-target', helthCheck: { path: '/' } }] }, 'routes[0].helthCheck is not a field; did you mean healthCheck?'],
-    ['a misspelled field three levels down', { zones: zone(0, { staticIp: { alocationId: 'eipalloc-0a1b2c3d' } }) }, 'zones[0].staticIp.alocationId is not a field; did you mean allocationId?'],
+    ['a misspelled field three levels down', { zones: zone(0, { staticIp: { alocationId: 'eipalloc-0a1b2c3d' } }) }, 'zones[eu-west-1a].staticIp.alocationId is not a field; did you mean allocationId?'],
     ['a misspelled ALB field', { albs: { app: { ...VALID.albs.app, securityGroup: 'sg-0c3d4e5f' } } }, 'albs.app.securityGroup is not a field; did you mean securityGroupId?'],
     ['a field of an earlier version', { publicSubnetIds: ['subnet-0a1b2c3d'] }, 'publicSubnetIds was replaced by zones (one { availabilityZone, subnetId } per zone)'],
     ['a key far from any field', { colour: 'blue' }, 'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend, iam, syncFunction, kmsKeyArn)'],
@@ -110,7 +124,7 @@ describe('configuration errors name the environment and the field', () => {
     // zones and static IPs
     ['no zones', { zones: [] }, 'zones must list at least one entry'],
     ['zones missing', { zones: undefined }, 'zones must list at least one entry'],
-    ['a zone without its Availability Zone', { zones: zone(1, { availabilityZone: undefined }) }, 'zones[1].availabilityZone is required: the static IP is kept per Availability Zone (e.g. "eu-west-1a")'],
+    ['a zone without its Availability Zone', { zones: zone(1, { availabilityZone: undefined }) }, 'zones[1].availabilityZone is required: the static IP is kept per Availability Zone (e.g. eu-west-1a)'],
     ['a zone in another region', { zones: zone(1, { availabilityZone: 'us-east-1b' }) }, 'zones[us-east-1b].availabilityZone "us-east-1b" is not in the environment\'s region eu-west-1'],
     ['one zone twice', { zones: zone(1, { availabilityZone: 'eu-west-1a' }) }, 'zones[1].availabilityZone "eu-west-1a" is also zones[0]\'s Availability Zone'],
     ['one subnet in two zones', { zones: zone(1, { subnetId: 'subnet-0a1b2c3d4e5f60001' }) }, 'zones[eu-west-1b].subnetId "subnet-0a1b2c3d4e5f60001" is also zones[eu-west-1a]\'s subnet'],
@@ -141,11 +155,11 @@ describe('configuration errors name the environment and the field', () => {
       { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'us-east-1' } } },
       'staticIps.pool is in region us-east-1, not the environment\'s region eu-west-1: Elastic IPs are regional',
     ],
-    ['a pool without its region', { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c' } } }, 'staticIps.pool.region is required: the pool\'s region (its IPAM locale), which must be eu-west-1'],
+    ['a pool without its region', { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c' } } }, 'staticIps.pool.region is required: the pool\'s region (its IPAM locale), which must be the environment\'s'],
     ['protection that is not a boolean', { staticIps: { protect: 'no' } }, 'staticIps.protect "no" must be true or false'],
     ['releasing a configured zone', { staticIps: { release: ['eu-west-1b'] } }, 'staticIps.release[0] "eu-west-1b" is a configured zone: only the address of a zone taken out of zones can be released'],
     ['releasing a zone of another region', { staticIps: { release: ['us-east-1c'] } }, 'staticIps.release[0] "us-east-1c" is not in the environment\'s region eu-west-1'],
-    ['releasing a zone id', { staticIps: { release: ['euw1-az3'] } }, 'staticIps.release[0] "euw1-az3" is not an Availability Zone name (e.g. eu-west-1a)'],
+    ['releasing a zone id', { staticIps: { release: ['euw1-az3'] } }, 'staticIps.release[0] "euw1-az3" is not an Availability Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)'],
     ['releasing a zone twice', { staticIps: { release: ['eu-west-1c', 'eu-west-1c'] } }, 'staticIps.release[1] "eu-west-1c" is a duplicate'],
     ['an empty release list', { staticIps: { release: [] } }, 'staticIps.release must list at least one entry'],
     // ALBs
@@ -207,7 +221,7 @@ describe('configuration errors name the environment and the field', () => {
     [
       'a TCP health check for an alb-target route',
       { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 443, mode: 'alb-target', healthCheck: { protocol: 'TCP' } }] },
-      'routes[0].healthCheck.protocol must be HTTP or HTTPS: "TCP"',
+      'routes[0].healthCheck.protocol "TCP" is not one of HTTP, HTTPS',
     ],
     [
       'a standby in the route\'s own mode',
@@ -304,6 +318,10 @@ describe('configuration errors name the environment and the field', () => {
 
   test('two environments with one name', () => {
     expect(problemsOf([VALID, VALID])).toEqual(['environment "prod": name is used by more than one environment']);
+  });
+
+  test('an environment that is not an object', () => {
+    expect(problemsOf([VALID, null as unknown as EnvironmentConfig])).toEqual(['environment undefined: must be an object']);
   });
 
   test('no environments at all', () => {
