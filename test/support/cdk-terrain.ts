@@ -142,6 +142,53 @@ export async function synthesizeOn(
   };
 }
 
+/** What tsc made of the project's code on cdktn. */
+export interface TypeCheck {
+  /** tsc's errors, one line each: none when the code type-checks. */
+  readonly errors: readonly string[];
+  /** Every file the check read (`--listFiles`): the declarations of the packages the imports resolved to. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Type-checks the project's own code (every `include` of tsconfig.json but the tests) against cdktn's types: the
+ * same `cdktf`, `@cdktf/provider-aws/lib/<x>` and `constructs` imports, mapped by `paths` to the packages in
+ * `modulesDir`.
+ */
+export async function typeCheckOn(modulesDir: string): Promise<TypeCheck> {
+  const projectConfig = path.join(PROJECT_ROOT, 'tsconfig.json');
+  const { include } = JSON.parse(fs.readFileSync(projectConfig, 'utf8')) as { include: string[] };
+  const inModules = (...parts: string[]) => [path.join(modulesDir, ...parts)];
+  const config = {
+    extends: projectConfig,
+    compilerOptions: {
+      baseUrl: PROJECT_ROOT,
+      typeRoots: [path.join(PROJECT_ROOT, 'node_modules', '@types')],
+      paths: {
+        cdktf: inModules('cdktn'),
+        'cdktf/*': inModules('cdktn', '*'),
+        '@cdktf/provider-aws/*': inModules('@cdktn', 'provider-aws', '*'),
+        constructs: inModules('constructs'),
+      },
+    },
+    include: include.filter((pattern) => !pattern.startsWith('test/')).map((pattern) => path.join(PROJECT_ROOT, pattern)),
+  };
+  const file = path.join(tempDir('alb-static-ip-cdktn-tsc-'), 'tsconfig.json');
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  const tsc = [require.resolve('typescript/bin/tsc'), '--noEmit', '--listFiles', '--pretty', 'false', '-p', file];
+  let output: string;
+  try {
+    output = (await run(process.execPath, tsc, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    if (!stdout) throw new Error(`tsc did not run: ${stderr ?? (error as Error).message}`);
+    output = stdout;
+  }
+  const lines = output.split('\n').filter(Boolean);
+  const isError = (line: string) => / error TS\d+:/.test(line);
+  return { errors: lines.filter(isError), files: lines.filter((line) => !isError(line) && path.isAbsolute(line)) };
+}
+
 /** One place where two JSON values differ: its path (keys joined by `.`), and the value on each side. */
 export interface JsonDifference {
   readonly path: string;

@@ -7,6 +7,7 @@ import {
   filesBelow,
   jsonDifferences,
   synthesizeOn,
+  typeCheckOn,
   type CdkSynthesis,
   type CdkTerrainAvailability,
 } from '../support/cdk-terrain';
@@ -31,6 +32,8 @@ import {
 const FIXTURES = [MINIMAL, FULL, TWO_ALBS, EXISTING_ADDRESSES, ACCELERATOR_ONLY];
 /** Both syntheses in their child processes (about 10 s each on an idle core), plus a first install (20 to 60 s). */
 const SYNTH_TIMEOUT_MS = 300_000;
+/** tsc over the project's code: 10 to 20 s of one core. */
+const TYPECHECK_TIMEOUT_MS = 180_000;
 /** A deploy "as if" is several plans of the whole stack (cached across runs), then one plan of the switch. */
 const DEPLOY_TIMEOUT_MS = 600_000;
 
@@ -119,6 +122,16 @@ function proveSwitch(terrain: Extract<CdkTerrainAvailability, { available: true 
     const differences = jsonDifferences(cdktf.manifest, cdktn.manifest).filter(({ path: at }) => !/\.stacktrace\.\d+$/.test(at));
     expect(differences).toEqual([{ path: 'version', left: CDKTF_VERSIONS.cdktf, right: CDK_TERRAIN_PACKAGES.cdktn }]);
   });
+
+  test("the project's code type-checks against cdktn's types, its imports unchanged", async () => {
+    const { errors, files } = await typeCheckOn(terrain.modulesDir);
+    expect(errors).toEqual([]);
+    // The imports resolved to cdktn's declarations, and to none of cdktf's.
+    const declarations = (name: string) => files.filter((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+    expect(declarations('cdktn')).toContain(fs.realpathSync(path.join(terrain.modulesDir, 'cdktn', 'lib', 'index.d.ts')));
+    expect(declarations(path.join('@cdktn', 'provider-aws')).length).toBeGreaterThan(0);
+    expect([...declarations('cdktf'), ...declarations(path.join('@cdktf', 'provider-aws'))]).toEqual([]);
+  }, TYPECHECK_TIMEOUT_MS);
 
   describe(`under terraform (hashicorp/aws ${mirror.awsVersion} from the mirror, for both)`, () => {
     const PLANNED = FULL.name;
