@@ -6,6 +6,7 @@ import type { EnvironmentConfig } from '../../config/types';
 import { LOADED_PACKAGES_FILE } from './cdk-terrain-app';
 import type { SynthesizedStack, TerraformJson } from './synth';
 import { tempDir } from './temp-dir';
+import { copyStackForCheck, offlineTerraform, type ProviderMirror } from './terraform';
 
 /**
  * CDK Terrain (`cdktn`), the community continuation of CDK for Terraform, installed beside the project rather than
@@ -187,6 +188,23 @@ export async function typeCheckOn(modulesDir: string): Promise<TypeCheck> {
   const lines = output.split('\n').filter(Boolean);
   const isError = (line: string) => / error TS\d+:/.test(line);
   return { errors: lines.filter(isError), files: lines.filter((line) => !isError(line) && path.isAbsolute(line)) };
+}
+
+/**
+ * The providers a synthesized stack requires, as Terraform reads its own `required_providers` (no offline override):
+ * `terraform providers` lines such as `provider[registry.terraform.io/hashicorp/aws] 6.25.0`. Starts no provider.
+ */
+export async function requiredProviders(stackDir: string, mirror: ProviderMirror): Promise<string[]> {
+  const dir = copyStackForCheck(stackDir);
+  try {
+    const terraform = offlineTerraform(dir, mirror);
+    // The override pins the mirror's version over the synthesized requirement: `providers` must read the latter.
+    for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('_override.tf.json'))) fs.rmSync(path.join(dir, file));
+    const tree = await terraform('providers', '-no-color');
+    return [...tree.matchAll(/provider\[[^\]]+\][^\n]*/g)].map(([line]) => line.trim());
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One place where two JSON values differ: its path (keys joined by `.`), and the value on each side. */

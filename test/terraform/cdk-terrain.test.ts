@@ -6,6 +6,7 @@ import {
   cdkTerrainAvailability,
   filesBelow,
   jsonDifferences,
+  requiredProviders,
   synthesizeOn,
   typeCheckOn,
   type CdkSynthesis,
@@ -137,6 +138,12 @@ function proveSwitch(terrain: Extract<CdkTerrainAvailability, { available: true 
     const PLANNED = FULL.name;
     let deployed: Deployed | undefined;
     afterAll(() => deployed?.dispose());
+
+    test('both require the one provider, registry.terraform.io/hashicorp/aws, each at its bindings\' version', async () => {
+      const [onCdktf, onCdktn] = await Promise.all([cdktf, cdktn].map(({ stacks }) => requiredProviders(stacks.get(PLANNED)!.dir, mirror)));
+      expect(onCdktf).toEqual([`provider[registry.terraform.io/hashicorp/aws] ${CDKTF_VERSIONS.providerAws.cdktf.provider.version}`]);
+      expect(onCdktn).toEqual([`provider[registry.terraform.io/hashicorp/aws] ${cdktnProviderVersion}`]);
+    });
 
     test(`${PLANNED}: plans offline, and both syntheses plan the same actions, each creating exactly its resources`, async () => {
       const [left, right] = [cdktf, cdktn].map(({ stacks }) => stacks.get(PLANNED)!);
