@@ -91,7 +91,12 @@ function install(installDir: string, dependencies: Record<string, string>): void
       // engine-strict off: under Node 20 the packages' `engines` (Node 22) are a warning, since Node 22 runs them.
       env: { ...withoutNpmVariables(process.env), npm_config_engine_strict: 'false' },
     });
-    fs.renameSync(installing, installDir);
+    try {
+      fs.renameSync(installing, installDir);
+    } catch (error) {
+      // Another test process installed the same versions first.
+      if (!fs.existsSync(installDir)) throw error;
+    }
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
     throw new Error(stderr || (error as Error).message);
