@@ -1,6 +1,6 @@
 import type { DescribeInterfaces } from './ec2-query';
 import { compareIps, isTargetableIpv4 } from './ip';
-import { NO_FAILURES } from './discovery';
+import { NO_FAILURES } from './dns/failures';
 import type { Discovery } from './types';
 
 /**

@@ -1,5 +1,5 @@
 import { isIpv4 } from './ip';
-import type { DnsServer } from './discovery';
+import type { DnsServer } from './dns/types';
 import { DISCOVERY_SOURCES, SYNC_VARIABLES, type DiscoverySource } from './environment';
 import { ALB_ARN } from './interfaces';
 import type { DecisionSettings } from './types';

@@ -5,7 +5,7 @@
  * and writes DiscoveryClean 0 for the alarm.
  */
 import { nodeAddresses } from '../bench/dns-model';
-import { NO_FAILURES } from '../lambda/discovery';
+import { NO_FAILURES } from '../lambda/dns/failures';
 import { startDnsServer, type DnsStandIn } from './support/dns-server';
 import { runSync, startStandIns, summaryOf, syncOk, type StandInOptions, type StandIns } from './support/run-sync';
 
