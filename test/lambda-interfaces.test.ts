@@ -8,6 +8,7 @@ const complete = (interfaces: ListedInterface[]) => ({ interfaces, calls: 1, com
 describe('interfaceDescription', () => {
   test("is ELB and the ARN's app/<name>/<id>", () => {
     expect(interfaceDescription(ALB)).toBe(OURS);
+    expect(interfaceDescription(ALB.replace('eu-west-1', 'ap-southeast-10'))).toBe(OURS);
   });
 
   test.each([
