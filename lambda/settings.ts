@@ -161,8 +161,9 @@ function hostname(value: string): string {
 
 /** An identifier in one of the shared AWS formats; the error names the format expected. */
 function awsId(format: AwsFormat): (value: string) => string {
+  const { pattern, description } = AWS_FORMATS[format];
   return (value) => {
-    if (!AWS_FORMATS[format].pattern.test(value)) throw new Error(`must be ${AWS_FORMATS[format].description}, got ${JSON.stringify(value)}`);
+    if (!pattern.test(value)) throw new Error(`must be ${description}, got ${JSON.stringify(value)}`);
     return value;
   };
 }

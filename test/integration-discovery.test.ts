@@ -20,7 +20,9 @@ async function summaries(world: StandIns, runs: number, env?: Readonly<Record<st
 
 /**
  * Runs a test against stand-ins of its own, so that the tests run concurrently: most of their time is spent
- * waiting on DNS timeouts and cold starts of the bundle, not on the CPU.
+ * waiting on DNS timeouts and cold starts of the bundle, not on the CPU. The stand-ins of every test share this
+ * process: far above jest's default of five tests at once, loopback round trips on two busy cores near the
+ * function's 1 s per-query timeout, and a TCP retry that times out counts as truncated.
  */
 async function inWorld(options: StandInOptions, test: (world: StandIns) => Promise<void>): Promise<void> {
   const world = await startStandIns(options);
