@@ -3,7 +3,8 @@
  * from lambda/) and AWS's reference function (bench/reference.ts). Each keeps its own state between invocations,
  * as the deployed functions keep theirs in S3.
  */
-import { discover, type DnsServer, type QueryFn } from '../lambda/discovery';
+import { discover } from '../lambda/dns/discover';
+import type { DnsServer, QueryFn } from '../lambda/dns/types';
 import { interfaceDescription, interfaceDiscovery, type ListedInterface } from '../lambda/interfaces';
 import { decide } from '../lambda/decide';
 import { SETTING_DEFAULTS } from '../lambda/settings';

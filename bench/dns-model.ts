@@ -2,7 +2,8 @@
  * A model of an ALB's DNS, in process: each answer holds 8 addresses drawn at random from the ALB's N nodes
  * (all of them when N <= 8). It speaks discovery's QueryFn, so the real `discover` runs against it unchanged.
  */
-import { ANSWER_SIZE, type DnsAnswer, type QueryFn } from '../lambda/discovery';
+import { ANSWER_SIZE } from '../lambda/dns/stopping-rule';
+import type { DnsAnswer, QueryFn } from '../lambda/dns/types';
 import { type Rng, sample } from './rng';
 
 /** The ALB the model stands for, and a server address for discover's signature (the model ignores it). */

@@ -2,7 +2,7 @@
  * Wall time per discovery over real UDP on 127.0.0.1, against the integration tests' DNS stand-in with a delay
  * per answer. Both contenders query through this project's `udpQuery`, so they pay the same cost per query.
  */
-import { udpQuery } from '../lambda/discovery';
+import { udpQuery } from '../lambda/dns/wire';
 import { startDnsServer } from '../test/support/dns-server';
 import { CONTENDERS } from './contenders';
 import { MODEL_ALB, nodeAddresses } from './dns-model';

@@ -12,7 +12,8 @@
  * 5. PutObject of both, every run, whatever changed (a write error is printed and ignored). Then RegisterTargets,
  *    then one DeregisterTargets call per address whose count reached 3 (no cap).
  */
-import { ANSWER_SIZE, type DnsServer, type QueryFn } from '../lambda/discovery';
+import { ANSWER_SIZE } from '../lambda/dns/stopping-rule';
+import type { DnsServer, QueryFn } from '../lambda/dns/types';
 import type { Target } from '../lambda/types';
 import type { DiscoveryOutcome, Invocation, SyncFunction } from './contenders';
 

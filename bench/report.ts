@@ -206,7 +206,7 @@ ALB share them; **the simulated day has one port** (one target group), so its fi
 The NS lookup of the ALB's zone, which both functions make before their queries, is counted for neither; the benchmark gives both
 one name server.
 
-This project runs its real code: \`discover\` (lambda/discovery.ts) and \`decide\` (lambda/decide.ts) with the deployed defaults (at most
+This project runs its real code: \`discover\` (lambda/dns/discover.ts) and \`decide\` (lambda/decide.ts) with the deployed defaults (at most
 ${SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION} lookups, ${SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION} clean runs before deregistration, at most ${SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT}% of the targets per run).
 
 ## Goals

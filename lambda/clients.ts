@@ -2,8 +2,9 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { parseAwsId } from '../shared/aws-formats';
 import { ec2InterfaceQuery, type DescribeInterfaces } from './ec2-query';
-import { ALB_ARN, AssumeRoleError } from './interfaces';
+import { AssumeRoleError } from './interfaces';
 
 /**
  * Every AWS call is bounded: a stalled connection or response fails the attempt, and adaptive retries
@@ -51,7 +52,7 @@ export function createClients(region: string, discovery: InterfaceAccess = {}): 
 
 /** Where and as whom a run's settings list the interfaces. */
 export function interfaceAccess(settings: { readonly albArn?: string; readonly discoveryRoleArn?: string }): InterfaceAccess {
-  return { albRegion: settings.albArn && ALB_ARN.exec(settings.albArn)?.[1], roleArn: settings.discoveryRoleArn };
+  return { albRegion: settings.albArn && parseAwsId('albArn', settings.albArn)?.region, roleArn: settings.discoveryRoleArn };
 }
 
 /** Where and as whom the interfaces are listed. */

@@ -1,18 +1,15 @@
+import { parseAwsId } from '../shared/aws-formats';
+import { NO_FAILURES } from './dns/failures';
 import type { DescribeInterfaces } from './ec2-query';
 import { compareIps, isTargetableIpv4 } from './ip';
-import { NO_FAILURES, type Discovery } from './types';
-
-/**
- * An ALB's ARN, with its region, account and the `app/<name>/<id>` that names its nodes' network interfaces.
- * ALB names hold only letters, digits and hyphens, so the description built from it is safe as an exact filter.
- */
-export const ALB_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):loadbalancer\/(app\/[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?\/[0-9a-f]{16})$/i;
+import type { Discovery } from './types';
 
 /** The description ELB gives every network interface of an ALB's nodes: `ELB app/<name>/<id>`. */
 export function interfaceDescription(albArn: string): string {
-  const match = ALB_ARN.exec(albArn);
-  if (!match) throw new Error(`not an ALB ARN: ${JSON.stringify(albArn)}`);
-  return `ELB ${match[3]}`;
+  const arn = parseAwsId('albArn', albArn);
+  if (!arn) throw new Error(`not an ALB ARN: ${JSON.stringify(albArn)}`);
+  // ALB names hold only letters, digits and hyphens, so the description is safe as an exact filter.
+  return `ELB ${arn.resource}`;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { isIpv4 } from './ip';
-import type { DnsServer } from './discovery';
+import { AWS_FORMATS, isPort, parseAwsId, PORT_RANGE, type AwsFormat } from '../shared/aws-formats';
+import type { DnsServer } from './dns/types';
 import { DISCOVERY_SOURCES, SYNC_VARIABLES, type DiscoverySource } from './environment';
-import { ALB_ARN } from './interfaces';
+import { isIpv4 } from './ip';
 import type { DecisionSettings } from './types';
 
 /** Everything one run needs from its environment, validated. */
@@ -63,14 +63,11 @@ export const SETTING_LIMITS = {
   MAX_LOOKUP_PER_INVOCATION: { min: 1, max: 1000 },
   INVOCATIONS_BEFORE_DEREGISTRATION: { min: 1, max: 1000 },
   MAX_DEREGISTRATION_PERCENT: { min: 1, max: 100 },
-  port: { min: 1, max: 65535 },
+  port: PORT_RANGE,
 } as const;
 
 const DNS_PORT = 53;
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
-const TARGET_GROUP_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:targetgroup\/[a-z0-9-]{1,32}\/[0-9a-f]{16}$/i;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** A variable that is missing or malformed. Thrown before any DNS or AWS call. */
 export class SettingsError extends Error {
@@ -96,19 +93,19 @@ export function parseSettings(env: Env): Settings {
   const v = SYNC_VARIABLES;
   const albDnsName = field(v.albDnsName, required(hostname));
   const albListener = field(v.albListener, required(integerIn(SETTING_LIMITS.port)));
-  const targetGroupArn = field(v.targetGroupArn, required(targetGroupArnValue));
+  const targetGroupArn = field(v.targetGroupArn, required(awsId('targetGroupArn')));
   const discovery = field(v.discovery, optional(discoverySource, SETTING_DEFAULTS.DISCOVERY));
   // DNS alone never lists interfaces: an ARN or a role there would be a setting with no effect.
   const listsInterfaces = discovery !== 'dns';
-  const albArn = field(v.albArn, listsInterfaces ? required(albArnValue) : optional(albArnValue, undefined));
-  const discoveryRoleArn = field(v.discoveryRoleArn, optional(roleArnValue, undefined));
+  const albArn = field(v.albArn, listsInterfaces ? required(awsId('albArn')) : optional(awsId('albArn'), undefined));
+  const discoveryRoleArn = field(v.discoveryRoleArn, optional(awsId('iamRoleArn'), undefined));
   const unused = !listsInterfaces ? [albArn && v.albArn, discoveryRoleArn && v.discoveryRoleArn].filter((name) => !!name) : [];
   const defaultGrace = listsInterfaces ? SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION : SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION;
   const settings: Settings = {
     albDnsName,
     albListener,
     targetGroupArn,
-    region: targetGroupArn && TARGET_GROUP_ARN.exec(targetGroupArn)![1],
+    region: targetGroupArn && parseAwsId('targetGroupArn', targetGroupArn)!.region,
     bucket: field(v.bucket, required(bucketName)),
     maxLookups: field(v.maxLookups, optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
     invocationsBeforeDeregistration: field(v.invocationsBeforeDeregistration, optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), defaultGrace)),
@@ -162,11 +159,13 @@ function hostname(value: string): string {
   return value;
 }
 
-function targetGroupArnValue(value: string): string {
-  if (!TARGET_GROUP_ARN.test(value)) {
-    throw new Error(`must be an ELBv2 target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>), got ${JSON.stringify(value)}`);
-  }
-  return value;
+/** An identifier in one of the shared AWS formats; the error names the format expected. */
+function awsId(format: AwsFormat): (value: string) => string {
+  const { pattern, description } = AWS_FORMATS[format];
+  return (value) => {
+    if (!pattern.test(value)) throw new Error(`must be ${description}, got ${JSON.stringify(value)}`);
+    return value;
+  };
 }
 
 function discoverySource(value: string): DiscoverySource {
@@ -175,20 +174,10 @@ function discoverySource(value: string): DiscoverySource {
   return source;
 }
 
-function albArnValue(value: string): string {
-  if (!ALB_ARN.test(value)) {
-    throw new Error(`must be an Application Load Balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function roleArnValue(value: string): string {
-  if (!ROLE_ARN.test(value)) throw new Error(`must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(value)}`);
-  return value;
-}
-
 function bucketName(value: string): string {
-  if (!BUCKET.test(value) || value.includes('..') || isIpv4(value)) throw new Error(`must be an S3 bucket name, got ${JSON.stringify(value)}`);
+  if (!AWS_FORMATS.s3BucketName.pattern.test(value) || value.includes('..') || isIpv4(value)) {
+    throw new Error(`must be ${AWS_FORMATS.s3BucketName.description}, got ${JSON.stringify(value)}`);
+  }
   return value;
 }
 
@@ -198,7 +187,7 @@ function dnsServerList(value: string): readonly DnsServer[] {
     const [host, port, ...rest] = entry.trim().split(':');
     const validHost = isIpv4(host) || (host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label)));
     const portNumber = port === undefined ? DNS_PORT : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-    if (!validHost || rest.length > 0 || !(portNumber >= SETTING_LIMITS.port.min && portNumber <= SETTING_LIMITS.port.max)) {
+    if (!validHost || rest.length > 0 || !isPort(portNumber)) {
       throw new Error(`must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`);
     }
     return { host, port: portNumber };

@@ -27,19 +27,6 @@ export type TargetKey = string;
  */
 export type DnsFailureKind = 'timeout' | 'unreachable' | 'servfail' | 'nxdomain' | 'refused' | 'truncated' | 'malformed' | 'empty' | 'other';
 
-/** Every failure kind at zero: where a discovery's counts start. */
-export const NO_FAILURES: Readonly<Record<DnsFailureKind, number>> = {
-  timeout: 0,
-  unreachable: 0,
-  servfail: 0,
-  nxdomain: 0,
-  refused: 0,
-  truncated: 0,
-  malformed: 0,
-  empty: 0,
-  other: 0,
-};
-
 /** Where a discovery's addresses came from: the ALB's network interfaces (stated by EC2) or DNS (sampled). */
 export type DiscoveryKind = 'interfaces' | 'dns';
 

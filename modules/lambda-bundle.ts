@@ -27,6 +27,8 @@ export const SYNC_BUNDLE = {
   entry: path.join(PROJECT_ROOT, 'lambda', 'index.ts'),
   /** Lambda's credentials come from the environment: see lambda/lambda-credentials.ts. */
   credentials: path.join(PROJECT_ROOT, 'lambda', 'lambda-credentials.ts'),
+  /** Folders the bundle is built from: the function's own, and the AWS formats it shares with the stack. */
+  sources: [path.join(PROJECT_ROOT, 'lambda'), path.join(PROJECT_ROOT, 'shared')],
   outdir: path.join(PROJECT_ROOT, 'dist', 'lambda'),
   file: 'index.js',
   handler: 'index.handler',
@@ -104,20 +106,22 @@ const BUILD_OPTIONS = {
 export const BUNDLE_CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'alb-static-ip', 'lambda-bundle');
 
 /**
- * The hash of what the bundle is made of: every file of the function's source folder (path and content), the
- * esbuild options and version, the zip's fixed entry metadata, and package-lock.json (the SDK versions bundled in). Paths are relative to the
- * project, so any clone of the same sources gets the same key.
+ * The hash of what the bundle is made of: every file of its source folders (path within the folder, and content),
+ * the esbuild options and version, the zip's fixed entry metadata, and package-lock.json (the SDK versions bundled
+ * in). Paths are relative, so any clone of the same sources gets the same key.
  */
-export function syncBundleKey(sourceDir: string = path.dirname(SYNC_BUNDLE.entry)): string {
+export function syncBundleKey(sourceDirs: readonly string[] = SYNC_BUNDLE.sources): string {
   const hash = createHash('sha256');
   const relative = (value: unknown): string => JSON.stringify(value).split(PROJECT_ROOT).join('<project>');
   hash.update(relative(BUILD_OPTIONS)).update(`esbuild ${esbuild().version}\n`);
   const modified = ZIP_ENTRY.modified(); // its local-time parts: the same in every time zone
   hash.update(JSON.stringify({ ...ZIP_ENTRY, modified: [modified.getFullYear(), modified.getMonth(), modified.getDate()] }));
   hash.update(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json')));
-  for (const file of (fs.readdirSync(sourceDir, { recursive: true }) as string[]).sort()) {
-    const full = path.join(sourceDir, file);
-    if (fs.statSync(full).isFile()) hash.update(`\n${file}\n`).update(fs.readFileSync(full));
+  for (const sourceDir of sourceDirs) {
+    for (const file of (fs.readdirSync(sourceDir, { recursive: true }) as string[]).sort()) {
+      const full = path.join(sourceDir, file);
+      if (fs.statSync(full).isFile()) hash.update(`\n${path.basename(sourceDir)}/${file}\n`).update(fs.readFileSync(full));
+    }
   }
   return hash.digest('hex');
 }

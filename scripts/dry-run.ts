@@ -9,7 +9,8 @@
  */
 import { createClients, interfaceAccess } from '../lambda/clients';
 import { parseSettings } from '../lambda/settings';
-import { defaultDeps, discoverAlb, plan, stateLocation, type DiscoveryComparison, type Plan } from '../lambda/sync';
+import { discoverAlb, type DiscoveryComparison } from '../lambda/discovery';
+import { defaultDeps, plan, stateLocation, type Plan } from '../lambda/sync';
 import type { Discovery, HoldReason } from '../lambda/types';
 
 const USAGE = 'usage: ALB_DNS_NAME=... ALB_LISTENER=... NLB_TG_ARN=... S3_BUCKET=... npm run sync -- --dry-run [--json]';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DnsAnswer, QueryFn } from '../lambda/discovery';
+import type { DnsAnswer, QueryFn } from '../lambda/dns/types';
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import type { Target } from '../lambda/types';
 import { measureBundle, measureColdImport } from '../bench/artifact';

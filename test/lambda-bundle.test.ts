@@ -68,16 +68,21 @@ test('a bundle is built once per set of inputs: later ones copy it from the cach
 });
 
 test("the cache key is the sources' content, not their folder: a copy keys the same, an edited copy does not", () => {
-  const sources = path.join(outdir, 'sources');
-  fs.cpSync(path.dirname(SYNC_BUNDLE.entry), sources, { recursive: true });
-  expect(syncBundleKey(sources)).toBe(syncBundleKey());
-  fs.appendFileSync(path.join(sources, 'decide.ts'), '\n// edited\n');
-  expect(syncBundleKey(sources)).not.toBe(syncBundleKey());
-  fs.writeFileSync(path.join(sources, 'added.ts'), 'export {};\n');
-  const withAddedFile = syncBundleKey(sources);
-  fs.rmSync(path.join(sources, 'added.ts'));
-  expect(withAddedFile).not.toBe(syncBundleKey(sources));
-  fs.rmSync(sources, { recursive: true });
+  const copies = SYNC_BUNDLE.sources.map((dir) => path.join(outdir, 'sources', path.basename(dir)));
+  SYNC_BUNDLE.sources.forEach((dir, i) => fs.cpSync(dir, copies[i], { recursive: true }));
+  const [lambda, shared] = copies;
+  expect(syncBundleKey(copies)).toBe(syncBundleKey());
+  fs.appendFileSync(path.join(lambda, 'decide.ts'), '\n// edited\n');
+  expect(syncBundleKey(copies)).not.toBe(syncBundleKey());
+  fs.writeFileSync(path.join(lambda, 'added.ts'), 'export {};\n');
+  const withAddedFile = syncBundleKey(copies);
+  fs.rmSync(path.join(lambda, 'added.ts'));
+  expect(withAddedFile).not.toBe(syncBundleKey(copies));
+  // The function imports the formats it shares with the stack: an edit there is an edit of the bundle.
+  const edited = syncBundleKey(copies);
+  fs.appendFileSync(path.join(shared, 'aws-formats.ts'), '\n// edited\n');
+  expect(syncBundleKey(copies)).not.toBe(edited);
+  fs.rmSync(path.join(outdir, 'sources'), { recursive: true });
 });
 
 test('the construct ships, as a file asset, a compressed zip of exactly the bundle folder, in fixed time and mode', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { decide } from '../lambda/decide';
-import { NO_FAILURES } from '../lambda/discovery';
+import { NO_FAILURES } from '../lambda/dns/failures';
 import { decodeState, encodeState, normalizeState, targetKey } from '../lambda/state-codec';
 import type { DecisionInput, StateRead, SyncState, Target } from '../lambda/types';
 

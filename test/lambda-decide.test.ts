@@ -1,5 +1,5 @@
 import { decide } from '../lambda/decide';
-import { NO_FAILURES } from '../lambda/discovery';
+import { NO_FAILURES } from '../lambda/dns/failures';
 import type { DecisionInput, Discovery, StateRead, SyncState, Target } from '../lambda/types';
 
 const PORT = 443;

@@ -1,5 +1,4 @@
 import { interfaceDescription, interfaceDiscovery, listInterfaces, INTERFACE_LISTING, type ListedInterface, type ListInterfacesPage } from '../lambda/interfaces';
-import { compareDiscoveries } from '../lambda/sync';
 
 const ALB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
 const OURS = 'ELB app/web/0123456789abcdef';
@@ -9,6 +8,7 @@ const complete = (interfaces: ListedInterface[]) => ({ interfaces, calls: 1, com
 describe('interfaceDescription', () => {
   test("is ELB and the ARN's app/<name>/<id>", () => {
     expect(interfaceDescription(ALB)).toBe(OURS);
+    expect(interfaceDescription(ALB.replace('eu-west-1', 'ap-southeast-10'))).toBe(OURS);
   });
 
   test.each([
@@ -71,19 +71,5 @@ describe('listInterfaces', () => {
   test('an access denial names the permission', async () => {
     const denied = Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation' });
     expect(await listInterfaces(OURS, pages([denied]))).toMatchObject({ complete: false, error: expect.stringMatching(/^access denied: ec2:DescribeNetworkInterfaces is not allowed/) });
-  });
-});
-
-describe('compareDiscoveries', () => {
-  const discovery = (ips: string[], clean = true) => ({ ...interfaceDiscovery(ALB, OURS, complete(ips.map((ip) => eni(ip)))).discovery, clean });
-
-  test('names the addresses only DNS returned and the interfaces DNS has not shown', () => {
-    const dns = { discovery: { ...discovery(['10.0.0.1', '10.0.0.9']), source: 'dns' as const } };
-    expect(compareDiscoveries(discovery(['10.0.0.1', '10.0.0.2']), dns)).toMatchObject({ dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.2'] });
-  });
-
-  test('an incomplete listing proves no DNS address foreign', () => {
-    const dns = { discovery: { ...discovery(['10.0.0.1', '10.0.0.9']), source: 'dns' as const } };
-    expect(compareDiscoveries(discovery(['10.0.0.1'], false), dns).dnsOnly).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { decide } from '../lambda/decide';
-import { NO_FAILURES } from '../lambda/discovery';
+import { NO_FAILURES } from '../lambda/dns/failures';
 import { buildReport, METRIC_NAMESPACE } from '../lambda/report';
 import { parseSettings } from '../lambda/settings';
 import type { SyncOutcome } from '../lambda/sync';

@@ -1,3 +1,4 @@
+import { interfaceAccess } from '../lambda/clients';
 import { parseSettings, SettingsError, SETTING_DEFAULTS } from '../lambda/settings';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef';
@@ -50,6 +51,15 @@ describe('parseSettings', () => {
   test('takes the region from an ARN of another partition', () => {
     const arn = 'arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:targetgroup/tg/0123456789abcdef';
     expect(parseSettings({ ...VALID, NLB_TG_ARN: arn }).region).toBe('us-gov-west-1');
+  });
+
+  test('takes target groups and ALBs in regions numbered 10 and above', () => {
+    const [targetGroup, alb] = ['targetgroup/tg/0123456789abcdef', 'loadbalancer/app/web/0123456789abcdef'].map(
+      (resource) => `arn:aws:elasticloadbalancing:ap-southeast-10:123456789012:${resource}`,
+    );
+    const settings = parseSettings({ ...VALID, NLB_TG_ARN: targetGroup, DISCOVERY: 'interfaces', ALB_ARN: alb });
+    expect(settings).toMatchObject({ region: 'ap-southeast-10', albArn: alb });
+    expect(interfaceAccess(settings).albRegion).toBe('ap-southeast-10');
   });
 
   test.each([
@@ -117,8 +127,8 @@ describe('parseSettings: discovery', () => {
 
   test.each([
     ['DISCOVERY', 'eni', /DISCOVERY must be one of interfaces, dns, both, got "eni"/],
-    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/web/0123456789abcdef', /ALB_ARN must be an Application Load Balancer ARN/],
-    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef', /ALB_ARN must be an Application Load Balancer ARN/],
+    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/web/0123456789abcdef', /ALB_ARN must be an ALB.s ARN/],
+    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef', /ALB_ARN must be an ALB.s ARN/],
     ['DISCOVERY_ROLE_ARN', 'arn:aws:iam::210987654321:user/someone', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],
     ['DISCOVERY_ROLE_ARN', 'alb-static-ip-discovery', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],
   ])('%s=%s is refused, naming the variable', (variable, value, message) => {

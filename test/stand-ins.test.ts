@@ -15,7 +15,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import * as dnsPacket from 'dns-packet';
 import { createHash } from 'node:crypto';
-import { authoritativeServers } from '../lambda/discovery';
+import { authoritativeServers } from '../lambda/dns/authoritative-servers';
 import { nodeAddresses } from '../bench/dns-model';
 import { ALB_ANSWER_SIZE, ALB_TTL_SECONDS, startDnsServer, type DnsStandIn } from './support/dns-server';
 import { ASSUMED_CREDENTIALS, elbInterfaces, startEc2Server, startStsServer, type Ec2StandIn, type StsStandIn } from './support/ec2-server';
