@@ -1,5 +1,5 @@
-import { albTargetFieldProblems, albTargetNeeds, type RouteInContext } from '../modes/alb-target/rules';
-import { IP_SYNC_ROUTE_FIELDS, discoveryOf, discoveryProblems, ipSyncRouteLabel } from '../modes/ip-sync/rules';
+import { MODES } from '../modes';
+import { discoveryOf } from '../modes/ip-sync/rules';
 import { AWS_FORMATS, parseAwsId } from '../shared/aws-formats';
 import { sharedStateProblems } from './backend';
 import {
@@ -86,8 +86,9 @@ function labelOf(config: EnvironmentConfig): PathLabel {
     const [section, index, field, ...rest] = path;
     if (section === 'zones' && typeof index === 'number') return renderPath(path.slice(2), zoneName(config, index));
     const routes = isPlainObject(config) ? config.routes : undefined;
-    if (section === 'routes' && typeof index === 'number' && (IP_SYNC_ROUTE_FIELDS as readonly PropertyKey[]).includes(field)) {
-      return `${ipSyncRouteLabel(index, Array.isArray(routes) ? routes[index] : undefined)} ${renderPath([field, ...rest])}`;
+    const owner = Object.values(MODES).find(({ rules }) => rules.routeFields.includes(String(field)))?.rules;
+    if (section === 'routes' && typeof index === 'number' && owner?.fieldLabel !== undefined) {
+      return `${owner.fieldLabel(index, Array.isArray(routes) ? routes[index] : undefined)} ${renderPath([field, ...rest])}`;
     }
     return renderPath(path);
   };
@@ -258,19 +259,21 @@ function routeProblems(config: EnvironmentConfig, nlb: boolean): string[] {
     const albKey = albKeyOf(config, route);
     if (albKey === undefined) problems.push(`${at}.alb is required with more than one ALB (${albKeys.join(', ')})`);
     else if (!Object.hasOwn(config.albs, albKey)) problems.push(`${at}.alb ${JSON.stringify(albKey)} is not a key of albs (${albKeys.join(', ')})`);
-    const context: RouteInContext = { at, route, albKey, alb: albKey === undefined ? undefined : config.albs[albKey], nlb };
+    const alb = albKey === undefined ? undefined : config.albs[albKey];
     if (!nlb && (route.mode !== undefined || route.standby !== undefined)) {
       problems.push(`${at}.mode and standby are the NLB's: with frontDoors.nlb false the accelerator forwards to the ALB`);
     }
     const mode = route.mode ?? ENVIRONMENT_DEFAULTS.mode;
-    if (nlb && mode === 'alb-target') problems.push(...albTargetNeeds(context, at));
-    problems.push(...discoveryProblems({ ...context, index, ipSync: nlb && usesMode(route, 'ip-sync') }));
-    if (route.standby !== undefined) {
-      if (route.standby.mode === mode) problems.push(`${at}.standby.mode is the route's own mode ${mode}: a standby is the other mode`);
-      else if (nlb && route.standby.mode === 'alb-target') problems.push(...albTargetNeeds(context, `${at}.standby`));
-      claim(route.standby.listenerPort, `${at}.standby.listenerPort`);
+    const standbyMode = route.standby?.mode;
+    if (standbyMode === mode) problems.push(`${at}.standby.mode is the route's own mode ${mode}: a standby is the other mode`);
+    // Each mode checks its own fields on every route, and what it needs of a route serving or standing by in it.
+    for (const { name, rules } of Object.values(MODES)) {
+      const context = { at, index, route, albKey, alb, inMode: nlb && usesMode(route, name) };
+      if (nlb && mode === name) problems.push(...rules.needs(context, at));
+      if (nlb && standbyMode === name && standbyMode !== mode) problems.push(...rules.needs(context, `${at}.standby`));
+      problems.push(...rules.fieldProblems(context));
     }
-    problems.push(...albTargetFieldProblems(context));
+    if (route.standby !== undefined) claim(route.standby.listenerPort, `${at}.standby.listenerPort`);
   });
   return problems;
 }

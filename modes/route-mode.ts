@@ -3,6 +3,7 @@ import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import type { ResolvedEnvironment, ResolvedRoute } from '../config/defaults';
 import type { RouteMode } from '../config/types';
+import type { RouteInContext } from './rules';
 import type { AlbReference } from '../modules/alb-reference';
 import type { RouteDashboard } from '../modules/observability';
 import type { ResourceNames } from '../modules/resource-names';
@@ -25,6 +26,23 @@ export interface Mode {
   albPorts(route: ResolvedRoute): readonly number[];
   /** The builder of this mode's routes in one environment's front doors: it holds what those routes share. */
   builder(context: ModeContext): ModeBuilder;
+  /** What the mode asks of a route's configuration (modes/<mode>/rules.ts). */
+  readonly rules: ModeRules;
+}
+
+/**
+ * A mode's configuration rules: the schema declares every route field once; a mode says which are its own and what
+ * it needs of a route that serves or stands by in it. The resolution runs them for every mode and every route.
+ */
+export interface ModeRules {
+  /** The route fields only this mode reads. */
+  readonly routeFields: readonly string[];
+  /** How problem lines about those fields name the route, when not by its path alone. @default `routes[<index>]` */
+  fieldLabel?(index: number, route: unknown): string;
+  /** What the mode needs of the route and its ALB; `at` names the route, or its standby when the standby is in this mode. */
+  needs(context: RouteInContext, at: string): string[];
+  /** The mode's own fields: refused unless the route or its standby is in this mode (`context.inMode`), else checked. */
+  fieldProblems(context: RouteInContext): string[];
 }
 
 /** What a mode builds an environment's routes with. */

@@ -1,6 +1,7 @@
 import { Token } from 'cdktf';
 import type { Mode, ModeContext } from '../route-mode';
 import { AlbTypeTargetGroup } from './alb-type-target-group';
+import { ALB_TARGET_RULES } from './rules';
 
 export * from './alb-type-target-group';
 
@@ -11,6 +12,7 @@ export const ALB_TARGET_DASHBOARD = {
 
 /** `alb-target`: an ALB-type target group holding the ALB itself, which AWS keeps registered. */
 export const ALB_TARGET_MODE: Mode = {
+  rules: ALB_TARGET_RULES,
   name: 'alb-target',
   targetGroupNamePart: 'tga',
   hasSyncFunction: false,

@@ -1,6 +1,6 @@
-import type { AlbConfig, RouteConfig } from '../../config/types';
 import { literal } from '../../config/fields';
-import { usesMode } from '../../config/defaults';
+import type { ModeRules } from '../route-mode';
+import type { RouteInContext } from '../rules';
 import { healthCheckProblems } from './alb-type-target-group';
 
 /**
@@ -9,24 +9,13 @@ import { healthCheckProblems } from './alb-type-target-group';
  */
 
 /** The route fields that belong to the route's ALB-type target group. */
-export const ALB_TARGET_ROUTE_FIELDS = ['healthCheck', 'albListenerArn'] as const;
-
-/** A route with its ALB, as the mode rules read it (after the schema accepted every field). */
-export interface RouteInContext {
-  /** How lines name the route: `routes[0]`. */
-  readonly at: string;
-  readonly route: RouteConfig;
-  readonly albKey?: string;
-  readonly alb?: AlbConfig;
-  /** The environment has the NLB: modes are the NLB's target groups. */
-  readonly nlb: boolean;
-}
+const ALB_TARGET_ROUTE_FIELDS = ['healthCheck', 'albListenerArn'] as const;
 
 /**
  * What the mode needs of its route and ALB; `at` names the route, or its standby when the standby has the mode.
  * An ALB-type target group registers the ALB itself, in the NLB's VPC and account, port for port.
  */
-export function albTargetNeeds({ route, albKey, alb }: RouteInContext, at: string): string[] {
+function albTargetNeeds({ route, albKey, alb }: RouteInContext, at: string): string[] {
   const problems: string[] = [];
   if (alb?.outsideVpc !== undefined) {
     problems.push(`${at}: alb-target needs the ALB in the NLB's VPC and account (an AWS limit); albs.${albKey} is outsideVpc: use ip-sync`);
@@ -47,9 +36,9 @@ export function albTargetNeeds({ route, albKey, alb }: RouteInContext, at: strin
  * `healthCheck` and `albListenerArn` belong to the route's ALB-type target group, whichever of the serving mode and
  * the standby has it: switching either way keeps them. The health check's rules are the construct's own.
  */
-export function albTargetFieldProblems(context: RouteInContext): string[] {
-  const { at, route, albKey, alb, nlb } = context;
-  if (!nlb || !usesMode(route, 'alb-target')) {
+function albTargetFieldProblems(context: RouteInContext): string[] {
+  const { at, route, albKey, alb, inMode } = context;
+  if (!inMode) {
     return ALB_TARGET_ROUTE_FIELDS.filter((field) => route[field] !== undefined).map(
       (field) => `${at}.${field} applies only when the route or its standby is alb-target (on the NLB)`,
     );
@@ -66,3 +55,9 @@ export function albTargetFieldProblems(context: RouteInContext): string[] {
   return problems;
 }
 
+
+export const ALB_TARGET_RULES: ModeRules = {
+  routeFields: ALB_TARGET_ROUTE_FIELDS,
+  needs: albTargetNeeds,
+  fieldProblems: albTargetFieldProblems,
+};

@@ -9,6 +9,7 @@ import { AlbNodeTargetGroup } from './alb-node-target-group';
 import { syncDashboard } from './dashboard';
 import { SyncNetwork } from './sync-network';
 import { SyncStateBucket } from './sync-state-bucket';
+import { IP_SYNC_RULES } from './rules';
 
 export { AlbIpSync, type AlbIpSyncProps, type SyncDiscovery, type SyncRoleSettings } from './alb-ip-sync';
 export { AlbNodeTargetGroup, type AlbNodeTargetGroupProps } from './alb-node-target-group';
@@ -19,6 +20,7 @@ export { SyncStateBucket, type SyncStateBucketProps } from './sync-state-bucket'
 
 /** `ip-sync`: an IP target group that a sync function per route keeps equal to the ALB's node IPs. */
 export const IP_SYNC_MODE: Mode = {
+  rules: IP_SYNC_RULES,
   name: 'ip-sync',
   // The name ip-sync target groups had before routes had modes.
   targetGroupNamePart: 'alb',

@@ -2,7 +2,8 @@ import type { AlbConfig, RouteConfig, SyncTuning } from '../../config/types';
 import type { ResolvedDiscovery } from '../../config/defaults';
 import { literal } from '../../config/fields';
 import { parseAwsId } from '../../shared/aws-formats';
-import type { RouteInContext } from '../alb-target/rules';
+import type { ModeRules } from '../route-mode';
+import type { RouteInContext } from '../rules';
 
 /**
  * What an `ip-sync` route's own fields need, as problem lines. The schema declares the fields; these rules say
@@ -10,10 +11,10 @@ import type { RouteInContext } from '../alb-target/rules';
  */
 
 /** The route fields of the sync function: discovery, its role, the interface events, the client IP. */
-export const IP_SYNC_ROUTE_FIELDS = ['discovery', 'discoveryRoleArn', 'events', 'preserveClientIp'] as const;
+const IP_SYNC_ROUTE_FIELDS = ['discovery', 'discoveryRoleArn', 'events', 'preserveClientIp'] as const;
 
 /** How lines about these fields name the route: by listener port too, as they are read beside the function's name. */
-export function ipSyncRouteLabel(index: number, route: unknown): string {
+function ipSyncRouteLabel(index: number, route: unknown): string {
   const listenerPort = (route as { listenerPort?: unknown } | undefined)?.listenerPort;
   return `routes[${index}] (listener port ${listenerPort}):`;
 }
@@ -40,10 +41,10 @@ export function discoveryOf(route: RouteConfig, alb: AlbConfig | undefined, sync
 }
 
 /** The discovery, event and client-IP fields of a route (`ip-sync`: the route's or its standby's, on the NLB). */
-export function discoveryProblems(context: RouteInContext & { readonly index: number; readonly ipSync: boolean }): string[] {
-  const { route, albKey, alb, ipSync } = context;
+function discoveryProblems(context: RouteInContext): string[] {
+  const { route, albKey, alb, inMode } = context;
   const where = ipSyncRouteLabel(context.index, route);
-  if (!ipSync) {
+  if (!inMode) {
     return IP_SYNC_ROUTE_FIELDS.filter((field) => route[field] !== undefined).map((field) => {
       const why = field === 'preserveClientIp' ? ' (alb-target always keeps the client IP)' : '';
       return `${where} ${field} applies to ip-sync routes only${why}`;
@@ -82,3 +83,11 @@ export function discoveryProblems(context: RouteInContext & { readonly index: nu
   }
   return problems;
 }
+
+export const IP_SYNC_RULES: ModeRules = {
+  routeFields: IP_SYNC_ROUTE_FIELDS,
+  fieldLabel: ipSyncRouteLabel,
+  // What an ip-sync route needs of its ALB is in its own fields' rules: it reaches any ALB by its nodes' addresses.
+  needs: () => [],
+  fieldProblems: discoveryProblems,
+};
