@@ -101,7 +101,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
         .map(([name]) => `aws_vpc_security_group_ingress_rule.${name}`);
       expect(newRules).toHaveLength(FIXTURE.routes!.length);
       expect(addresses(result.changes)).toEqual(newRules.sort());
-      expect(result.changes.map(({ actions }) => actions)).toEqual(newRules.map(() => ['create']));
+      expect(result.changes.map(({ action }) => action)).toEqual(newRules.map(() => 'create'));
     },
     TERRAFORM_TIMEOUT_MS,
   );
@@ -111,10 +111,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
     async () => {
       const result = await planAgainst(deployed, synthesized(WITH_SLOWER_DEREGISTRATION).dir);
       expect(result.error).toBeUndefined();
-      expect(ofType(result.changes, 'aws_lambda_function').map(({ actions }) => actions)).toEqual([
-        ['update'],
-        ['update'],
-      ]);
+      expect(ofType(result.changes, 'aws_lambda_function').map(({ action }) => action)).toEqual(['update', 'update']);
       expect(result.changes).toHaveLength(2);
     },
     TERRAFORM_TIMEOUT_MS,

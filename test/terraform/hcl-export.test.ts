@@ -12,8 +12,8 @@ import { describeWithTerraform, expectCleanPlan, needsAws, terraformCheck, type 
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** cdktf synth (about 10 s here), then terraform in parallel on 2 busy cores. */
-const EXPORT_TIMEOUT_MS = 180_000;
+/** cdktf synth (about 10 s alone, minutes on 2 cores other runs share), then terraform in parallel. */
+const EXPORT_TIMEOUT_MS = 600_000;
 /** A deploy "as if" is three plans, the plan of the export one more. */
 const DEPLOY_TIMEOUT_MS = 600_000;
 

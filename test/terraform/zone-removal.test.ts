@@ -59,9 +59,12 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
   test(
     'protected: the plan fails on the NLB’s replacement, naming it, and would forget the zone’s address, not release it',
     async () => {
-      const { error } = await plan('protected (the default)');
+      const { error, changes } = await plan('protected (the default)');
       expect(error).toMatch(/Instance cannot be destroyed[\s\S]*aws_lb\.static-ip-nlb_load-balancer/);
-      expect(error).toMatch(/aws_eip\.static-ips_eip-eu-west-1c_\w+ will no longer be managed by Terraform, but will not be destroyed/);
+      // What terraform planned before it stopped: the zone's address taken out of the state, left allocated.
+      expect(ofType(changes, 'aws_eip')).toEqual([
+        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' }),
+      ]);
     },
     TIMEOUT_MS,
   );
@@ -73,7 +76,7 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
       expect(error).toBeUndefined();
       expect(replaced(changes).map((c) => c.type)).toContain('aws_lb');
       expect(ofType(changes, 'aws_eip')).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(EIP_C), actions: ['forget'] }),
+        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' }),
       ]);
       expect(destroyed(changes).filter((c) => c.type === 'aws_eip')).toEqual([]);
     },
@@ -86,7 +89,7 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
       const { error, changes } = await plan('protect: false, release: [eu-west-1c]');
       expect(error).toBeUndefined();
       expect(ofType(changes, 'aws_eip')).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(EIP_C), actions: ['delete'] }),
+        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'delete' }),
       ]);
     },
     TIMEOUT_MS,
