@@ -39,6 +39,7 @@ const DUAL_STACK: EnvironmentConfig = {
 
 describeWithTerraform('changes planned against a deployed stack', (mirror: ProviderMirror) => {
   const configs: Record<string, EnvironmentConfig> = { base: BASE, ...CHANGES, 'dual stack': DUAL_STACK };
+  const PLANNED = Object.keys(ORDINARY).filter((change) => !APPLIED_IN_THE_EMULATOR.includes(change));
   // One synthesis per configuration a test uses; all have the same name, so each gets its own app.
   const synthesized = new Map<string, SynthesizedStack>();
   const stacks = {
@@ -47,28 +48,37 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
       return synthesized.get(key)!;
     },
   };
-  const deployments = new Map<string, Promise<Deployed>>();
-  const deploy = (key: string): Promise<Deployed> => {
-    if (!deployments.has(key)) deployments.set(key, deployStack(stacks.get(key).dir, mirror));
-    return deployments.get(key)!;
-  };
+  let base: Promise<Deployed>;
   const plans = new Map<string, Promise<PlanAgainstResult>>();
-  const plan = (deployed: string, config: string, options: { destroy?: boolean } = {}): Promise<PlanAgainstResult> => {
-    const key = `${deployed} -> ${config}${options.destroy ? ' (destroy)' : ''}`;
-    if (!plans.has(key)) plans.set(key, deploy(deployed).then((state) => planAgainst(state, stacks.get(config).dir, options)));
-    return plans.get(key)!;
-  };
+  /** The plan of a configuration against the base as deployed. */
+  const plan = (config: string): Promise<PlanAgainstResult> => plans.get(config)!;
+  /** The 0.1 stack as deployed, and its plan against the base configuration. */
+  let v01: Promise<Deployed>;
+  let upgrade: Promise<PlanAgainstResult>;
+
+  // Every deployment and plan starts now and each test awaits its own, so that they share the terraform slots.
+  beforeAll(() => {
+    base = deployStack(stacks.get('base').dir, mirror);
+    for (const config of [...PLANNED, 'dual stack']) {
+      const planned = base.then((state) => planAgainst(state, stacks.get(config).dir));
+      planned.catch(() => undefined); // awaited (and reported) by its test
+      plans.set(config, planned);
+    }
+    v01 = deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
+    upgrade = v01.then((state) => planAgainst(state, stacks.get('base').dir));
+    upgrade.catch(() => undefined);
+  });
   afterAll(async () => {
-    await Promise.allSettled([...plans.values()]);
-    for (const deployment of await Promise.allSettled([...deployments.values()])) {
+    await Promise.allSettled([...plans.values(), upgrade]);
+    for (const deployment of await Promise.allSettled([base, v01])) {
       if (deployment.status === 'fulfilled') deployment.value.dispose();
     }
   });
 
-  test.each(Object.keys(ORDINARY).filter((change) => !APPLIED_IN_THE_EMULATOR.includes(change)))(
+  test.each(PLANNED)(
     '%s: no Elastic IP or NLB is destroyed or replaced',
     async (change) => {
-      const result = await plan('base', change);
+      const result = await plan(change);
       expect(result.error).toBeUndefined();
       expect(result.changes.length).toBeGreaterThan(0);
       expect(touchesAddresses(result.changes)).toEqual([]);
@@ -79,7 +89,7 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'rules are keyed by what they allow: removing the first CIDR removes its rules and touches no other',
     async () => {
-      const { changes } = await plan('base', 'the first ingress CIDR removed');
+      const { changes } = await plan('the first ingress CIDR removed');
       expect(changes).toEqual([
         expect.objectContaining({ address: expect.stringMatching(/ingress-443-198511000-24_/), action: 'delete' }),
         expect.objectContaining({ address: expect.stringMatching(/ingress-80-198511000-24_/), action: 'delete' }),
@@ -92,7 +102,7 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
     'a zone’s new subnet and a new zone update the NLB in place (hashicorp/aws 5.100 no longer replaces it)',
     async () => {
       for (const change of ['a zone’s subnet changed', 'a zone added']) {
-        const { changes } = await plan('base', change);
+        const { changes } = await plan(change);
         expect(changes.filter((c) => c.type === 'aws_lb')).toEqual([expect.objectContaining({ action: 'update' })]);
       }
     },
@@ -102,7 +112,7 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'dual stack updates the NLB in place: no address, load balancer or listener replaced, only the IPv6 client rules new',
     async () => {
-      const { error, changes, outputChanges } = await plan('base', 'dual stack');
+      const { error, changes, outputChanges } = await plan('dual stack');
       expect(error).toBeUndefined();
       expect(replaced(changes)).toEqual([]);
       expect(destroyed(changes)).toEqual([]);
@@ -121,15 +131,10 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'upgrading a stack deployed with 0.1 moves its addresses, target groups and rules instead of replacing them',
     async () => {
-      const deployed = await deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
-      try {
-        const { changes, error } = await planAgainst(deployed, stacks.get('base').dir);
-        expect(error).toBeUndefined();
-        expect(touchesAddresses(changes)).toEqual([]);
-        expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
-      } finally {
-        deployed.dispose();
-      }
+      const { changes, error } = await upgrade;
+      expect(error).toBeUndefined();
+      expect(touchesAddresses(changes)).toEqual([]);
+      expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
     },
     TIMEOUT_MS,
   );

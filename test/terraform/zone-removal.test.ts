@@ -40,16 +40,17 @@ const EIP_C = /^aws_eip\.static-ips_eip-eu-west-1c_[0-9A-F]{8}$/;
 describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderMirror) => {
   let deployed: Promise<Deployed>;
   const plans = new Map<keyof typeof PATHS, Promise<PlanAgainstResult>>();
-  const plan = (path: keyof typeof PATHS): Promise<PlanAgainstResult> => {
-    if (!plans.has(path)) {
-      const dir = synthesize([PATHS[path]]).get(DEPLOYED.name)!.dir;
-      plans.set(path, deployed.then((state) => planAgainst(state, dir)));
-    }
-    return plans.get(path)!;
-  };
+  const plan = (path: keyof typeof PATHS): Promise<PlanAgainstResult> => plans.get(path)!;
 
+  // Once deployed, every path is planned at once and each test awaits its own, so that they share the terraform slots.
   beforeAll(() => {
     deployed = deployStack(synthesize([DEPLOYED]).get(DEPLOYED.name)!.dir, mirror);
+    for (const path of Object.keys(PATHS) as (keyof typeof PATHS)[]) {
+      const dir = synthesize([PATHS[path]]).get(DEPLOYED.name)!.dir;
+      const planned = deployed.then((state) => planAgainst(state, dir));
+      planned.catch(() => undefined); // awaited (and reported) by its test
+      plans.set(path, planned);
+    }
   });
   afterAll(async () => {
     await Promise.allSettled(plans.values());
