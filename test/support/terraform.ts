@@ -306,6 +306,10 @@ export class TerraformFailure extends Error {
  * `terraform init` of a folder `offlineTerraform` prepared. A JSON configuration that keeps its state in the folder
  * (no backend block) needs nothing from init but the link to the mirror's provider and the lock file: within a jest
  * run it copies those from the one folder initialized for the run. Anything else (HCL, a backend) runs init.
+ *
+ * The copied lock file keeps the provider's version and constraints but not its checksum: terraform checks a locked
+ * checksum on every command by hashing the 707 MB provider (0.6-0.9 s of CPU each time), and the run's init has
+ * already checked this one package, read-only in the mirror.
  */
 export async function initOffline(dir: string, terraform: TerraformCli, mirror: ProviderMirror): Promise<void> {
   const runDir = process.env[TERRAFORM_RUN_VARIABLE];
@@ -315,10 +319,13 @@ export async function initOffline(dir: string, terraform: TerraformCli, mirror: 
   }
   const initialized = await initializedForRun(runDir, mirror);
   fs.cpSync(path.join(initialized, '.terraform'), path.join(dir, '.terraform'), { recursive: true, verbatimSymlinks: true });
-  fs.copyFileSync(path.join(initialized, LOCK_FILE), path.join(dir, LOCK_FILE));
+  const lock = fs.readFileSync(path.join(initialized, LOCK_FILE), 'utf8');
+  fs.writeFileSync(path.join(dir, LOCK_FILE), lock.replace(LOCKED_CHECKSUMS, ''));
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
+/** The `hashes = [...]` argument of a lock file's provider blocks. */
+const LOCKED_CHECKSUMS = /^\s*hashes\s*=\s*\[[^\]]*\]\n/gm;
 
 /** Whether a folder's configuration is JSON alone and names no backend: its state is `terraform.tfstate` there. */
 export function keepsStateInFolder(dir: string): boolean {
