@@ -3,11 +3,22 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FillContext, sameKnownScalars, type Filler } from './plausible-values';
-import { copyStackForCheck, offlineTerraform, type ProviderMirror, type TerraformCli } from './terraform';
+import {
+  copyStackForCheck,
+  initOffline,
+  keepsStateInFolder,
+  offlineTerraform,
+  TerraformFailure,
+  type ProviderMirror,
+  type TerraformCli,
+} from './terraform';
 import {
   asArray,
   asRecord,
+  described,
+  diagnosticsIn,
   mapValues,
+  planMessages,
   type Action,
   type Attributes,
   type ConfigModule,
@@ -16,10 +27,12 @@ import {
   type Json,
   type NestingMode,
   type PlanJson,
+  type PlanMessage,
   type ResourceChange,
   type ResourceSchema,
   type SchemaAttribute,
   type SchemaBlock,
+  type StreamAction,
 } from './terraform-json';
 
 export type { Action } from './terraform-json';
@@ -43,30 +56,38 @@ export interface Deployed {
   dispose(): void;
 }
 
-/** One planned change of a managed resource, as `terraform show -json` reports it. */
+/**
+ * What a plan does to a managed resource: `replace` destroys and creates it again (either order), `forget` takes it
+ * out of the state and leaves it in AWS (a `removed` block with `destroy = false`).
+ */
+export type ResourceAction = 'create' | 'update' | 'replace' | 'delete' | 'forget';
+
+/** One planned change of a managed resource, as `terraform plan -json` streams it. */
 export interface PlannedChange {
   readonly address: string;
   readonly type: string;
-  /** e.g. ['update'], ['delete', 'create'] (a replacement), ['delete']. */
-  readonly actions: readonly Action[];
+  readonly action: ResourceAction;
 }
 
 export interface PlanAgainstResult {
-  /** Changes of managed resources, no-ops left out, sorted by address (as `Array.prototype.sort` sorts strings). */
+  /**
+   * Changes of managed resources, sorted by address (as `Array.prototype.sort` sorts strings): moves, imports and
+   * reads that change nothing else left out. Of a failed plan, the changes terraform planned before it stopped.
+   */
   readonly changes: readonly PlannedChange[];
   /** Outputs whose value would change, sorted. */
   readonly outputChanges: readonly string[];
-  /** Terraform's error output when the plan failed (e.g. a `prevent_destroy` resource planned for removal). */
+  /** Terraform's errors, as `summary: detail`, when the plan failed (e.g. a `prevent_destroy` resource planned for removal). */
   readonly error?: string;
 }
 
 /** Replacements: destroyed and created again (either order). */
 export const replaced = (changes: readonly PlannedChange[]): PlannedChange[] =>
-  changes.filter(({ actions }) => actions.includes('delete') && actions.includes('create'));
+  changes.filter(({ action }) => action === 'replace');
 
 /** Resources removed for good. */
 export const destroyed = (changes: readonly PlannedChange[]): PlannedChange[] =>
-  changes.filter(({ actions }) => actions.length === 1 && actions[0] === 'delete');
+  changes.filter(({ action }) => action === 'delete');
 
 /** Changes of one resource type. */
 export const ofType = (changes: readonly PlannedChange[], type: string): PlannedChange[] =>
@@ -76,7 +97,8 @@ export const ofType = (changes: readonly PlannedChange[], type: string): Planned
 const MAX_ROUNDS = 6;
 const STATE_FILE = 'terraform.tfstate';
 const PLAN_FILE = 'plan.bin';
-const PLAN = ['plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', `-out=${PLAN_FILE}`] as const;
+/** A plan against the state as it is (no refresh: there is no AWS), logged as JSON messages. */
+const PLAN_LOG = ['plan', '-refresh=false', '-input=false', '-lock=false', '-json'] as const;
 
 /**
  * Converged states and provider schemas, kept across runs and keyed by everything they are made from: computing a
@@ -124,7 +146,7 @@ export async function deployStack(stackDir: string, mirror: ProviderMirror): Pro
   const dispose = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     const terraform = offlineTerraform(dir, mirror);
-    await terraform('init', '-input=false', '-no-color');
+    await initOffline(dir, terraform, mirror);
     const stateFile = path.join(dir, STATE_FILE);
     const cached = path.join(TEST_CACHE_DIR, 'deployed', deploymentKey(dir, mirror));
     if (fs.existsSync(cached)) {
@@ -160,7 +182,7 @@ export async function deployStack(stackDir: string, mirror: ProviderMirror): Pro
 
 /**
  * Plans a configuration folder (a synthesized stack or an HCL export) against a deployed state with
- * `-refresh=false` (or `-destroy`), in a temp folder removed afterwards; the state is only read.
+ * `-refresh=false` (or `-destroy`), in a temp folder removed afterwards, against a copy of the state.
  */
 export async function planAgainst(
   deployed: Deployed,
@@ -169,27 +191,55 @@ export async function planAgainst(
 ): Promise<PlanAgainstResult> {
   const dir = fs.existsSync(path.join(configDir, 'cdk.tf.json')) ? copyStackForCheck(configDir) : copyFolder(configDir);
   try {
-    // Whatever backend the configuration names, this plan reads the deployed state.
-    const backend = { terraform: { backend: { local: { path: deployed.stateFile } } } };
-    fs.writeFileSync(path.join(dir, 'deployed_backend_override.tf.json'), JSON.stringify(backend));
-    const terraform = offlineTerraform(dir, deployed.mirror);
-    await terraform('init', '-input=false', '-no-color');
-    let plan: PlanJson;
-    try {
-      plan = await planAndShow(terraform, options.destroy ? ['-destroy'] : []);
-    } catch (error) {
-      return { changes: [], outputChanges: [], error: (error as Error).message };
+    // A copy of the deployed state, where the configuration's backend (or the default one) reads it.
+    fs.copyFileSync(deployed.stateFile, path.join(dir, STATE_FILE));
+    if (!keepsStateInFolder(dir)) {
+      const backend = { terraform: { backend: { local: { path: STATE_FILE } } } };
+      fs.writeFileSync(path.join(dir, 'deployed_backend_override.tf.json'), JSON.stringify(backend));
     }
-    return {
-      changes: plan.resource_changes
-        .filter((change) => change.mode === 'managed' && !isNoOp(change.change.actions))
-        .map(({ address, type, change }) => ({ address, type, actions: change.actions }))
-        .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)),
-      outputChanges: changedOutputs(plan),
-    };
+    const terraform = offlineTerraform(dir, deployed.mirror);
+    await initOffline(dir, terraform, deployed.mirror);
+    // The machine-readable plan log carries the actions, the outputs and the errors: no plan file to show.
+    const plan = await terraform(...PLAN_LOG, ...(options.destroy ? ['-destroy'] : [])).then(
+      (stdout) => ({ messages: planMessages(stdout), error: undefined }),
+      (failure: unknown) => {
+        if (!(failure instanceof TerraformFailure)) throw failure;
+        // A failed plan still logs the changes it planned before it stopped (a partial plan), then the errors.
+        const messages = planMessages(failure.stdout);
+        return { messages, error: described(diagnosticsIn(messages), 'error').join('\n') || failure.message };
+      },
+    );
+    return { changes: resourceChangesIn(plan.messages), outputChanges: outputChangesIn(plan.messages), error: plan.error };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The stream's actions that change a resource, by their name here (the stream calls a forget `remove`). */
+const RESOURCE_ACTIONS: Partial<Record<StreamAction, ResourceAction>> = {
+  create: 'create',
+  update: 'update',
+  replace: 'replace',
+  delete: 'delete',
+  remove: 'forget',
+};
+
+function resourceChangesIn(messages: readonly PlanMessage[]): PlannedChange[] {
+  return messages
+    .flatMap(({ type, change }) => (type === 'planned_change' && !change!.resource.addr.startsWith('data.') ? [change!] : []))
+    .flatMap(({ resource, action }) => {
+      const changed = RESOURCE_ACTIONS[action];
+      return changed ? [{ address: resource.addr, type: resource.resource_type, action: changed }] : [];
+    })
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+function outputChangesIn(messages: readonly PlanMessage[]): string[] {
+  return messages
+    .flatMap(({ type, outputs }) => (type === 'outputs' ? Object.entries(outputs ?? {}) : []))
+    .filter(([, output]) => output.action !== 'noop')
+    .map(([name]) => name)
+    .sort();
 }
 
 function copyFolder(source: string): string {
@@ -198,35 +248,17 @@ function copyFolder(source: string): string {
   return dir;
 }
 
-async function planAndShow(terraform: TerraformCli, extra: readonly string[] = []): Promise<PlanJson> {
-  await terraform(...PLAN, ...extra);
+async function planAndShow(terraform: TerraformCli): Promise<PlanJson> {
+  await terraform(...PLAN_LOG, `-out=${PLAN_FILE}`);
   return JSON.parse(await terraform('show', '-json', '-no-color', PLAN_FILE)) as PlanJson;
 }
 
 /** Whether a plan against the state changes any resource or output, from terraform's machine-readable log. */
 async function planChangesAnything(terraform: TerraformCli): Promise<boolean> {
-  const messages = (await terraform(...PLAN, '-json'))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as PlanLogMessage);
+  const messages = planMessages(await terraform(...PLAN_LOG, `-out=${PLAN_FILE}`));
   const summary = messages.find((m) => m.type === 'change_summary')?.changes;
   if (!summary) throw new Error('terraform plan -json reported no change summary');
-  const outputs = messages.flatMap((m) => (m.type === 'outputs' ? Object.values(m.outputs ?? {}) : []));
-  return (
-    summary.add + summary.change + summary.remove + (summary.import ?? 0) > 0 ||
-    outputs.some((o) => o.action !== 'noop')
-  );
-}
-
-interface PlanLogMessage {
-  readonly type: string;
-  readonly changes?: {
-    readonly add: number;
-    readonly change: number;
-    readonly remove: number;
-    readonly import?: number;
-  };
-  readonly outputs?: Record<string, { readonly action?: string }>;
+  return summary.add + summary.change + summary.remove + (summary.import ?? 0) > 0 || outputChangesIn(messages).length > 0;
 }
 
 const schemaCache = new Map<string, Promise<Record<string, ResourceSchema>>>();

@@ -1,6 +1,6 @@
 /**
- * Terraform's JSON (`terraform show -json` of a plan, `terraform providers schema -json`), as far as the
- * deployed-state harness reads it, and small helpers to walk values of unknown shape.
+ * Terraform's JSON (`terraform show -json` of a plan, `terraform providers schema -json`, the `plan -json` stream),
+ * as far as the tests read it, and small helpers to walk values of unknown shape.
  */
 
 export type Action = 'no-op' | 'create' | 'read' | 'update' | 'delete';
@@ -82,3 +82,47 @@ export const mapValues = (
   record: Record<string, Json>,
   map: (key: string, value: Json) => Json,
 ): Record<string, Json> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(key, value)]));
+
+/** A diagnostic of terraform's JSON output (`validate -json`, or a `diagnostic` message of `plan -json`). */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly summary: string;
+  readonly detail?: string;
+}
+
+/**
+ * What `plan -json` says it does to a resource instance (terraform's machine-readable UI): `replace` is either
+ * order of destroy and create, `remove` is a forget (out of the state, left in AWS: `removed { destroy = false }`),
+ * `move` and `import` are moves and imports that change nothing else.
+ */
+export type StreamAction = 'noop' | 'move' | 'remove' | 'create' | 'read' | 'update' | 'replace' | 'delete' | 'import';
+
+/** One line of `terraform plan -json`, as far as the tests read it. */
+export interface PlanMessage {
+  readonly type: string;
+  /** `planned_change`: a resource instance and what the plan does to it. */
+  readonly change?: {
+    readonly resource: { readonly addr: string; readonly resource_type: string };
+    readonly action: StreamAction;
+  };
+  /** `change_summary`: how many instances the plan adds, changes, removes. */
+  readonly changes?: { readonly add: number; readonly change: number; readonly remove: number; readonly import?: number };
+  /** `outputs`: each output and what the plan does to it (`noop`, `create`, `update`, `delete`). */
+  readonly outputs?: Record<string, { readonly action?: string }>;
+  readonly diagnostic?: Diagnostic;
+}
+
+/** The messages of a `plan -json` output, one JSON object a line. */
+export const planMessages = (stdout: string): PlanMessage[] =>
+  stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as PlanMessage);
+
+/** The diagnostics of a `plan -json` output. */
+export const diagnosticsIn = (messages: readonly PlanMessage[]): Diagnostic[] =>
+  messages.flatMap((message) => (message.type === 'diagnostic' ? [message.diagnostic!] : []));
+
+/** The diagnostics of one severity, as `summary: detail`. */
+export const described = (diagnostics: readonly Diagnostic[], severity: Diagnostic['severity']): string[] =>
+  diagnostics.filter((d) => d.severity === severity).map((d) => `${d.summary}: ${d.detail ?? ''}`);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { TerraformJson } from './synth';
+import { described, diagnosticsIn, planMessages, type Diagnostic } from './terraform-json';
 
 /**
  * Real Terraform against the offline provider mirror of this machine image, with no network: reusable for
@@ -140,18 +141,8 @@ export async function validationWarnings(terraform: TerraformCli): Promise<strin
     valid: boolean;
     diagnostics: Diagnostic[];
   };
-  return warningsOf(validation.diagnostics);
+  return described(validation.diagnostics, 'warning');
 }
-
-/** A diagnostic of terraform's JSON output (`validate -json`, or a `diagnostic` message of `plan -json`). */
-interface Diagnostic {
-  readonly severity: string;
-  readonly summary: string;
-  readonly detail?: string;
-}
-
-const warningsOf = (diagnostics: readonly Diagnostic[]): string[] =>
-  diagnostics.filter((d) => d.severity === 'warning').map((d) => `${d.summary}: ${d.detail ?? ''}`);
 
 /**
  * `terraform init` and `plan` in `dir` against the mirror, with no network: throws with terraform's output when
@@ -164,7 +155,7 @@ export async function terraformCheck(
   { plan = true }: { readonly plan?: boolean } = {},
 ): Promise<TerraformCheckResult> {
   const terraform = offlineTerraform(dir, mirror);
-  await terraform('init', '-input=false', '-no-color');
+  await initOffline(dir, terraform, mirror);
   if (!plan) return { toCreate: [], otherChanges: [], warnings: await validationWarnings(terraform) };
   return plannedChanges(terraform);
 }
@@ -176,17 +167,7 @@ export async function terraformCheck(
  */
 export async function plannedChanges(terraform: TerraformCli, ...planArgs: string[]): Promise<TerraformCheckResult> {
   // Machine-readable plan output: one JSON message per line, no second provider start for `validate` or `show`.
-  const messages = (await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json', ...planArgs))
-    .split('\n')
-    .filter(Boolean)
-    .map(
-      (line) =>
-        JSON.parse(line) as {
-          type: string;
-          change?: { resource: { addr: string }; action: string };
-          diagnostic?: Diagnostic;
-        },
-    );
+  const messages = planMessages(await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-json', ...planArgs));
   // Data sources whose inputs are unknown until apply (policy documents naming new ARNs) plan a `read`.
   const changes = messages
     .flatMap((message) => (message.type === 'planned_change' ? [message.change!] : []))
@@ -197,7 +178,7 @@ export async function plannedChanges(terraform: TerraformCli, ...planArgs: strin
       .map((c) => c.resource.addr)
       .sort(),
     otherChanges: changes.filter((c) => c.action !== 'create').map((c) => `${c.resource.addr}: ${c.action}`),
-    warnings: warningsOf(messages.flatMap((message) => (message.type === 'diagnostic' ? [message.diagnostic!] : []))),
+    warnings: described(diagnosticsIn(messages), 'warning'),
   };
 }
 
@@ -304,9 +285,83 @@ export function offlineTerraform(dir: string, mirror: ProviderMirror): Terraform
         return (await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 })).stdout;
       } catch (error) {
         const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-        throw new Error(`terraform ${args[0]} failed in ${dir}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+        throw new TerraformFailure(args[0], dir, stdout ?? '', stderr ?? '');
       }
     });
+}
+
+/** A terraform command that failed: the message holds its output, `stdout` the machine-readable part (`-json`). */
+export class TerraformFailure extends Error {
+  constructor(
+    subcommand: string,
+    dir: string,
+    readonly stdout: string,
+    stderr: string,
+  ) {
+    super(`terraform ${subcommand} failed in ${dir}:\n${stderr}\n${stdout}`);
+  }
+}
+
+/**
+ * `terraform init` of a folder `offlineTerraform` prepared. A JSON configuration that keeps its state in the folder
+ * (no backend block) needs nothing from init but the link to the mirror's provider and the lock file: within a jest
+ * run it copies those from the one folder initialized for the run. Anything else (HCL, a backend) runs init.
+ *
+ * The copied lock file keeps the provider's version and constraints but not its checksum: terraform checks a locked
+ * checksum on every command by hashing the 707 MB provider (0.6-0.9 s of CPU each time), and the run's init has
+ * already checked this one package, read-only in the mirror.
+ */
+export async function initOffline(dir: string, terraform: TerraformCli, mirror: ProviderMirror): Promise<void> {
+  const runDir = process.env[TERRAFORM_RUN_VARIABLE];
+  if (runDir === undefined || !keepsStateInFolder(dir)) {
+    await terraform('init', '-input=false', '-no-color');
+    return;
+  }
+  const initialized = await initializedForRun(runDir, mirror);
+  fs.cpSync(path.join(initialized, '.terraform'), path.join(dir, '.terraform'), { recursive: true, verbatimSymlinks: true });
+  const lock = fs.readFileSync(path.join(initialized, LOCK_FILE), 'utf8');
+  fs.writeFileSync(path.join(dir, LOCK_FILE), lock.replace(LOCKED_CHECKSUMS, ''));
+}
+
+const LOCK_FILE = '.terraform.lock.hcl';
+/** The `hashes = [...]` argument of a lock file's provider blocks. */
+const LOCKED_CHECKSUMS = /^\s*hashes\s*=\s*\[[^\]]*\]\n/gm;
+
+/** Whether a folder's configuration is JSON alone and names no backend: its state is `terraform.tfstate` there. */
+export function keepsStateInFolder(dir: string): boolean {
+  const files = fs.readdirSync(dir).filter((file) => /\.tf(\.json)?$/.test(file));
+  return files.every((file) => {
+    if (!file.endsWith('.tf.json')) return false;
+    const { terraform } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { terraform?: Record<string, unknown> };
+    return terraform?.backend === undefined && terraform?.cloud === undefined;
+  });
+}
+
+const initializedFolders = new Map<string, Promise<string>>();
+
+/**
+ * The run's folder where init installed hashicorp/aws from the mirror: the first process to need it makes it
+ * (beside its place, renamed into it; a process that loses the race uses the winner's).
+ */
+function initializedForRun(runDir: string, mirror: ProviderMirror): Promise<string> {
+  const folder = path.join(runDir, `initialized-aws-${mirror.awsVersion}`);
+  if (!initializedFolders.has(folder)) {
+    const making = (async () => {
+      if (fs.existsSync(folder)) return folder;
+      const building = fs.mkdtempSync(`${folder}.building-`);
+      const requirement = { terraform: { required_providers: { aws: { source: 'hashicorp/aws', version: mirror.awsVersion } } } };
+      fs.writeFileSync(path.join(building, 'main.tf.json'), JSON.stringify(requirement));
+      await offlineTerraform(building, mirror)('init', '-input=false', '-no-color');
+      try {
+        fs.renameSync(building, folder);
+      } catch {
+        fs.rmSync(building, { recursive: true, force: true });
+      }
+      return folder;
+    })();
+    initializedFolders.set(folder, making);
+  }
+  return initializedFolders.get(folder)!;
 }
 
 /** `terraformCheck` of a configuration given as JSON (e.g. a small test stack), in a temp folder removed afterwards. */

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
 import { DEPLOYED as BASE, CHANGES, ORDINARY } from '../fixtures/deployed-changes';
-import { deployStack, destroyed, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from '../support/deployed-state';
-import { synthesize } from '../support/synth';
+import { deployStack, destroyed, ofType, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from '../support/deployed-state';
+import { resourcesOf, synthesize, type SynthesizedStack } from '../support/synth';
 import { describeWithTerraform, type ProviderMirror } from '../support/terraform';
 
 /**
@@ -12,7 +12,8 @@ import { describeWithTerraform, type ProviderMirror } from '../support/terraform
  *
  * The emulator tier (test/deploy/) applies the mode switches, a destroy plan and the common changes for real, which
  * an invented state cannot (apply order, API refusals); this file keeps what only it answers offline: the 0.1
- * upgrade, zone changes under hashicorp/aws 5.100, and the exact plan of each ordinary change.
+ * upgrade, zone changes and dual stack under hashicorp/aws 5.100, and the exact plan of the other ordinary changes.
+ * A zone removed is planned in zone-removal.test.ts, an unchanged synthesis in deployed-state.test.ts.
  */
 const TIMEOUT_MS = 600_000;
 
@@ -21,60 +22,63 @@ const ADDRESS_HOLDERS = ['aws_eip', 'aws_lb', 'aws_globalaccelerator_accelerator
 const touchesAddresses = (changes: readonly PlannedChange[]) =>
   [...replaced(changes), ...destroyed(changes)].filter((change) => ADDRESS_HOLDERS.includes(change.type)).map((change) => change.address);
 
+/**
+ * Ordinary changes the emulator tier applies, or plans with refresh, keeping every address and the NLB:
+ * test/deploy/stack.test.ts ("a CIDR and a route added", "a route removed") and test/deploy/mode-switch.test.ts
+ * (the direct switch, addresses and NLB unchanged after the apply).
+ */
+const APPLIED_IN_THE_EMULATOR = ['a route added', 'a route removed', 'an ingress CIDR added', 'a route switched to alb-target in one step'];
+
+/** The base made dual-stack: IPv6 clients allowed too. */
+const DUAL_STACK_CIDR = '2001:db8::/32';
+const DUAL_STACK: EnvironmentConfig = {
+  ...BASE,
+  frontDoors: { nlb: { ipAddressType: 'dualstack' } },
+  ingressCidrs: [...BASE.ingressCidrs!, DUAL_STACK_CIDR],
+};
+
 describeWithTerraform('changes planned against a deployed stack', (mirror: ProviderMirror) => {
-  const configs: Record<string, EnvironmentConfig> = { base: BASE, ...CHANGES };
+  const configs: Record<string, EnvironmentConfig> = { base: BASE, ...CHANGES, 'dual stack': DUAL_STACK };
+  const PLANNED = Object.keys(ORDINARY).filter((change) => !APPLIED_IN_THE_EMULATOR.includes(change));
   // One synthesis per configuration a test uses; all have the same name, so each gets its own app.
-  const synthesized = new Map<string, string>();
-  const dirs = {
-    get: (key: string): string => {
-      if (!synthesized.has(key)) synthesized.set(key, synthesize([configs[key]]).get(configs[key].name)!.dir);
+  const synthesized = new Map<string, SynthesizedStack>();
+  const stacks = {
+    get: (key: string): SynthesizedStack => {
+      if (!synthesized.has(key)) synthesized.set(key, synthesize([configs[key]]).get(configs[key].name)!);
       return synthesized.get(key)!;
     },
   };
-  const deployments = new Map<string, Promise<Deployed>>();
-  const deploy = (key: string): Promise<Deployed> => {
-    if (!deployments.has(key)) deployments.set(key, deployStack(dirs.get(key)!, mirror));
-    return deployments.get(key)!;
-  };
+  let base: Promise<Deployed>;
   const plans = new Map<string, Promise<PlanAgainstResult>>();
-  const plan = (deployed: string, config: string, options: { destroy?: boolean } = {}): Promise<PlanAgainstResult> => {
-    const key = `${deployed} -> ${config}${options.destroy ? ' (destroy)' : ''}`;
-    if (!plans.has(key)) plans.set(key, deploy(deployed).then((state) => planAgainst(state, dirs.get(config)!, options)));
-    return plans.get(key)!;
-  };
+  /** The plan of a configuration against the base as deployed. */
+  const plan = (config: string): Promise<PlanAgainstResult> => plans.get(config)!;
+  /** The 0.1 stack as deployed, and its plan against the base configuration. */
+  let v01: Promise<Deployed>;
+  let upgrade: Promise<PlanAgainstResult>;
+
+  // Every deployment and plan starts now and each test awaits its own, so that they share the terraform slots.
+  beforeAll(() => {
+    base = deployStack(stacks.get('base').dir, mirror);
+    for (const config of [...PLANNED, 'dual stack']) {
+      const planned = base.then((state) => planAgainst(state, stacks.get(config).dir));
+      planned.catch(() => undefined); // awaited (and reported) by its test
+      plans.set(config, planned);
+    }
+    v01 = deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
+    upgrade = v01.then((state) => planAgainst(state, stacks.get('base').dir));
+    upgrade.catch(() => undefined);
+  });
   afterAll(async () => {
-    await Promise.allSettled([...plans.values()]);
-    for (const deployment of await Promise.allSettled([...deployments.values()])) {
+    await Promise.allSettled([...plans.values(), upgrade]);
+    for (const deployment of await Promise.allSettled([base, v01])) {
       if (deployment.status === 'fulfilled') deployment.value.dispose();
     }
   });
 
-  test(
-    'an unchanged re-synthesis plans no change at all',
-    async () => {
-      const again = synthesize([BASE]).get(BASE.name)!.dir;
-      const result = await deploy('base').then((state) => planAgainst(state, again));
-      expect(result.error).toBeUndefined();
-      expect(result.changes).toEqual([]);
-      expect(result.outputChanges).toEqual([]);
-    },
-    TIMEOUT_MS,
-  );
-
-  test(
-    'reordering the zones plans no change at all: addresses and subnets are keyed by zone, not by position',
-    async () => {
-      const result = await plan('base', 'zones reordered');
-      expect(result.error).toBeUndefined();
-      expect(result.changes).toEqual([]);
-    },
-    TIMEOUT_MS,
-  );
-
-  test.each(Object.keys(ORDINARY))(
+  test.each(PLANNED)(
     '%s: no Elastic IP or NLB is destroyed or replaced',
     async (change) => {
-      const result = await plan('base', change);
+      const result = await plan(change);
       expect(result.error).toBeUndefined();
       expect(result.changes.length).toBeGreaterThan(0);
       expect(touchesAddresses(result.changes)).toEqual([]);
@@ -85,10 +89,10 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'rules are keyed by what they allow: removing the first CIDR removes its rules and touches no other',
     async () => {
-      const { changes } = await plan('base', 'the first ingress CIDR removed');
+      const { changes } = await plan('the first ingress CIDR removed');
       expect(changes).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(/ingress-443-198511000-24_/), actions: ['delete'] }),
-        expect.objectContaining({ address: expect.stringMatching(/ingress-80-198511000-24_/), actions: ['delete'] }),
+        expect.objectContaining({ address: expect.stringMatching(/ingress-443-198511000-24_/), action: 'delete' }),
+        expect.objectContaining({ address: expect.stringMatching(/ingress-80-198511000-24_/), action: 'delete' }),
       ]);
     },
     TIMEOUT_MS,
@@ -98,20 +102,28 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
     'a zone’s new subnet and a new zone update the NLB in place (hashicorp/aws 5.100 no longer replaces it)',
     async () => {
       for (const change of ['a zone’s subnet changed', 'a zone added']) {
-        const { changes } = await plan('base', change);
-        expect(changes.filter((c) => c.type === 'aws_lb')).toEqual([expect.objectContaining({ actions: ['update'] })]);
+        const { changes } = await plan(change);
+        expect(changes.filter((c) => c.type === 'aws_lb')).toEqual([expect.objectContaining({ action: 'update' })]);
       }
     },
     TIMEOUT_MS,
   );
 
   test(
-    'a zone removed: replacing the NLB fails the plan, naming it, and the zone’s address would be forgotten, not released',
+    'dual stack updates the NLB in place: no address, load balancer or listener replaced, only the IPv6 client rules new',
     async () => {
-      // hashicorp/aws 5.100 replaces an NLB that loses a subnet; its protection stops the plan.
-      const { error } = await plan('base', 'a zone removed');
-      expect(error).toMatch(/Instance cannot be destroyed[\s\S]*aws_lb\.static-ip-nlb_load-balancer/);
-      expect(error).toMatch(/aws_eip\.static-ips_eip-eu-west-1b_\w+ will no longer be managed by Terraform, but will not be destroyed/);
+      const { error, changes, outputChanges } = await plan('dual stack');
+      expect(error).toBeUndefined();
+      expect(replaced(changes)).toEqual([]);
+      expect(destroyed(changes)).toEqual([]);
+      expect(ofType(changes, 'aws_lb')).toEqual([expect.objectContaining({ action: 'update' })]);
+      const ipv6Rules = Object.entries(resourcesOf(stacks.get('dual stack').json, 'aws_vpc_security_group_ingress_rule'))
+        .filter(([, rule]) => rule.cidr_ipv6 === DUAL_STACK_CIDR)
+        .map(([name]) => `aws_vpc_security_group_ingress_rule.${name}`);
+      expect(ipv6Rules.length).toBeGreaterThan(0);
+      expect(changes.filter(({ action }) => action === 'create').map(({ address }) => address)).toEqual(ipv6Rules.sort());
+      // The IPv6 addresses are read once the NLB is dual-stack.
+      expect(outputChanges).toContain('nlb_ipv6_addresses');
     },
     TIMEOUT_MS,
   );
@@ -119,15 +131,10 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
   test(
     'upgrading a stack deployed with 0.1 moves its addresses, target groups and rules instead of replacing them',
     async () => {
-      const deployed = await deployStack(path.join(__dirname, '..', 'fixtures', 'v0.1'), mirror);
-      try {
-        const { changes, error } = await planAgainst(deployed, dirs.get('base')!);
-        expect(error).toBeUndefined();
-        expect(touchesAddresses(changes)).toEqual([]);
-        expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
-      } finally {
-        deployed.dispose();
-      }
+      const { changes, error } = await upgrade;
+      expect(error).toBeUndefined();
+      expect(touchesAddresses(changes)).toEqual([]);
+      expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
     },
     TIMEOUT_MS,
   );

@@ -8,6 +8,7 @@ import {
   planAgainst,
   replaced,
   type Deployed,
+  type PlanAgainstResult,
   type PlannedChange,
 } from '../support/deployed-state';
 import { resourceAt, resourcesOf, synthesize, type SynthesizedStack } from '../support/synth';
@@ -43,12 +44,36 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   const synthesized = (environment: EnvironmentConfig): SynthesizedStack =>
     synthesize([environment]).get(environment.name)!;
   const original = synthesized(FIXTURE);
-  let deployed: Deployed;
+  const again = synthesized(FIXTURE);
+  const withPartnerCidr = synthesized(WITH_A_PARTNER_CIDR);
+  const withSlowerDeregistration = synthesized(WITH_SLOWER_DEREGISTRATION);
+  // A target group's port is fixed at creation: the provider replaces the group to change it.
+  const withNewPort = synthesized(FIXTURE);
+  const targetGroup = resourceAt(withNewPort.json, 'aws_lb_target_group', 'ip-target-group-443/target-group');
+  const file = path.join(withNewPort.dir, 'cdk.tf.json');
+  const edited = JSON.parse(fs.readFileSync(file, 'utf8'));
+  edited.resource.aws_lb_target_group[targetGroup.address.split('.')[1]].port = 8443;
+  fs.writeFileSync(file, JSON.stringify(edited));
 
+  let deployed: Deployed;
+  const plans = new Map<string, Promise<PlanAgainstResult>>();
+  const plan = (dir: string, options: { destroy?: boolean } = {}) => {
+    const planned = planAgainst(deployed, dir, options);
+    planned.catch(() => undefined); // awaited (and reported) by its test
+    return planned;
+  };
+
+  // Once deployed, every plan starts at once and each test awaits its own, so that they share the terraform slots.
   beforeAll(async () => {
     deployed = await deployStack(original.dir, mirror);
+    plans.set('again', plan(again.dir));
+    plans.set('partner CIDR', plan(withPartnerCidr.dir));
+    plans.set('slower deregistration', plan(withSlowerDeregistration.dir));
+    plans.set('new port', plan(withNewPort.dir));
+    plans.set('destroy', plan(original.dir, { destroy: true }));
   }, TERRAFORM_TIMEOUT_MS);
-  afterAll(() => {
+  afterAll(async () => {
+    await Promise.allSettled(plans.values());
     deployed?.dispose();
   });
 
@@ -82,10 +107,10 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test(
     'an unchanged synthesis plans no change at all: no resource, no output (the function zip is the same bytes)',
     async () => {
-      const again = await planAgainst(deployed, synthesized(FIXTURE).dir);
-      expect(again.error).toBeUndefined();
-      expect(again.changes).toEqual([]);
-      expect(again.outputChanges).toEqual([]);
+      const result = await plans.get('again')!;
+      expect(result.error).toBeUndefined();
+      expect(result.changes).toEqual([]);
+      expect(result.outputChanges).toEqual([]);
     },
     TERRAFORM_TIMEOUT_MS,
   );
@@ -93,15 +118,14 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test(
     'a new ingress CIDR creates its rules, one per port, and touches nothing else',
     async () => {
-      const next = synthesized(WITH_A_PARTNER_CIDR);
-      const result = await planAgainst(deployed, next.dir);
+      const result = await plans.get('partner CIDR')!;
       expect(result.error).toBeUndefined();
-      const newRules = Object.entries(resourcesOf(next.json, 'aws_vpc_security_group_ingress_rule'))
+      const newRules = Object.entries(resourcesOf(withPartnerCidr.json, 'aws_vpc_security_group_ingress_rule'))
         .filter(([, rule]) => rule.cidr_ipv4 === '192.0.2.0/24')
         .map(([name]) => `aws_vpc_security_group_ingress_rule.${name}`);
       expect(newRules).toHaveLength(FIXTURE.routes!.length);
       expect(addresses(result.changes)).toEqual(newRules.sort());
-      expect(result.changes.map(({ actions }) => actions)).toEqual(newRules.map(() => ['create']));
+      expect(result.changes.map(({ action }) => action)).toEqual(newRules.map(() => 'create'));
     },
     TERRAFORM_TIMEOUT_MS,
   );
@@ -109,12 +133,9 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test(
     'new sync tuning updates the functions in place, and only them',
     async () => {
-      const result = await planAgainst(deployed, synthesized(WITH_SLOWER_DEREGISTRATION).dir);
+      const result = await plans.get('slower deregistration')!;
       expect(result.error).toBeUndefined();
-      expect(ofType(result.changes, 'aws_lambda_function').map(({ actions }) => actions)).toEqual([
-        ['update'],
-        ['update'],
-      ]);
+      expect(ofType(result.changes, 'aws_lambda_function').map(({ action }) => action)).toEqual(['update', 'update']);
       expect(result.changes).toHaveLength(2);
     },
     TERRAFORM_TIMEOUT_MS,
@@ -123,15 +144,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test(
     'a change the provider cannot make in place is reported as a replacement',
     async () => {
-      // A target group's port is fixed at creation: the provider replaces the group to change it.
-      const edited = synthesized(FIXTURE);
-      const file = path.join(edited.dir, 'cdk.tf.json');
-      const config = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const targetGroup = resourceAt(edited.json, 'aws_lb_target_group', 'ip-target-group-443/target-group');
-      config.resource.aws_lb_target_group[targetGroup.address.split('.')[1]].port = 8443;
-      fs.writeFileSync(file, JSON.stringify(config));
-
-      const result = await planAgainst(deployed, edited.dir);
+      const result = await plans.get('new port')!;
       expect(result.error).toBeUndefined();
       expect(addresses(replaced(result.changes))).toEqual([targetGroup.address]);
       expect(destroyed(result.changes)).toEqual([]);
@@ -142,7 +155,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test(
     'a destroy plan removes every resource of the stack',
     async () => {
-      const result = await planAgainst(deployed, original.dir, { destroy: true });
+      const result = await plans.get('destroy')!;
       expect(result.error).toBeUndefined();
       const everything = Object.entries(original.json.resource)
         .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))

@@ -6,14 +6,14 @@ import { promisify } from 'node:util';
 import type { EnvironmentConfig } from '../../config/types';
 import { EXPORT_DEFAULTS } from '../../scripts/export-hcl';
 import { safetyBlocksOfHcl, safetyBlocksOfJson } from '../../scripts/safety-blocks';
-import { deployStack, planAgainst, type Deployed } from '../support/deployed-state';
+import { deployStack, planAgainst, type Deployed, type PlanAgainstResult } from '../support/deployed-state';
 import { synthesize } from '../support/synth';
 import { describeWithTerraform, expectCleanPlan, needsAws, terraformCheck, type TerraformCheckResult } from '../support/terraform';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** cdktf synth (about 10 s here), then terraform in parallel on 2 busy cores. */
-const EXPORT_TIMEOUT_MS = 180_000;
+/** cdktf synth (about 10 s alone, minutes on 2 cores other runs share), then terraform in parallel. */
+const EXPORT_TIMEOUT_MS = 600_000;
 /** A deploy "as if" is three plans, the plan of the export one more. */
 const DEPLOY_TIMEOUT_MS = 600_000;
 
@@ -70,8 +70,12 @@ let exported: string[] = [];
 
 describeWithTerraform('npm run export:hcl', (mirror) => {
   const synthesized = synthesize(FIXTURES);
+  /** The JSON synth of the first stack "as if deployed": made while the export runs, planned with the export after. */
+  let deployed: Promise<Deployed>;
 
   beforeAll(async () => {
+    deployed = deployStack(synthesized.get(STACKS[0])!.dir, mirror);
+    deployed.catch(() => undefined); // awaited (and reported) by the test that plans against it
     fs.mkdirSync(path.dirname(staleFile), { recursive: true });
     fs.writeFileSync(staleFile, 'resource "aws_eip" "left_over" {}\n');
     const app = 'npx tsx test/support/fixture-app.ts';
@@ -175,7 +179,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     /** The stacks that plan offline (an import reads from AWS). */
     const offline = STACKS.filter((stack) => needsAws(synthesized.get(stack)!.json).length === 0);
     const checks = new Map<string, Promise<TerraformCheckResult>>();
-    let deployed: Deployed | undefined;
+    let exportAgainstJson: Promise<PlanAgainstResult>;
     const checkDirs: string[] = [];
 
     beforeAll(() => {
@@ -191,9 +195,12 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
         check.catch(() => undefined); // awaited (and reported) by its test
         checks.set(stack, check);
       }
+      exportAgainstJson = deployed.then((state) => planAgainst(state, path.join(outdir, STACKS[0])));
+      exportAgainstJson.catch(() => undefined);
     });
-    afterAll(() => {
-      deployed?.dispose();
+    afterAll(async () => {
+      await Promise.allSettled([...checks.values(), exportAgainstJson]);
+      (await deployed.catch(() => undefined))?.dispose();
       checkDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
     });
 
@@ -206,8 +213,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     test(
       `${STACKS[0]}: switching from the JSON synth to the export plans no change against the state the JSON deployed`,
       async () => {
-        deployed = await deployStack(synthesized.get(STACKS[0])!.dir, mirror);
-        const result = await planAgainst(deployed, path.join(outdir, STACKS[0]));
+        const result = await exportAgainstJson;
         expect(result.error).toBeUndefined();
         expect(result.changes).toEqual([]);
         expect(result.outputChanges).toEqual([]);

@@ -10,11 +10,11 @@ import { EVERY_SOURCE, IDS, importsOf } from '../fixtures/static-ips';
 import { resourcesOf, synthScope, type TerraformJson } from '../support/synth';
 import {
   describeWithTerraform,
+  initOffline,
   offlineTerraform,
   plannedChanges,
   type ProviderMirror,
   type TerraformCli,
-  validationWarnings,
 } from '../support/terraform';
 /** An Elastic IP as the EC2 stand-in holds it. */
 interface StandInAddress {
@@ -51,8 +51,8 @@ const UNKNOWN_EXISTING: StaticIpZone = {
 const DEPLOYED: readonly StaticIpZone[] = [EVERY_SOURCE[0], EVERY_SOURCE[1], EVERY_SOURCE[3], EVERY_SOURCE[4]];
 
 /**
- * One init and six scenarios that start the provider 8 times (5-6 s of CPU and 0.6 GB each), all at once: about 80 s
- * of CPU in all. On a 2-core machine shared with other test runs the slowest took up to 9 minutes.
+ * Six scenarios, a plan each (and a show of one), that start terraform with the provider 7 times (4-5 s of CPU and
+ * 0.6 GB each), all at once. On a 2-core machine shared with other test runs the slowest took up to 9 minutes.
  */
 const TERRAFORM_TIMEOUT_MS = 600_000;
 
@@ -92,19 +92,13 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify(configuration, null, 2));
     return dir;
   };
-  /**
-   * A folder `terraform init` ran in, once: init hashes the 700 MB provider (about 11 s of CPU), so every workspace
-   * copies its result (a link to the mirror and the lock file) instead.
-   */
-  let initialized: Promise<string>;
   /** A fresh initialized folder holding `configuration`, and a state as if `deployed` had been applied. */
   const workspace = async (configuration: TerraformJson, deployed?: TerraformJson): Promise<TerraformCli> => {
     const dir = newFolder(configuration);
     if (deployed) writeDeployedState(dir, deployed);
-    const template = await initialized;
-    fs.cpSync(path.join(template, '.terraform'), path.join(dir, '.terraform'), { recursive: true });
-    fs.copyFileSync(path.join(template, '.terraform.lock.hcl'), path.join(dir, '.terraform.lock.hcl'));
-    return offlineTerraform(dir, mirror);
+    const terraform = offlineTerraform(dir, mirror);
+    await initOffline(dir, terraform, mirror);
+    return terraform;
   };
   const planAfterDeploy = async (zones: readonly StaticIpZone[], protect?: boolean, ...planArgs: string[]) =>
     plannedChanges(await workspace(config(zones, protect), config(DEPLOYED)), ...planArgs);
@@ -122,7 +116,7 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
     ...DEPLOYED.filter((z) => z.availabilityZone !== 'eu-west-1b').reverse(),
   ];
 
-  let everySource: Promise<{ warnings: string[]; plan: SavedPlan }>;
+  let everySource: Promise<{ warnings: readonly string[]; plan: SavedPlan }>;
   let zonesEdited: ReturnType<typeof planAfterDeploy>;
   let destroyProtected: ReturnType<typeof planAfterDeploy>;
   let destroyUnprotected: ReturnType<typeof planAfterDeploy>;
@@ -131,15 +125,10 @@ function describeTerraformChecks(mirror: ProviderMirror): void {
 
   beforeAll(async () => {
     [ec2, everySourceEc2] = await Promise.all([1, 2].map(() => startEc2StandIn(Object.values(ACCOUNT_ADDRESSES))));
-    initialized = start(async () => {
-      const dir = newFolder(config(DEPLOYED));
-      await offlineTerraform(dir, mirror)('init', '-input=false', '-no-color');
-      return dir;
-    });
     everySource = start(async () => {
       const terraform = await workspace(config(EVERY_SOURCE, true, everySourceEc2.endpoint));
-      const warnings = await validationWarnings(terraform);
-      await terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', '-out=static-ips.plan');
+      // The plan's log carries the warnings; the saved plan, shown, the planned values.
+      const { warnings } = await plannedChanges(terraform, '-out=static-ips.plan');
       return { warnings, plan: JSON.parse(await terraform('show', '-json', 'static-ips.plan')) as SavedPlan };
     });
     zonesEdited = start(() => planAfterDeploy(EDITED));
