@@ -128,7 +128,7 @@ function parseBody<T>(key: string, body: string, valid: (value: unknown) => valu
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new Error(`${key}: ${(error as Error).message}`);
+    throw new Error(`${key}: ${(error as Error).message}`, { cause: error });
   }
   if (!valid(value)) throw new Error(`${key}: not the shape the function writes`);
   return value;

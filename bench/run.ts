@@ -60,7 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
   }
   const int = (flag: (typeof numeric)[number], fallback: number): number => positiveInteger(flag, values[flag] as string | undefined, fallback);
   return {

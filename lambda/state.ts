@@ -71,7 +71,7 @@ export async function writeState(
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 412 || status === 409) return 'conflict';
-    throw new Error(`writing s3://${location.bucket}/${location.key} failed: ${describeError(error)}`);
+    throw new Error(`writing s3://${location.bucket}/${location.key} failed: ${describeError(error)}`, { cause: error });
   }
 }
 

@@ -128,6 +128,6 @@ async function awsStep<T>(operation: string, call: () => Promise<T>): Promise<T>
   try {
     return await call();
   } catch (error) {
-    throw new Error(`${operation} failed: ${describeError(error)}`);
+    throw new Error(`${operation} failed: ${describeError(error)}`, { cause: error });
   }
 }

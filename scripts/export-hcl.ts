@@ -174,9 +174,10 @@ function terraformFmt(file: string): void {
     const { code, stderr } = error as { code?: string; stderr?: Buffer };
     if (code === 'ENOENT')
       throw new Error(
-        'terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)'
+        'terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)',
+        { cause: error },
       );
-    throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`);
+    throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`, { cause: error });
   }
 }
 

@@ -141,7 +141,7 @@ describe('in the app', () => {
   it('each environment synthesizes with its own backend', () => {
     const stacks = synthesize([environment('alpha'), environment('beta', S3)]);
     const terraform = (name: string) =>
-      (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
+      (stacks.get(name)!.json as unknown as { terraform: { backend: Record<string, unknown> } }).terraform;
     expect(terraform('alpha').backend).toEqual({ local: { path: path.join(PROJECT_ROOT, 'terraform.alpha.tfstate') } });
     expect(terraform('beta').backend.s3).toMatchObject({ bucket: S3.bucket, use_lockfile: true });
   });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -347,7 +348,7 @@ describe('synth with a bad configuration', () => {
       const bad = { ...VALID, ingresCidrs: ['10.0.0.0/8'], zones: [] };
       // A child process, as cdktf runs the app: what it prints and how it exits is what the user sees.
       const script = `process.exitCode = require('./main').synthesize(${JSON.stringify([bad])}, { outdir: ${JSON.stringify(outdir)} });`;
-      const result = require('node:child_process').spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
         cwd: path.resolve(__dirname, '..'),
         encoding: 'utf8',
         env: { ...process.env, CHECKPOINT_DISABLE: '1' },

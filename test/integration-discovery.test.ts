@@ -8,12 +8,13 @@ import { nodeAddresses } from '../bench/dns-model';
 import { NO_FAILURES } from '../lambda/dns/failures';
 import { startDnsServer, type DnsStandIn } from './support/dns-server';
 import { runSync, startStandIns, summaryOf, syncOk, type StandInOptions, type StandIns } from './support/run-sync';
+import type { JsonObject } from './support/json';
 
 const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 
 /** Runs the bundle `runs` times; every summary, in order. */
-async function summaries(world: StandIns, runs: number, env?: Readonly<Record<string, string>>): Promise<Record<string, any>[]> {
-  const lines: Record<string, any>[] = [];
+async function summaries(world: StandIns, runs: number, env?: Readonly<Record<string, string>>): Promise<JsonObject[]> {
+  const lines: JsonObject[] = [];
   for (let run = 0; run < runs; run++) lines.push(summaryOf(await syncOk(world, env)));
   return lines;
 }

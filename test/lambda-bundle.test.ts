@@ -40,6 +40,7 @@ test('bundles the handler into one CommonJS file exporting `handler`', () => {
   const file = bundleSyncFunction(outdir);
   expect(file).toBe(path.join(outdir, SYNC_BUNDLE.file));
   expect(fs.readdirSync(outdir)).toEqual([SYNC_BUNDLE.file]);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by its path
   const bundle = require(file) as { handler?: unknown };
   expect(typeof bundle.handler).toBe('function');
   expect(SYNC_BUNDLE.handler).toBe(`${path.parse(SYNC_BUNDLE.file).name}.handler`);
@@ -188,6 +189,7 @@ describe('in an installed package, which ships the zip this repository built', (
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   const shippedBytes = Buffer.from('the zip the package ships');
   fs.writeFileSync(path.join(root, 'bundle', 'sync-function.zip'), shippedBytes);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copied module, loaded by its path
   const installed = require(path.join(root, 'modules', 'lambda-bundle.ts')) as typeof import('../modules/lambda-bundle');
 
   test('the asset is the shipped zip itself: nothing is built or written', () => {

@@ -132,19 +132,20 @@ describe('buildReport under DISCOVERY=both', () => {
     const both = parseSettings({ ...ENV, DISCOVERY: 'both', ALB_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef' });
     const interfaces: Discovery = { ...CLEAN, source: 'interfaces', ignored: [] };
     const dns: Discovery = { ...CLEAN, ips: ['10.0.0.1', '10.0.0.9'] };
-    const line = buildReport(both, { ...outcome(both, [], [], interfaces), comparison: { dns, dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'] } }, 1, 0) as Record<string, any>;
+    const line = buildReport(both, { ...outcome(both, [], [], interfaces), comparison: { dns, dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'] } }, 1, 0) as Record<string, unknown>;
     expect(line).toMatchObject({
       discoverySource: 'interfaces',
       comparison: { dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'], dnsIpsFound: dns.ips, dnsClean: true },
       DnsOnlyAddresses: 1,
       InterfacesNotInDns: 1,
     });
-    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string }) => metric.Name)).toEqual(expect.arrayContaining(['DnsOnlyAddresses', 'InterfacesNotInDns']));
+    const metrics = (line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0].Metrics;
+    expect(metrics.map((metric) => metric.Name)).toEqual(expect.arrayContaining(['DnsOnlyAddresses', 'InterfacesNotInDns']));
   });
 
   test('without a comparison, neither the field nor the metrics appear', () => {
     const settings = parseSettings(ENV);
-    const line = buildReport(settings, outcome(settings), 1, 0) as Record<string, any>;
+    const line = buildReport(settings, outcome(settings), 1, 0) as Record<string, unknown>;
     expect(line).toMatchObject({ discoverySource: 'dns', warnings: [] });
     expect(line).not.toHaveProperty('comparison');
     expect(line).not.toHaveProperty('DnsOnlyAddresses');

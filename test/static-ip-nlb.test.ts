@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { AlbNodeTargetGroup } from '../modes/ip-sync/alb-node-target-group';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type StaticIpNlbProps } from '../modules/static-ip-nlb';
 import { ref, resourceAt, resourcesOf, synthScope, testApp } from './support/synth';
@@ -47,7 +47,7 @@ describe('StaticIpNlb', () => {
 
   test('protection can be turned off, with a warning', () => {
     const app = testApp();
-    const stack = new (require('cdktf').TerraformStack)(app, 'unprotected');
+    const stack = new TerraformStack(app, 'unprotected');
     const nlb = new StaticIpNlb(stack, 'nlb', { ...PROPS, protect: false });
     const json = JSON.parse(Testing.synth(stack));
     expect(resourceAt(json, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: false, lifecycle: { prevent_destroy: false } });

@@ -11,6 +11,7 @@ import { stackCommand, type StackEntry, type StackSource } from '../scripts/stac
 import { MINIMAL } from './fixtures/environments';
 import { synthesize } from './support/synth';
 import { tempDir } from './support/temp-dir';
+import type { JsonObject } from './support/json';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -518,7 +519,7 @@ describe('the guard before terraform runs a synthesized configuration', () => {
   const stack = synthesize([{ ...MINIMAL, name: 'guarded' }]).get('guarded')!;
 
   /** A copy of the synthesized stack with its configuration changed, and optionally a file added. */
-  const variant = (change: (json: Record<string, any>) => void, extraFile?: string): string => {
+  const variant = (change: (json: JsonObject) => void, extraFile?: string): string => {
     const dir = tempDir('guarded-');
     fs.cpSync(stack.dir, dir, { recursive: true });
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
@@ -527,8 +528,8 @@ describe('the guard before terraform runs a synthesized configuration', () => {
     if (extraFile) fs.writeFileSync(path.join(dir, extraFile), 'resource "null_resource" "x" {}\n');
     return dir;
   };
-  const firstResource = (json: Record<string, any>) => {
-    const [type, byName] = Object.entries(json.resource as Record<string, Record<string, any>>)[0];
+  const firstResource = (json: JsonObject) => {
+    const [type, byName] = Object.entries(json.resource as Record<string, JsonObject>)[0];
     const [name, body] = Object.entries(byName)[0];
     return { address: `${type}.${name}`, body };
   };
@@ -542,7 +543,7 @@ describe('the guard before terraform runs a synthesized configuration', () => {
     expect(await runGuard(script, stack.dir)).toBeUndefined();
   });
 
-  it.each<[string, (json: Record<string, any>) => void, RegExp]>([
+  it.each<[string, (json: JsonObject) => void, RegExp]>([
     [
       'an external data source',
       (json) => (json.data = { ...json.data, external: { probe: { program: ['sh', '-c', 'env'] } } }),

@@ -69,16 +69,16 @@ const unreachable = (error: Error): DnsAnswer => ({ ok: false, kind: 'unreachabl
 function exchange(where: string, timeoutMs: number, open: (settle: (answer: DnsAnswer) => void) => () => void): Promise<DnsAnswer> {
   return new Promise((resolve) => {
     let settled = false;
-    let close: (() => void) | undefined;
     const settle = (answer: DnsAnswer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      close?.();
+      close();
       resolve(answer.ok ? answer : { ...answer, error: `${where}: ${answer.error}` });
     };
     const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    close = open(settle);
+    // Sockets answer, fail and time out from the event loop, so settle never runs before open returns close.
+    const close = open(settle);
   });
 }
 

@@ -38,11 +38,16 @@ const TYPECHECK_TIMEOUT_MS = 180_000;
 /** Two plans side by side; a deploy "as if" is several plans of the whole stack (cached across runs), then one more. */
 const TERRAFORM_TIMEOUT_MS = 600_000;
 
+/** The manifest of the package `name` as installed here. */
+function manifestOf<T>(name: string): T {
+  return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as T;
+}
+
 /** The packages the proof is about: the swap must leave no cdktf module behind. */
 const CDKTF_VERSIONS = {
-  cdktf: (require('cdktf/package.json') as { version: string }).version,
-  providerAws: require('@cdktf/provider-aws/package.json') as { version: string; cdktf: { provider: { version: string } } },
-  constructs: (require('constructs/package.json') as { version: string }).version,
+  cdktf: manifestOf<{ version: string }>('cdktf').version,
+  providerAws: manifestOf<{ version: string; cdktf: { provider: { version: string } } }>('@cdktf/provider-aws'),
+  constructs: manifestOf<{ version: string }>('constructs').version,
 };
 
 describeWithTerraform('CDK Terrain synthesizes the app to the Terraform cdktf does', (mirror) => {

@@ -9,6 +9,7 @@ import { startDnsServer, type DnsServerOptions, type DnsStandIn } from './dns-se
 import { elbInterfaces, startEc2Server, startStsServer, type Ec2StandIn, type StandInInterface, type StsStandIn } from './ec2-server';
 import { startElbv2Server, type Elbv2RequestRecord, type Elbv2StandIn } from './elbv2-server';
 import { startS3Server, type S3Object, type S3StandIn } from './s3-server';
+import type { JsonObject } from './json';
 
 export const TEST_REGION = 'us-east-1';
 export const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -87,7 +88,7 @@ export async function syncOk(world: StandIns, overrides?: Readonly<Record<string
 }
 
 /** The run's summary: its one structured log line. Fails the test unless there is exactly one. */
-export function summaryOf(run: SyncRun): Record<string, any> {
+export function summaryOf(run: SyncRun): JsonObject {
   if (run.logLines.length !== 1) throw new Error(`expected one JSON log line, got ${run.logLines.length}:\n${run.stdout}`);
   return run.logLines[0];
 }
@@ -122,8 +123,8 @@ export interface StandIns {
   registeredIps(targetGroupArn?: string): string[];
   /** The state object as stored, or undefined. @default the scenario's key */
   stateObject(key?: string): S3Object | undefined;
-  /** The stored state, parsed. @default the scenario's key */
-  state(key?: string): any;
+  /** The stored state, parsed (null when there is none). @default the scenario's key */
+  state(key?: string): JsonObject;
   stop(): Promise<void>;
 }
 

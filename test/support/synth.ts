@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/types';
 import { buildApp } from '../../main';
 import { tempDir } from './temp-dir';
+import type { JsonObject } from './json';
 
 process.env.CHECKPOINT_DISABLE = '1';
 
@@ -18,7 +19,7 @@ export interface TerraformJson {
 }
 
 /** One resource's arguments. */
-export type Resource = Record<string, any>;
+export type Resource = JsonObject;
 
 export interface SynthesizedStack {
   readonly name: string;

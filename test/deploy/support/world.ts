@@ -18,7 +18,6 @@ import {
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EnvironmentConfig, RouteConfig } from '../../../config/types';
 import { FAKE_CREDENTIALS, TEST_REGION } from '../../support/run-sync';
-import { EMULATOR_GAPS } from './gaps';
 
 /** The Availability Zones of the world, in the order the test environment lists them. */
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
@@ -120,7 +119,7 @@ export async function removeAlbNode({ ec2 }: Clients, world: World, ip: string):
 
 /**
  * The test environment, shaped like the shipped production example without its accelerator
- * ({@link EMULATOR_GAPS.globalAccelerator}): three zones (one address attached by id, one adopted, one new),
+ * (`EMULATOR_GAPS.globalAccelerator` in gaps.ts): three zones (one address attached by id, one adopted, one new),
  * port 80 in ip-sync mode and 443 as an ALB-type target group with a health check and the ALB listener's ARN.
  */
 export function environmentOf(world: World, name: string, routes?: readonly RouteConfig[]): EnvironmentConfig {
@@ -172,7 +171,7 @@ export async function registeredTargets({ elb }: Clients, targetGroupArn: string
 
 /**
  * Runs `body` with the bucket's policy lifted and puts the same policy back after: the one part of the bucket
- * the emulator cannot evaluate ({@link EMULATOR_GAPS.secureTransportDeny}). The deployed configuration is
+ * the emulator cannot evaluate (`EMULATOR_GAPS.secureTransportDeny` in gaps.ts). The deployed configuration is
  * untouched, so the next refreshed plan still compares the policy terraform wrote.
  */
 export async function withBucketPolicySuspended<T>({ s3 }: Clients, bucket: string, body: () => Promise<T>): Promise<T> {
