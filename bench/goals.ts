@@ -60,7 +60,10 @@ function smallAlbQueries(rows: readonly DiscoveryTrialFigures[]): GoalCheck {
   return {
     goal,
     measured: pairs
-      .map(({ n, ours, reference }) => `N = ${n}: ${formatNumber(ours.meanQueries)} vs ${formatNumber(reference.meanQueries)} (max ${ours.maxQueries} vs ${reference.maxQueries})`)
+      .map(
+        ({ n, ours, reference }) =>
+          `N = ${n}: ${formatNumber(ours.meanQueries)} vs ${formatNumber(reference.meanQueries)} (max ${ours.maxQueries} vs ${reference.maxQueries})`,
+      )
       .join('; '),
     met: pairs.every(({ ours, reference }) => ours.meanQueries <= reference.meanQueries && ours.maxQueries <= reference.maxQueries),
   };

@@ -43,7 +43,10 @@ function describeEvent(event: DayEvent): string {
 }
 
 function goalsSection(goals: readonly GoalCheck[]): string {
-  return table(['Goal', 'Measured in this run', 'Verdict'], goals.map((g) => [g.goal, g.measured, `**${verdict(g.met)}**`]));
+  return table(
+    ['Goal', 'Measured in this run', 'Verdict'],
+    goals.map((g) => [g.goal, g.measured, `**${verdict(g.met)}**`]),
+  );
 }
 
 function discoverySection({ discovery, options }: BenchResults): string {
@@ -91,7 +94,9 @@ function loopbackSection(results: BenchResults): string {
     table(['N', 'Discovery', 'Runs', 'Wall ms (median)', 'Wall ms (p90)', 'Queries (mean)', 'All N found'], rows),
     '',
     `Wall time per discovery, ${PROJECT.label} / ${REFERENCE.label} (medians, same run): ` +
-      loopbackRatios(loopback.figures).map((r) => `N = ${r.albSize}: **${formatNumber(r.ratio, 3)}**`).join('; ') +
+      loopbackRatios(loopback.figures)
+        .map((r) => `N = ${r.albSize}: **${formatNumber(r.ratio, 3)}**`)
+        .join('; ') +
       `. Measured at ${loadOf(results, 'loopback')}.`,
   ].join('\n');
 }
@@ -99,27 +104,41 @@ function loopbackSection(results: BenchResults): string {
 function daySection({ day, options }: BenchResults): string {
   const row = (label: string, pick: (d: DayFigures) => string): (string | number)[] => [label, ...day.map(pick)];
   const rows = [
-    row('Registration delay p50 / p99 / max (minutes)', (d) => `${d.registrationDelayMinutes.p50} / ${d.registrationDelayMinutes.p99} / ${d.registrationDelayMinutes.max}`),
-    row('Registration delay p50 / p99 / max (seconds, from the node\'s appearance)', (d) =>
-      `${d.registrationDelaySeconds.p50} / ${d.registrationDelaySeconds.p99} / ${d.registrationDelaySeconds.max}`),
+    row(
+      'Registration delay p50 / p99 / max (minutes)',
+      (d) => `${d.registrationDelayMinutes.p50} / ${d.registrationDelayMinutes.p99} / ${d.registrationDelayMinutes.max}`,
+    ),
+    row(
+      "Registration delay p50 / p99 / max (seconds, from the node's appearance)",
+      (d) => `${d.registrationDelaySeconds.p50} / ${d.registrationDelaySeconds.p99} / ${d.registrationDelaySeconds.max}`,
+    ),
     row('IPs never registered', (d) => String(d.neverRegistered)),
     row('Stale target-minutes per day', (d) => formatNumber(d.staleTargetMinutesPerDay)),
     row('Unserved node-minutes per day', (d) => formatNumber(d.unservedNodeMinutesPerDay)),
     row(`**Live IPs deregistered** (all ${options.days} days)`, (d) => `**${d.liveDeregistrations}**`),
-    row('... of which while DNS was failing / while DNS answered', (d) =>
-      `${d.liveDeregistrationsInDnsOutage} / ${d.liveDeregistrations - d.liveDeregistrationsInDnsOutage}`),
+    row(
+      '... of which while DNS was failing / while DNS answered',
+      (d) => `${d.liveDeregistrationsInDnsOutage} / ${d.liveDeregistrations - d.liveDeregistrationsInDnsOutage}`,
+    ),
     row('DNS queries per invocation', (d) => formatNumber(d.perInvocation.dnsQueries)),
     row('DescribeNetworkInterfaces calls per run', (d) => formatNumber(d.perInvocation.ec2Calls, 2)),
     row('Event-triggered runs per day (besides 1,440 scheduled)', (d) => formatNumber(d.eventInvocationsPerDay)),
     row('All calls per run (DNS + EC2 + ELBv2 + S3)', (d) => formatNumber(d.apiCallsPerRun, 2)),
-    row('ELBv2 calls per invocation (describe + register + deregister)', (d) =>
-      `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`),
-    row('S3 reads / writes per invocation', (d) => `${formatNumber(d.perInvocation.s3Reads, 3)} / ${formatNumber(d.perInvocation.s3Writes, 3)}`),
+    row(
+      'ELBv2 calls per invocation (describe + register + deregister)',
+      (d) =>
+        `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`,
+    ),
+    row(
+      'S3 reads / writes per invocation',
+      (d) => `${formatNumber(d.perInvocation.s3Reads, 3)} / ${formatNumber(d.perInvocation.s3Writes, 3)}`,
+    ),
   ];
-  const perDay = day[0]?.perDay.map((_, i) => [
-    day[0].perDay[i].seed,
-    ...day.flatMap((d) => [d.perDay[i].liveDeregistrations, d.perDay[i].staleTargetMinutes]),
-  ]) ?? [];
+  const perDay =
+    day[0]?.perDay.map((_, i) => [
+      day[0].perDay[i].seed,
+      ...day.flatMap((d) => [d.perDay[i].liveDeregistrations, d.perDay[i].staleTargetMinutes]),
+    ]) ?? [];
   return [
     `${options.days} simulated day(s) of ${FULL_DAY.minutes} minutes, seeds ${options.seed} to ${options.seed + options.days - 1}. Each minute each function runs once; its decisions take effect at once.`,
     `The ALB starts with ${FULL_DAY.initialNodes} nodes; each minute one node is replaced with chance ${FULL_DAY.replacementChancePerMinute} (its IP leaves DNS, a new one appears). Events:`,
@@ -134,7 +153,7 @@ function daySection({ day, options }: BenchResults): string {
     'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',
     'exists (an advantage of interfaces the figures leave out), nor the interfaces for the draining time after a node left DNS.',
     'Registration seconds: a node appears at a uniform point of its minute; a scheduled run registers it at the next minute.',
-    'Stale target-minutes are counted after each minute\'s run, for every contender alike: the up to one minute a departed node waits for',
+    "Stale target-minutes are counted after each minute's run, for every contender alike: the up to one minute a departed node waits for",
     'the next scheduled run is not counted (about half a minute per departure on the schedule, the event latency with events).',
     '',
     `"${PROJECT_UNCAPPED.label}" runs this project's code with MAX_DEREGISTRATION_PERCENT=100, only to show what the cap costs: compare its`,
@@ -160,23 +179,63 @@ function wallTime(ms: number, artifact: ArtifactFigures): string {
 function artifactSection(results: BenchResults): string {
   const { artifact } = results;
   const load = (step: Parameters<typeof loadOf>[1], figure: Measured<object>) => (figure.available ? loadOf(results, step) : '');
-  return table(['Figure', 'Value', 'Machine load when the step ended'], [
-    ['Bundle (raw)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.rawBytes / 1000)} KB (${b.rawBytes} bytes, ${b.file})`), ''],
-    ['Bundle (zipped as the stack zips it)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB (${b.zippedBytes} bytes)`), ''],
-    ['An empty node process, start to exit (median): the yardstick', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianNodeStartMs)} ms over ${c.runs} processes`), load('coldImport', artifact.coldImport)],
-    ['Cold import: require() of the bundle in a fresh node (median)', measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianRequireMs)} ms`), load('coldImport', artifact.coldImport)],
-    ['Cold import: require() of the SDK packages it holds, unbundled (median)', measuredOr(artifact.coldImport, (c) =>
-      `${formatNumber(c.medianSdkRequireMs)} ms; bundle / unbundled = **${formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)}**`), load('coldImport', artifact.coldImport)],
-    ['Cold import: whole process with the bundle (median)', measuredOr(artifact.coldImport, (c) => wallTime(c.medianProcessMs, artifact)), load('coldImport', artifact.coldImport)],
-    ['`cdktf synth` of the example environments', measuredOr(artifact.synth, (s) => `${wallTime(s.wallMs, artifact)} for ${s.stacks.length} stack(s): ${s.stacks.join(', ')}`), load('synth', artifact.synth)],
-    ['Test suite (without the benchmark test)', measuredOr(artifact.testSuite, (t) =>
-      [`${wallTime(t.wallMs, artifact)}, ${t.passed} passed, ${t.failed} failed`, ...t.failures.map((f) => `failed: ${f}`)].join('<br>')), load('testSuite', artifact.testSuite)],
-  ]);
+  return table(
+    ['Figure', 'Value', 'Machine load when the step ended'],
+    [
+      ['Bundle (raw)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.rawBytes / 1000)} KB (${b.rawBytes} bytes, ${b.file})`), ''],
+      [
+        'Bundle (zipped as the stack zips it)',
+        measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB (${b.zippedBytes} bytes)`),
+        '',
+      ],
+      [
+        'An empty node process, start to exit (median): the yardstick',
+        measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianNodeStartMs)} ms over ${c.runs} processes`),
+        load('coldImport', artifact.coldImport),
+      ],
+      [
+        'Cold import: require() of the bundle in a fresh node (median)',
+        measuredOr(artifact.coldImport, (c) => `${formatNumber(c.medianRequireMs)} ms`),
+        load('coldImport', artifact.coldImport),
+      ],
+      [
+        'Cold import: require() of the SDK packages it holds, unbundled (median)',
+        measuredOr(
+          artifact.coldImport,
+          (c) =>
+            `${formatNumber(c.medianSdkRequireMs)} ms; bundle / unbundled = **${formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)}**`,
+        ),
+        load('coldImport', artifact.coldImport),
+      ],
+      [
+        'Cold import: whole process with the bundle (median)',
+        measuredOr(artifact.coldImport, (c) => wallTime(c.medianProcessMs, artifact)),
+        load('coldImport', artifact.coldImport),
+      ],
+      [
+        '`cdktf synth` of the example environments',
+        measuredOr(artifact.synth, (s) => `${wallTime(s.wallMs, artifact)} for ${s.stacks.length} stack(s): ${s.stacks.join(', ')}`),
+        load('synth', artifact.synth),
+      ],
+      [
+        'Test suite (without the benchmark test)',
+        measuredOr(artifact.testSuite, (t) =>
+          [`${wallTime(t.wallMs, artifact)}, ${t.passed} passed, ${t.failed} failed`, ...t.failures.map((f) => `failed: ${f}`)].join(
+            '<br>',
+          ),
+        ),
+        load('testSuite', artifact.testSuite),
+      ],
+    ],
+  );
 }
 
 /** Every step of the run with its wall time and the load when it ended. */
 function stepsSection({ steps, machine }: BenchResults): string {
-  return table(['Step', 'Wall time', 'Load when it ended'], steps.map((s) => [s.step, `${formatNumber(s.wallMs / 1000)} s`, formatLoad(s.loadAfter, machine.cores)]));
+  return table(
+    ['Step', 'Wall time', 'Load when it ended'],
+    steps.map((s) => [s.step, `${formatNumber(s.wallMs / 1000)} s`, formatLoad(s.loadAfter, machine.cores)]),
+  );
 }
 
 export function renderResults(results: BenchResults): string {
@@ -271,15 +330,29 @@ ${stepsSection(results)}
 
 /** The summary's rows for interface discovery: schedule only / with events in our column, the reference in its own. */
 function interfaceRows(day: readonly DayFigures[]): string[][] {
-  const [scheduled, events, reference] = [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, REFERENCE].map((c) => day.find((d) => d.contender === c.label));
+  const [scheduled, events, reference] = [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, REFERENCE].map((c) =>
+    day.find((d) => d.contender === c.label),
+  );
   if (!scheduled || !events || !reference) return [];
   const both = (pick: (d: DayFigures) => string): string => `${pick(scheduled)} / ${pick(events)}`;
   const seconds = (d: DayFigures): string => `${d.registrationDelaySeconds.p50}, ${d.registrationDelaySeconds.p99}`;
   return [
-    ['Interface discovery (schedule / + events): live IPs deregistered', both((d) => `**${d.liveDeregistrations}**`), `**${reference.liveDeregistrations}**`],
-    ['Interface discovery (schedule / + events): stale target-minutes per day', both((d) => formatNumber(d.staleTargetMinutesPerDay)), formatNumber(reference.staleTargetMinutesPerDay)],
+    [
+      'Interface discovery (schedule / + events): live IPs deregistered',
+      both((d) => `**${d.liveDeregistrations}**`),
+      `**${reference.liveDeregistrations}**`,
+    ],
+    [
+      'Interface discovery (schedule / + events): stale target-minutes per day',
+      both((d) => formatNumber(d.staleTargetMinutesPerDay)),
+      formatNumber(reference.staleTargetMinutesPerDay),
+    ],
     ['Interface discovery (schedule / + events): new node to registration, p50, p99 (s)', both(seconds), seconds(reference)],
-    ['Interface discovery (schedule / + events): calls per run, all APIs', both((d) => formatNumber(d.apiCallsPerRun, 2)), formatNumber(reference.apiCallsPerRun, 2)],
+    [
+      'Interface discovery (schedule / + events): calls per run, all APIs',
+      both((d) => formatNumber(d.apiCallsPerRun, 2)),
+      formatNumber(reference.apiCallsPerRun, 2),
+    ],
   ];
 }
 
@@ -299,14 +372,22 @@ export function renderSummary(results: BenchResults): string {
     [`All nodes found, ALB of ${largest} nodes`, ...pair(atSize(largest), (d) => formatPercent(d.allFoundShare))],
     [`DNS queries per discovery, ${largest} nodes`, ...pair(atSize(largest), (d) => formatNumber(d.meanQueries))],
     [`DNS queries per discovery, ${smallest} nodes`, ...pair(atSize(smallest), (d) => formatNumber(d.meanQueries))],
-    [`Discovery wall time, ${GOALS.loopbackAlbSize} nodes, loopback, relative to the reference's (same run)`,
-      loopbackRatio ? formatNumber(loopbackRatio.ratio, 3) : 'n/a', '1'],
+    [
+      `Discovery wall time, ${GOALS.loopbackAlbSize} nodes, loopback, relative to the reference's (same run)`,
+      loopbackRatio ? formatNumber(loopbackRatio.ratio, 3) : 'n/a',
+      '1',
+    ],
     [`Live IPs deregistered, ${options.days} simulated day(s)`, ...pair(day, (d) => `**${d.liveDeregistrations}**`)],
     ['Stale target-minutes per day', ...pair(day, (d) => formatNumber(d.staleTargetMinutesPerDay))],
     ['S3 writes per invocation', ...pair(day, (d) => formatNumber(d.perInvocation.s3Writes, 2))],
     ...interfaceRows(day),
-    ['Zipped bundle; cold import relative to requiring the SDK unbundled (same run)', measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB`) + '; ' +
-      measuredOr(artifact.coldImport, (c) => formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)), 'n/a'],
+    [
+      'Zipped bundle; cold import relative to requiring the SDK unbundled (same run)',
+      measuredOr(artifact.bundle, (b) => `${formatNumber(b.zippedBytes / 1000)} KB`) +
+        '; ' +
+        measuredOr(artifact.coldImport, (c) => formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)),
+      'n/a',
+    ],
   ];
   const met = goals.filter((g) => g.met === true).length;
   const oneMinuteLoad = (step: TimedStep, what: string): string[] => {

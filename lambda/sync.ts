@@ -98,7 +98,13 @@ export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutc
       registrationFailures.push(...failures);
       if (!decision.stateChanged) break;
       const condition = state.kind === 'found' ? { kind: 'found' as const, etag: state.etag } : { kind: 'absent' as const };
-      const written = await writeState(deps.s3, stateLocation(settings), { state: decision.nextState, writer }, condition, deps.abortSignal);
+      const written = await writeState(
+        deps.s3,
+        stateLocation(settings),
+        { state: decision.nextState, writer },
+        condition,
+        deps.abortSignal,
+      );
       if (written === 'conflict') {
         current = await plan(settings, discovery, deps);
         // The object names this run: S3 carried out the write, and the conflict was the SDK's retry meeting it.

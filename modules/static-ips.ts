@@ -220,10 +220,7 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
         if (source.pool === undefined) break;
         if (source.pool.type === 'ipam') matches('source.pool.poolId', source.pool.poolId, 'ipamPoolId');
         else if (source.pool.type === 'byoip') matches('source.pool.poolId', source.pool.poolId, 'byoipPoolId');
-        else
-          problems.push(
-            `${at}: source.pool.type ${JSON.stringify((source.pool as { type: unknown }).type)} is not ipam or byoip`,
-          );
+        else problems.push(`${at}: source.pool.type ${JSON.stringify((source.pool as { type: unknown }).type)} is not ipam or byoip`);
         break;
       case 'existing':
       case 'adopt':

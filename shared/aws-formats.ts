@@ -16,8 +16,7 @@ const EC2_ID = '(?:[0-9a-f]{8}|[0-9a-f]{17})';
 const LB_NAME = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?';
 const LB_ID = '[0-9a-f]{16}';
 
-const format = (source: string, description: string, flags = '') =>
-  ({ pattern: new RegExp(`^${source}$`, flags), description }) as const;
+const format = (source: string, description: string, flags = '') => ({ pattern: new RegExp(`^${source}$`, flags), description }) as const;
 
 /** Each identifier's pattern and how an error names what was expected (`... is not <description>`). */
 export const AWS_FORMATS = {
@@ -104,7 +103,8 @@ export function tagProblem(key: string, value: unknown): string | undefined {
   if (key.length < TAG_LIMITS.keyLength.min || key.length > TAG_LIMITS.keyLength.max) {
     return `key must be ${TAG_LIMITS.keyLength.min}-${TAG_LIMITS.keyLength.max} characters`;
   }
-  if (key.toLowerCase().startsWith(TAG_LIMITS.reservedPrefix)) return `key must not start with "${TAG_LIMITS.reservedPrefix}" (reserved by AWS)`;
+  if (key.toLowerCase().startsWith(TAG_LIMITS.reservedPrefix))
+    return `key must not start with "${TAG_LIMITS.reservedPrefix}" (reserved by AWS)`;
   if (typeof value !== 'string' || value.length > TAG_LIMITS.valueLength.max) {
     return `value must be a string of at most ${TAG_LIMITS.valueLength.max} characters`;
   }

@@ -47,7 +47,10 @@ function nlbListeners(json: TerraformJson): Map<number, { address: string; loadB
   return new Map(
     Object.entries(resourcesOf(json, 'aws_lb_listener'))
       .filter(([, listener]) => listener.load_balancer_arn === `\${aws_lb.${nlb[0]}.arn}`)
-      .map(([name, listener]) => [listener.port as number, { address: `aws_lb_listener.${name}`, loadBalancer: listener.load_balancer_arn }]),
+      .map(([name, listener]) => [
+        listener.port as number,
+        { address: `aws_lb_listener.${name}`, loadBalancer: listener.load_balancer_arn },
+      ]),
   );
 }
 
@@ -58,14 +61,17 @@ const deployed = synth(DEPLOYED);
 const KEEPING_EVERY_ZONE = Object.keys(CHANGES).filter((change) => change !== 'a zone removed');
 
 test('the deployed stack holds every kind of address holder, the NLB listening on each route port', () => {
-  expect(Object.keys(addressHolders(deployed)).map((address) => address.split('.')[0]).sort()).toEqual([
-    'aws_eip',
-    'aws_eip',
-    'aws_globalaccelerator_accelerator',
-    'aws_lb',
-  ]);
+  expect(
+    Object.keys(addressHolders(deployed))
+      .map((address) => address.split('.')[0])
+      .sort(),
+  ).toEqual(['aws_eip', 'aws_eip', 'aws_globalaccelerator_accelerator', 'aws_lb']);
   expect([...nlbListeners(deployed).keys()].sort((a, b) => a - b)).toEqual([80, 443]);
-  expect(attachedAddresses(deployed)).toEqual(Object.keys(resourcesOf(deployed, 'aws_eip')).map((name) => `\${aws_eip.${name}.allocation_id}`).sort());
+  expect(attachedAddresses(deployed)).toEqual(
+    Object.keys(resourcesOf(deployed, 'aws_eip'))
+      .map((name) => `\${aws_eip.${name}.allocation_id}`)
+      .sort(),
+  );
 });
 
 describe.each(KEEPING_EVERY_ZONE)('%s', (change) => {

@@ -12,7 +12,8 @@ const BOTH = { DISCOVERY: 'both', ALB_ARN: SCENARIO.albArn } as const;
 const DESCRIPTION = `ELB ${SCENARIO.albInterfaceName}`;
 const ROLE = 'arn:aws:iam::210987654321:role/alb-static-ip-discovery';
 
-const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
+const deregisteredIds = (world: StandIns): string[] =>
+  world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 const listings = (world: StandIns) => world.ec2.requests.filter((request) => request.action === 'DescribeNetworkInterfaces');
 
 describe('the sync bundle discovering from network interfaces', () => {
@@ -41,7 +42,15 @@ describe('the sync bundle discovering from network interfaces', () => {
     const summary = summaryOf(await syncOk(world, INTERFACES));
     expect(summary).toMatchObject({ discoveryClean: true, queries: 7 });
     expect(world.registeredIps()).toEqual(nodes);
-    expect(listings(world).map((request) => request.nextToken)).toEqual([undefined, 'page-4', 'page-8', 'page-12', 'page-16', 'page-20', 'page-24']);
+    expect(listings(world).map((request) => request.nextToken)).toEqual([
+      undefined,
+      'page-4',
+      'page-8',
+      'page-12',
+      'page-16',
+      'page-20',
+      'page-24',
+    ]);
   });
 
   it('never takes the interfaces of web-2, of a Network Load Balancer named web, or of nothing', async () => {
@@ -65,7 +74,10 @@ describe('the sync bundle discovering from network interfaces', () => {
     const nodes = nodeAddresses(6);
     world = await startStandIns({ addresses: nodes });
     await syncOk(world, INTERFACES);
-    world.ec2.setInterfaces([...elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(2)), ...elbInterfaces(SCENARIO.albInterfaceName, ['10.9.0.1'], 'vpc-0ffee')]);
+    world.ec2.setInterfaces([
+      ...elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(2)),
+      ...elbInterfaces(SCENARIO.albInterfaceName, ['10.9.0.1'], 'vpc-0ffee'),
+    ]);
     for (let run = 0; run < 2; run++) {
       const failed = await runSync(world.env(INTERFACES));
       expect(failed.ok).toBe(false);
@@ -101,7 +113,9 @@ describe('the sync bundle discovering from network interfaces', () => {
     const run = await runSync(world.env(INTERFACES));
     expect(run.ok).toBe(false);
     expect(run.error).toMatch(/is incomplete: the interface listing did not complete/);
-    expect(summaryOf(run).discoveryUncleanReasons).toEqual([expect.stringMatching(/^the interface listing did not complete after 2 calls: DescribeNetworkInterfaces failed: InternalError/)]);
+    expect(summaryOf(run).discoveryUncleanReasons).toEqual([
+      expect.stringMatching(/^the interface listing did not complete after 2 calls: DescribeNetworkInterfaces failed: InternalError/),
+    ]);
     expect(world.registeredIps()).toEqual(nodes);
     expect(deregisteredIds(world)).toEqual([]);
   });
@@ -181,7 +195,10 @@ describe('the sync bundle with DISCOVERY=both', () => {
       InterfacesNotInDns: 1,
     });
     expect(summary._aws.CloudWatchMetrics[0].Metrics).toEqual(
-      expect.arrayContaining([{ Name: 'DnsOnlyAddresses', Unit: 'Count' }, { Name: 'InterfacesNotInDns', Unit: 'Count' }]),
+      expect.arrayContaining([
+        { Name: 'DnsOnlyAddresses', Unit: 'Count' },
+        { Name: 'InterfacesNotInDns', Unit: 'Count' },
+      ]),
     );
     expect(world.registeredIps()).toEqual([...nodes, '10.0.9.9']);
   });

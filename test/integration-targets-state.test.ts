@@ -54,7 +54,7 @@ describe('the sync bundle when S3 carries out a state write but its answer is lo
     expect(idsOf(world.elbCalls('DeregisterTargets'))).toEqual([gone]);
   });
 
-  it('the answer held back past the client\'s timeout: the run recognises its own write and counts once', async () => {
+  it("the answer held back past the client's timeout: the run recognises its own write and counts once", async () => {
     const { summary, puts } = await runLosingTheAnswer('AnswerLate');
     expect(Object.values(summary.pending)).toEqual([1]);
     expect(puts).toEqual([
@@ -74,11 +74,18 @@ describe('the sync bundle with targets on another port than ALB_LISTENER', () =>
   });
   afterEach(() => world.stop());
 
-  const onPort = (port: number): string[] => world.elb.targets(TG).filter((target) => target.port === port).map((target) => target.ip);
+  const onPort = (port: number): string[] =>
+    world.elb
+      .targets(TG)
+      .filter((target) => target.port === port)
+      .map((target) => target.ip);
 
-  it('registers every node on the new port at once; the old port\'s targets leave after the grace period, the last one only once a new one is healthy', async () => {
+  it("registers every node on the new port at once; the old port's targets leave after the grace period, the last one only once a new one is healthy", async () => {
     // An earlier deployment registered the nodes, healthy, on the listener port the ALB had then.
-    world.elb.addTargets(TG, NODES.map((ip) => ({ ip, port: OLD_PORT, availabilityZone: 'us-east-1b' })));
+    world.elb.addTargets(
+      TG,
+      NODES.map((ip) => ({ ip, port: OLD_PORT, availabilityZone: 'us-east-1b' })),
+    );
 
     const first = summaryOf(await syncOk(world));
     expect(sortedIps(first.registered)).toEqual(NODES);
@@ -90,7 +97,11 @@ describe('the sync bundle with targets on another port than ALB_LISTENER', () =>
     // Third run: the old-port targets are due. The new ones are still `initial`, so one old one keeps serving.
     const third = summaryOf(await syncOk(world));
     expect(third.deregistered).toHaveLength(NODES.length - 1);
-    expect(third.deregistered.every((target: { port: number; availabilityZone: string }) => target.port === OLD_PORT && target.availabilityZone === 'us-east-1b')).toBe(true);
+    expect(
+      third.deregistered.every(
+        (target: { port: number; availabilityZone: string }) => target.port === OLD_PORT && target.availabilityZone === 'us-east-1b',
+      ),
+    ).toBe(true);
     const [kept] = onPort(OLD_PORT);
     expect(third.heldBack).toContainEqual({ kind: 'last-target', kept: `${kept}:${OLD_PORT}` });
     expect(onPort(PORT)).toEqual(NODES);

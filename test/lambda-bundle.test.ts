@@ -6,14 +6,7 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { AssetType, TerraformStack } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
-import {
-  LambdaBundle,
-  SYNC_BUNDLE,
-  ZIP_ENTRY,
-  bundleSyncFunction,
-  syncBundleKey,
-  zipFileOf,
-} from '../modules/lambda-bundle';
+import { LambdaBundle, SYNC_BUNDLE, ZIP_ENTRY, bundleSyncFunction, syncBundleKey, zipFileOf } from '../modules/lambda-bundle';
 import { synthesize, testApp } from './support/synth';
 import { tempDir } from './support/temp-dir';
 
@@ -147,15 +140,11 @@ async function synthesizeInChild(timeZone: string, umask: string): Promise<strin
     "buildApp([JSON.parse(environment)], { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();",
   ].join('\n');
   const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-  await execFileAsync(
-    'sh',
-    ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
-      timeout: CHILD_SYNTH_TIMEOUT_MS,
-    },
-  );
+  await execFileAsync('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
+    timeout: CHILD_SYNTH_TIMEOUT_MS,
+  });
   return path.join(childOutdir, 'stacks', FIXTURE.name);
 }
 

@@ -12,8 +12,8 @@ function shellLines(markdown: string): string[] {
 
 /** README.md, CONTRIBUTING.md, UPGRADING.md and docs/*.md. */
 function documentation(): string[] {
-  return ['README.md', 'CONTRIBUTING.md', 'UPGRADING.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter(
-    (f) => f.endsWith('.md'),
+  return ['README.md', 'CONTRIBUTING.md', 'UPGRADING.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter((f) =>
+    f.endsWith('.md'),
   );
 }
 

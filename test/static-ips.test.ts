@@ -16,8 +16,7 @@ const build = (props: StaticIpsProps = PROPS) => {
   return { json, staticIps };
 };
 const synth = (props: StaticIpsProps = PROPS) => build(props).json;
-const zone = (availabilityZone: string, props: StaticIpsProps = PROPS) =>
-  props.zones.find((z) => z.availabilityZone === availabilityZone)!;
+const zone = (availabilityZone: string, props: StaticIpsProps = PROPS) => props.zones.find((z) => z.availabilityZone === availabilityZone)!;
 /** Terraform addresses of the Elastic IPs and the data sources. */
 const addressesOf = (json: TerraformJson): string[] =>
   [
@@ -46,9 +45,7 @@ describe('StaticIps', () => {
       ...PROPS,
       zones: [{ availabilityZone: 'eu-west-1h', source: { kind: 'new' } }, ...EVERY_SOURCE],
     });
-    expect(addressesOf(added)).toEqual(
-      [...addressesOf(json), resourceAt(added, 'aws_eip', 'static-ips/eip-eu-west-1h').address].sort(),
-    );
+    expect(addressesOf(added)).toEqual([...addressesOf(json), resourceAt(added, 'aws_eip', 'static-ips/eip-eu-west-1h').address].sort());
   });
 
   test.each([
@@ -140,12 +137,10 @@ describe('StaticIps', () => {
 
   test('a zone left out (or no longer owned) is forgotten whatever protect says; only a zone named in release is not, and synth warns', () => {
     const removedFrom = (json: TerraformJson) =>
-      ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(
-        ({ from, lifecycle }) => {
-          expect(lifecycle).toEqual({ destroy: false });
-          return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
-        },
-      );
+      ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(({ from, lifecycle }) => {
+        expect(lifecycle).toEqual({ destroy: false });
+        return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
+      });
     const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
     const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
     expect(removedFrom(synth(twoZones))).toEqual(others);
@@ -224,27 +219,21 @@ describe('StaticIps', () => {
     [
       'a BYOIP pool id given as an IPAM pool',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'ipam', poolId: IDS.byoipPool } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'ipam', poolId: IDS.byoipPool } } }],
       },
       `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.byoipPool}" is not an IPAM pool id (ipam-pool-<17 hex>)`,
     ],
     [
       'an IPAM pool id given as a BYOIP pool',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } }],
       },
       `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
     ],
     [
       'an unknown pool type',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'amazon', poolId: 'x' } as never } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'amazon', poolId: 'x' } as never } }],
       },
       'StaticIps: zones[0] "eu-west-1a": source.pool.type "amazon" is not ipam or byoip',
     ],
@@ -256,9 +245,7 @@ describe('StaticIps', () => {
     [
       'a lookup by both public IP and tags',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'lookup', publicIp: '52.212.0.10', tags: { a: 'b' } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'lookup', publicIp: '52.212.0.10', tags: { a: 'b' } } }],
       },
       'StaticIps: zones[0] "eu-west-1a": a lookup needs exactly one of source.publicIp and source.tags',
     ],
@@ -308,11 +295,7 @@ describe('StaticIps', () => {
       'StaticIps: release[0] "us-east-1h" is not in the zones\' region eu-west-1',
     ],
     ['releasing a zone id', { release: ['euw1-az9'] }, 'StaticIps: release[0] "euw1-az9" is not an Availability Zone name'],
-    [
-      'releasing a zone twice',
-      { release: ['eu-west-1h', 'eu-west-1h'] },
-      'StaticIps: release[1] "eu-west-1h" is named twice',
-    ],
+    ['releasing a zone twice', { release: ['eu-west-1h', 'eu-west-1h'] }, 'StaticIps: release[1] "eu-west-1h" is named twice'],
     [
       'an empty tag key',
       { zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'lookup', tags: { '': 'x' } } }] },

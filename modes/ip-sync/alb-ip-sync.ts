@@ -4,10 +4,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import {
-  DataAwsIamPolicyDocument,
-  type DataAwsIamPolicyDocumentStatement,
-} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -379,11 +376,7 @@ type AlarmSettings = Partial<Pick<MetricAlarmSettings, 'namespace' | 'dimensions
  * would not count. A first run (no state yet) would then look like an unreadable state and the sync would
  * never start. The bucket holds only this stack's state, whose key names are target group ARNs.
  */
-function syncPermissions(
-  targetGroupArn: string,
-  bucketArn: string,
-  logGroupArn: string,
-): DataAwsIamPolicyDocumentStatement[] {
+function syncPermissions(targetGroupArn: string, bucketArn: string, logGroupArn: string): DataAwsIamPolicyDocumentStatement[] {
   return [
     {
       sid: 'ChangeOwnTargetGroup',
@@ -457,9 +450,7 @@ function networkAndKeyPermissions(props: AlbIpSyncProps): DataAwsIamPolicyDocume
 
 function validate(props: AlbIpSyncProps): void {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
-    throw new Error(
-      `AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`,
-    );
+    throw new Error(`AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`);
   }
   if (!isPort(props.port)) {
     throw new Error(`AlbIpSync: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
@@ -473,8 +464,6 @@ function validate(props: AlbIpSyncProps): void {
   }
   const retention = props.logRetentionDays;
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
-    throw new Error(
-      `AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`,
-    );
+    throw new Error(`AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`);
   }
 }

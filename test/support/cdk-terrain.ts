@@ -42,9 +42,7 @@ export interface CdkTerrain {
   readonly modulesDir: string;
 }
 
-export type CdkTerrainAvailability =
-  | ({ readonly available: true } & CdkTerrain)
-  | { readonly available: false; readonly reason: string };
+export type CdkTerrainAvailability = ({ readonly available: true } & CdkTerrain) | { readonly available: false; readonly reason: string };
 
 /**
  * CDK Terrain's packages (and a Node.js 22 where this one is older), installed into CDK_TERRAIN_CACHE_DIR on first

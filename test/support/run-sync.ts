@@ -66,7 +66,11 @@ export function runSync(env: Readonly<Record<string, string>>, options: RunOptio
       (failure, stdout, stderr) => {
         const marked = stdout.split('\n').find((line) => line.startsWith(OUTCOME_MARK));
         if (!marked) {
-          reject(new Error(`the sync process ended without an outcome (${failure?.message ?? 'no error'})\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(
+            new Error(
+              `the sync process ended without an outcome (${failure?.message ?? 'no error'})\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+            ),
+          );
           return;
         }
         const outcome = JSON.parse(marked.slice(OUTCOME_MARK.length)) as { ok: boolean; result?: unknown; error?: string };
@@ -105,7 +109,8 @@ export const SCENARIO = {
 } as const;
 
 /** The key the contract's example derives from the target group ARN and the ALB name. */
-export const stateKeyOf = (targetGroupArn: string, albDnsName: string = SCENARIO.albDnsName): string => `${targetGroupArn}/${albDnsName}/state.json`;
+export const stateKeyOf = (targetGroupArn: string, albDnsName: string = SCENARIO.albDnsName): string =>
+  `${targetGroupArn}/${albDnsName}/state.json`;
 
 export interface StandIns {
   readonly dns: DnsStandIn;

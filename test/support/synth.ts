@@ -106,9 +106,7 @@ export function awsNames(json: TerraformJson): string[] {
     .filter(([type]) => !scopedToParent.has(type))
     .flatMap(([, byName]) =>
       Object.values(byName).flatMap((resource) =>
-        nameArguments
-          .map((argument) => resource[argument])
-          .filter((v): v is string => typeof v === 'string' && !v.includes('${')),
+        nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string' && !v.includes('${')),
       ),
     );
 }

@@ -62,7 +62,9 @@ export class DeployedSync {
 
   /** The deployed function of the sync of this route (its NLB listener port), by its function name's suffix. */
   functionOf(deployment: Deployment, listenerPort: number): JsonObject {
-    const found = deployedResources(deployment, 'aws_lambda_function').filter((f) => f.function_name.endsWith(`-alb-ip-sync-${listenerPort}`));
+    const found = deployedResources(deployment, 'aws_lambda_function').filter((f) =>
+      f.function_name.endsWith(`-alb-ip-sync-${listenerPort}`),
+    );
     if (found.length !== 1) throw new Error(`expected one deployed sync function for port ${listenerPort}, found ${found.length}`);
     return found[0];
   }

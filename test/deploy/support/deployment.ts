@@ -69,7 +69,12 @@ export class Deployment {
         address: string;
         type: string;
         mode: string;
-        change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null; after_unknown?: Record<string, unknown> };
+        change: {
+          actions: string[];
+          before: Record<string, unknown> | null;
+          after: Record<string, unknown> | null;
+          after_unknown?: Record<string, unknown>;
+        };
       }[];
     };
     return (plan.resource_changes ?? [])

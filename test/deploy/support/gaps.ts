@@ -12,7 +12,8 @@ export const EMULATOR_GAPS = {
   /** lambda/models.py keeps no LoggingConfig: the function reads back with the default (Text, no group). */
   lambdaLoggingConfig: 'aws_lambda_function.logging_config',
   /** ec2 security group rules: a rule's description is read back for CIDR rules only, not for group-referencing ones. */
-  groupRuleDescription: 'aws_vpc_security_group_ingress_rule.description / aws_vpc_security_group_egress_rule.description (group-referencing)',
+  groupRuleDescription:
+    'aws_vpc_security_group_ingress_rule.description / aws_vpc_security_group_egress_rule.description (group-referencing)',
   /**
    * iam/access_control.py evaluates a bucket policy with no condition keys, and denies whenever a condition does
    * not hold: the state bucket's `aws:SecureTransport` deny refuses every object request, over HTTP or HTTPS.

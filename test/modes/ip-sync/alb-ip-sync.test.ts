@@ -98,9 +98,7 @@ describe('AlbIpSync', () => {
     expect(fn.depends_on).toEqual(
       expect.arrayContaining([logGroup.address, resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').address]),
     );
-    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(
-      90,
-    );
+    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(90);
   });
 
   test('has a role only Lambda can assume, named by a prefix (IAM names are account-wide) and replaced before it goes', () => {
@@ -260,7 +258,9 @@ describe('AlbIpSync', () => {
       treat_missing_data: 'notBreaching',
     });
     const notified = synth({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' });
-    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({ alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'] });
+    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({
+      alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'],
+    });
   });
 
   test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {
@@ -279,11 +279,7 @@ describe('AlbIpSync', () => {
     ['a function name over 64 characters', { functionName: 'f'.repeat(65) }, 'must be 1-64 letters, digits'],
     ['a function name with a slash', { functionName: 'a/b' }, 'functionName "a/b" must be 1-64'],
     ['port 0', { port: 0 }, 'AlbIpSync: port 0 is outside 1-65535'],
-    [
-      'a retention CloudWatch does not offer',
-      { logRetentionDays: 10 },
-      'logRetentionDays 10 is not one CloudWatch accepts',
-    ],
+    ['a retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays 10 is not one CloudWatch accepts'],
   ])('rejects %s', (_, change, message) => {
     expect(() => synth(change)).toThrow(message);
   });
@@ -310,7 +306,11 @@ describe('AlbIpSync discovery', () => {
 
   test('interfaces: the ALB ARN, two runs before a missing target goes, DescribeNetworkInterfaces on "*" (no resource-level permissions) and no AssumeRole', () => {
     const json = synth({ discovery: interfaces });
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
+    expect(variablesOf(json)).toMatchObject({
+      DISCOVERY: 'interfaces',
+      ALB_ARN: ALB_ARN,
+      INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE,
+    });
     expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
     expect(discoveryStatements(json)).toEqual([
       { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
@@ -324,18 +324,28 @@ describe('AlbIpSync discovery', () => {
   });
 
   test('both: listed and sampled, with the interface grace; an explicit sync.invocationsBeforeDeregistration wins over either default', () => {
-    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({ DISCOVERY: 'both', INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
-    expect(variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('5');
-    expect(variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('1');
+    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({
+      DISCOVERY: 'both',
+      INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE,
+    });
+    expect(
+      variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION,
+    ).toBe('5');
+    expect(
+      variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } }))
+        .INVOCATIONS_BEFORE_DEREGISTRATION,
+    ).toBe('1');
   });
 
   test('a discovery role: AssumeRole on that role only, no DescribeNetworkInterfaces in the own account, the role in DISCOVERY_ROLE_ARN', () => {
     const json = synth({ discovery: { ...interfaces, roleArn: ROLE_ARN } });
     expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, DISCOVERY_ROLE_ARN: ROLE_ARN });
-    expect(discoveryStatements(json)).toEqual([{ sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [ROLE_ARN] }]);
+    expect(discoveryStatements(json)).toEqual([
+      { sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [ROLE_ARN] },
+    ]);
   });
 
-  test("a default interfaces for a literal ARN of a given account: interfaces, the grace and the permission only when the target group is in that account, else DNS as before", () => {
+  test('a default interfaces for a literal ARN of a given account: interfaces, the grace and the permission only when the target group is in that account, else DNS as before', () => {
     const json = synth({ discovery: { ...interfaces, albAccount: '111111111111' } });
     const tgArn = ref(resourceAt(json, 'aws_lb_target_group', 'tg-443'), 'arn').slice(2, -1);
     const sameAccount = `(element(split(":", ${tgArn}), 4) == "111111111111")`;
@@ -353,13 +363,15 @@ describe('AlbIpSync discovery', () => {
     expect(discoveryPolicy(json).lifecycle.precondition).toEqual([
       {
         condition: expect.stringContaining('== "111111111111")'),
-        error_message: expect.stringMatching(/^prod-alb-ip-sync-443: discovery interfaces needs the ALB in this stack's account.*discoveryRoleArn/),
+        error_message: expect.stringMatching(
+          /^prod-alb-ip-sync-443: discovery interfaces needs the ALB in this stack's account.*discoveryRoleArn/,
+        ),
       },
     ]);
   });
 
   test.each<[string, Partial<AlbIpSyncProps>, string]>([
-    ['interfaces without the ALB ARN', { discovery: { source: 'interfaces', chosen: true } }, 'discovery interfaces needs the ALB\'s ARN'],
+    ['interfaces without the ALB ARN', { discovery: { source: 'interfaces', chosen: true } }, "discovery interfaces needs the ALB's ARN"],
     ['events with DNS discovery', { events: true }, 'events need interface discovery'],
     ['events with a discovery role', { events: true, discovery: { ...interfaces, roleArn: ROLE_ARN } }, 'events need interface discovery'],
   ])('rejects %s', (_, change, message) => {
@@ -411,8 +423,11 @@ describe('AlbIpSync events', () => {
     expect(Object.keys(quiet.resource.aws_cloudwatch_event_rule)).toEqual([expect.stringContaining('schedule')]);
   });
 
-  test("an ARN token: the description is derived by Terraform from the ARN", () => {
-    const tokenJson = synth({ discovery: { source: 'interfaces', chosen: false, albArn: Token.asString(terraformRef('data.aws_lb.app.arn')) }, events: true });
+  test('an ARN token: the description is derived by Terraform from the ARN', () => {
+    const tokenJson = synth({
+      discovery: { source: 'interfaces', chosen: false, albArn: Token.asString(terraformRef('data.aws_lb.app.arn')) },
+      events: true,
+    });
     const pattern = resourceAt(tokenJson, 'aws_cloudwatch_event_rule', 'sync-443/events/rule').event_pattern;
     expect(pattern).toMatch(/^\$\{jsonencode\(/);
     expect(pattern).toContain('join("", ["ELB ", element(split(":loadbalancer/", data.aws_lb.app.arn), 1)])');
