@@ -60,7 +60,8 @@ function discoverySection({ discovery, options }: BenchResults): string {
     formatNumber(f.meanMissed, 4),
   ]);
   return [
-    `${options.trials} seeded trials per ALB size. Each answer holds 8 addresses drawn at random from the N nodes (all of them when N <= 8).`,
+    `${options.trials} seeded trials per ALB size. Each answer holds 8 addresses ` +
+      `drawn at random from the N nodes (all of them when N <= 8).`,
     'Trial i at size N draws its answers from the stream (seed, N, i) for both contenders: both face the same answers in the same order.',
     '',
     table(['N', 'Discovery', 'Queries (mean)', 'p99', 'max', 'All N found (95% CI)', 'Expected missed addresses'], rows),
@@ -88,8 +89,10 @@ function loopbackSection(results: BenchResults): string {
     formatPercent(f.allFoundShare),
   ]);
   return [
-    `Real DNS over UDP on 127.0.0.1: the DNS stand-in of the integration tests (test/support/dns-server.ts) delays every answer by ${loopback.delayMs} ms.`,
-    "Both contenders send their queries with this project's `udpQuery`, so both pay the same cost per query; the reference sends them one after another, as it does.",
+    `Real DNS over UDP on 127.0.0.1: the DNS stand-in of the integration ` +
+      `tests (test/support/dns-server.ts) delays every answer by ${loopback.delayMs} ms.`,
+    "Both contenders send their queries with this project's `udpQuery`, so both pay " +
+      'the same cost per query; the reference sends them one after another, as it does.',
     '',
     table(['N', 'Discovery', 'Runs', 'Wall ms (median)', 'Wall ms (p90)', 'Queries (mean)', 'All N found'], rows),
     '',
@@ -127,7 +130,8 @@ function daySection({ day, options }: BenchResults): string {
     row(
       'ELBv2 calls per invocation (describe + register + deregister)',
       (d) =>
-        `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`,
+        `${formatNumber(d.perInvocation.elbApiCalls, 2)} (${formatNumber(d.perInvocation.describeCalls, 2)} + ` +
+        `${formatNumber(d.perInvocation.registerCalls, 3)} + ${formatNumber(d.perInvocation.deregisterCalls, 3)})`,
     ),
     row(
       'S3 reads / writes per invocation',
@@ -140,15 +144,19 @@ function daySection({ day, options }: BenchResults): string {
       ...day.flatMap((d) => [d.perDay[i].liveDeregistrations, d.perDay[i].staleTargetMinutes]),
     ]) ?? [];
   return [
-    `${options.days} simulated day(s) of ${FULL_DAY.minutes} minutes, seeds ${options.seed} to ${options.seed + options.days - 1}. Each minute each function runs once; its decisions take effect at once.`,
-    `The ALB starts with ${FULL_DAY.initialNodes} nodes; each minute one node is replaced with chance ${FULL_DAY.replacementChancePerMinute} (its IP leaves DNS, a new one appears). Events:`,
+    `${options.days} simulated day(s) of ${FULL_DAY.minutes} minutes, seeds ${options.seed} to ${options.seed + options.days - 1}. ` +
+      `Each minute each function runs once; its decisions take effect at once.`,
+    `The ALB starts with ${FULL_DAY.initialNodes} nodes; each minute one ` +
+      `node is replaced with chance ${FULL_DAY.replacementChancePerMinute} (its IP leaves DNS, a new one appears). Events:`,
     '',
     ...FULL_DAY.events.map((e) => `- ${describeEvent(e)}`),
     '',
     table(['Figure', ...day.map((d) => d.contender)], rows),
     '',
-    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of sampling DNS (DISCOVERY=interfaces, its default grace of ${runs(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION)});`,
-    `"${PROJECT_INTERFACES_EVENTS.label}" adds the event trigger: each interface created or deleted runs the function ${EVENT_LATENCY_SECONDS} s later`,
+    `"${PROJECT_INTERFACES.label}" lists the ALB's network interfaces instead of ` +
+      `sampling DNS (DISCOVERY=interfaces, its default grace of ${runs(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION)});`,
+    `"${PROJECT_INTERFACES_EVENTS.label}" adds the event trigger: each interface ` +
+      `created or deleted runs the function ${EVENT_LATENCY_SECONDS} s later`,
     '(an assumed CloudTrail-to-EventBridge delivery plus a cold start), besides the schedule. The model gives a node its interface and its',
     'DNS records in the same minute, so the DNS contenders are not charged the lag with which a new node enters DNS after its interface',
     'exists (an advantage of interfaces the figures leave out), nor the interfaces for the draining time after a node left DNS.',
@@ -156,7 +164,8 @@ function daySection({ day, options }: BenchResults): string {
     "Stale target-minutes are counted after each minute's run, for every contender alike: the up to one minute a departed node waits for",
     'the next scheduled run is not counted (about half a minute per departure on the schedule, the event latency with events).',
     '',
-    `"${PROJECT_UNCAPPED.label}" runs this project's code with MAX_DEREGISTRATION_PERCENT=100, only to show what the cap costs: compare its`,
+    `"${PROJECT_UNCAPPED.label}" runs this project's code with MAX_DEREGISTRATION_PERCENT=100, ` +
+      `only to show what the cap costs: compare its`,
     `stale target-minutes with "${PROJECT.label}". It is not the deployed configuration and no goal is judged on it.`,
     '',
     'Per day (seed): live IPs deregistered and stale target-minutes.',
@@ -203,7 +212,8 @@ function artifactSection(results: BenchResults): string {
         measuredOr(
           artifact.coldImport,
           (c) =>
-            `${formatNumber(c.medianSdkRequireMs)} ms; bundle / unbundled = **${formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)}**`,
+            `${formatNumber(c.medianSdkRequireMs)} ms; bundle / ` +
+            `unbundled = **${formatNumber(c.medianRequireMs / c.medianSdkRequireMs, 3)}**`,
         ),
         load('coldImport', artifact.coldImport),
       ],
@@ -240,12 +250,20 @@ function stepsSection({ steps, machine }: BenchResults): string {
 
 export function renderResults(results: BenchResults): string {
   const { machine, options } = results;
+  // Short names keep the Markdown's lines within the source width.
+  const load = formatLoad(machine.loadAtStart, machine.cores);
+  const { maxLookupsPerInvocation: lookups, invocationsBeforeDeregistration: misses } = REFERENCE_RULES;
+  const {
+    MAX_LOOKUP_PER_INVOCATION: maxLookups,
+    INVOCATIONS_BEFORE_DEREGISTRATION: cleanRuns,
+    MAX_DEREGISTRATION_PERCENT: capPercent,
+  } = SETTING_DEFAULTS;
   return `# Benchmark: this project's sync against AWS's reference function
 
 Generated by \`npm run bench\` (bench/run.ts); the same figures are in [results.json](results.json). Do not edit by hand.
 
 - Date: ${machine.date}
-- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; at the start ${formatLoad(machine.loadAtStart, machine.cores)}
+- Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}; at the start ${load}
 - Seed: ${options.seed}; whole run ${formatNumber(results.durationMs / 1000)} s
 - Reproduce everything: \`${reproduce(options)}\`
 
@@ -254,11 +272,11 @@ goals on wall times are ratios of two wall times measured in the same run.
 
 The reference is modelled inside the benchmark (bench/reference.ts) as AWS's \`populate_NLB_TG_with_ALB.py\` (Python 3.8 version)
 behaves. It calls DescribeTargetHealth first (an error counts as no registered targets), then sends at most
-${REFERENCE_RULES.maxLookupsPerInvocation} A queries one after another to the ALB zone's name server, until the first answer with fewer than 8 records. A failed
+${lookups} A queries one after another to the ALB zone's name server, until the first answer with fewer than 8 records. A failed
 query, or an answer without records, raises out of its handler: the run fails before any write and changes nothing. It takes every
 address, private or not. It reads its two state objects (a read error counts as a first run), registers what it found that is not
 registered or that its last run did not find, counts every address in (last run's result ∪ registered) − this run's result, drops
-the count of an address found again, and deregisters an address at ${REFERENCE_RULES.invocationsBeforeDeregistration}, with no cap, one DeregisterTargets call per address. It writes
+the count of an address found again, and deregisters an address at ${misses}, with no cap, one DeregisterTargets call per address. It writes
 both objects every run. A first run counts nothing. The objects are keyed by the ALB's DNS name, so the functions of two ports of one
 ALB share them; **the simulated day has one port** (one target group), so its figures do not show what that sharing does
 (test/bench.test.ts shows it: with two ports, an address that left DNS is deregistered on its second minute instead of its third).
@@ -266,7 +284,7 @@ The NS lookup of the ALB's zone, which both functions make before their queries,
 one name server.
 
 This project runs its real code: \`discover\` (lambda/dns/discover.ts) and \`decide\` (lambda/decide.ts) with the deployed defaults (at most
-${SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION} lookups, ${SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION} clean runs before deregistration, at most ${SETTING_DEFAULTS.MAX_DEREGISTRATION_PERCENT}% of the targets per run).
+${maxLookups} lookups, ${cleanRuns} clean runs before deregistration, at most ${capPercent}% of the targets per run).
 
 ## Goals
 
@@ -398,12 +416,14 @@ export function renderSummary(results: BenchResults): string {
   return [
     '## Summary',
     '',
-    `Measured by \`npm run bench\` against a model of AWS's reference function in the same run (seed ${options.seed}, ${results.machine.date.slice(0, 10)}); ` +
+    `Measured by \`npm run bench\` against a model of ` +
+      `AWS's reference function in the same run (seed ${options.seed}, ${results.machine.date.slice(0, 10)}); ` +
       `${met} of ${goals.length} goals met. Method, every figure and how to reproduce it: [bench/RESULTS.md](../bench/RESULTS.md).`,
     '',
     table(['', PROJECT.label, REFERENCE.label], rows),
     '',
-    `Wall times are compared as ratios of two measured in the same run, here at a 1-minute load average of ${loads.join(' and ') || 'n/a'} on ` +
+    `Wall times are compared as ratios of two measured ` +
+      `in the same run, here at a 1-minute load average of ${loads.join(' and ') || 'n/a'} on ` +
       `${results.machine.cores} cores.`,
     '',
   ].join('\n');

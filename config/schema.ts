@@ -37,7 +37,8 @@ export const TUNING_LIMITS = {
   maxDeregistrationPercent: SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT.max,
 } as const;
 
-const NAME_DESCRIPTION = `a stack name (lowercase letters, digits and dashes, starting with a letter, at most ${ENVIRONMENT_NAME_MAX_LENGTH} characters)`;
+const NAME_DESCRIPTION =
+  `a stack name (lowercase letters, digits ` + `and dashes, starting with a letter, at most ${ENVIRONMENT_NAME_MAX_LENGTH} characters)`;
 
 const environmentName = z
   .string({
@@ -128,12 +129,14 @@ const zone = z.strictObject(
   {
     availabilityZone: doc(
       awsId('availabilityZone', 'the static IP is kept per Availability Zone (e.g. eu-west-1a)'),
-      'The Availability Zone, e.g. `eu-west-1a`. The static IP is keyed by it, so the subnet serving the zone can change and the address stays.',
+      'The Availability Zone, e.g. `eu-west-1a`. The static IP is keyed by ' +
+        'it, so the subnet serving the zone can change and the address stays.',
     ),
     subnetId: doc(awsId('subnetId'), "The NLB's public subnet in this zone."),
     staticIp: doc(
       staticIp,
-      "The zone's static IP when it is not a new address from the environment's pool: exactly one of `allocationId`, `publicIp`, `tags` or `pool`.",
+      "The zone's static IP when it is not a new address from the environment's " +
+        'pool: exactly one of `allocationId`, `publicIp`, `tags` or `pool`.',
       "a new Elastic IP from `staticIps.pool` (Amazon's pool when unset), owned and protected",
     ).optional(),
   },
@@ -268,7 +271,8 @@ export const routeSchema = z.strictObject(
     ).default(ENVIRONMENT_DEFAULTS.mode),
     healthCheck: doc(
       healthCheck,
-      "`alb-target` (the route's or its standby's): the health check of the ALB-type target group, forwarded through the ALB to its targets.",
+      "`alb-target` (the route's or its standby's): the health check of " +
+        'the ALB-type target group, forwarded through the ALB to its targets.',
       'HTTP on 80, HTTPS on 443, path /, codes 200-399',
     ).optional(),
     albListenerArn: doc(
@@ -341,7 +345,8 @@ const globalAccelerator = z.strictObject(
 const frontDoors = z.strictObject({
   nlb: doc(
     z.union([flag(), nlbSettings], { error: (issue) => `${JSON.stringify(issue.input)} must be true, false or { ipAddressType }` }),
-    'The internet-facing NLB with one Elastic IP per zone: `true`, its settings, or `false` for an accelerator only (then no `zones`, no modes).',
+    'The internet-facing NLB with one Elastic IP per zone: `true`, its ' +
+      'settings, or `false` for an accelerator only (then no `zones`, no modes).',
   ).default(ENVIRONMENT_DEFAULTS.nlb),
   globalAccelerator: doc(
     globalAccelerator,
@@ -476,7 +481,8 @@ export const environmentSchema = z.strictObject(
     staticIps: doc(staticIps, 'Protection, pool and release of the static IPs.', "protected, Amazon's pool").prefault({}),
     albs: doc(
       albs,
-      "The ALBs behind the static IPs, by a key the routes use (1-20 lowercase letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. " +
+      'The ALBs behind the static IPs, by a key the routes use (1-20 lowercase ' +
+        "letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. " +
         'Give each its DNS name, ARN or name: a literal or a Terraform token from your own code.',
     ),
     routes: doc(

@@ -315,7 +315,8 @@ function syncFunctionProblems(config: EnvironmentConfig, nlb: boolean): string[]
   const keyRegion = literal(config.kmsKeyArn) ? parseAwsId('kmsKeyArn', config.kmsKeyArn)?.region : undefined;
   if (keyRegion !== undefined && literal(config.region) && keyRegion !== config.region) {
     problems.push(
-      `kmsKeyArn is in region ${keyRegion}, not the environment's region ${config.region}: the bucket and log groups need a key of their region`,
+      `kmsKeyArn is in region ${keyRegion}, not the environment's region ${config.region}: the bucket and log groups ` +
+        `need a key of their region`,
     );
   }
   return problems;

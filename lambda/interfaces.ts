@@ -83,7 +83,8 @@ export async function listInterfaces(description: string, page: ListInterfacesPa
 function denialOrError(error: unknown): string {
   if (error instanceof AssumeRoleError) {
     return DENIED.has(errorName(error.reason))
-      ? `access denied: the function's role may not sts:AssumeRole on ${error.roleArn} (or that role's trust policy does not admit it): ${errorText(error.reason)}`
+      ? `access denied: the function's ` +
+          `role may not sts:AssumeRole on ${error.roleArn} (or that role's trust policy does not admit it): ${errorText(error.reason)}`
       : error.message;
   }
   return DENIED.has(errorName(error))
@@ -119,7 +120,8 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
     ...(listing.complete ? [] : [`the interface listing did not complete after ${listing.calls} calls: ${listing.error}`]),
     ...(foreign.length > 0
       ? [
-          `${foreign.length} interfaces not of this ALB in the answer (${foreign.map((found) => `${found.id} "${found.description}"`).join(', ')})`,
+          `${foreign.length} interfaces not of ` +
+            `this ALB in the answer (${foreign.map((found) => `${found.id} "${found.description}"`).join(', ')})`,
         ]
       : []),
   ];
@@ -135,7 +137,9 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
     uncleanReasons: [...reasons, ...extra],
   });
   if (vpcs.length > 1) {
-    const why = `interfaces described "${description}" are in ${vpcs.length} VPCs (${vpcs.join(', ')}): an ALB has one, so which are its nodes is unknown`;
+    const why =
+      `interfaces described "${description}" are in ${vpcs.length} VPCs (${vpcs.join(', ')}): an ALB has one, so which ` +
+      `are its nodes is unknown`;
     return { discovery: discovered([], [], [why]), error: `interface discovery of ${albArn} failed: ${why}` };
   }
   const addresses = ours.flatMap((found) => found.privateIps);
@@ -150,7 +154,8 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
   const why = !listing.complete
     ? discovery.uncleanReasons.join('; ')
     : ours.length === 0
-      ? `no network interface is described "${description}": the ALB does not exist, or it is in another account (set DISCOVERY_ROLE_ARN to a role there, or use DNS discovery)`
+      ? `no network interface is described "${description}": the ALB does not exist, or it is in another account (set ` +
+        `DISCOVERY_ROLE_ARN to a role there, or use DNS discovery)`
       : `its ${ours.length} interfaces hold no private IPv4 address (ignored: ${ignored.join(', ') || 'none'})`;
   return {
     discovery: { ...discovery, clean: false, uncleanReasons: discovery.clean ? [why] : discovery.uncleanReasons },

@@ -198,7 +198,8 @@ function dnsServerList(value: string): readonly DnsServer[] {
     const portNumber = port === undefined ? DNS_PORT : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
     if (!validHost || rest.length > 0 || !isPort(portNumber)) {
       throw new Error(
-        `must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`,
+        `must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ` +
+          `${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`,
       );
     }
     return { host, port: portNumber };

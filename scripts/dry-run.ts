@@ -82,8 +82,10 @@ function describePlan(
   return [
     `decides from: ${discovery.source}`,
     discovery.source === 'dns'
-      ? `DNS ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} queries, ${discovery.failures} failed, ${discovery.clean ? 'clean' : 'NOT clean'}`
-      : `interfaces of ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} DescribeNetworkInterfaces calls, ${discovery.clean ? 'clean' : 'NOT clean'}`,
+      ? `DNS ${alb}: ${discovery.ips.length} addresses ` +
+        `in ${discovery.queries} queries, ${discovery.failures} failed, ${discovery.clean ? 'clean' : 'NOT clean'}`
+      : `interfaces of ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} DescribeNetworkInterfaces ` +
+        `calls, ${discovery.clean ? 'clean' : 'NOT clean'}`,
     ...discovery.uncleanReasons.map((reason) => `  not clean: ${reason}`),
     `  found: ${list(discovery.ips)}`,
     ...(discovery.ignored.length > 0 ? [`  ignored (not private IPv4): ${list(discovery.ignored)}`] : []),
@@ -107,7 +109,8 @@ function describeComparison(comparison: DiscoveryComparison, listing?: Discovery
     `  DNS: ${dns.ips.length} addresses in ${dns.queries} queries, ${dns.clean ? 'clean' : `NOT clean (${dns.uncleanReasons.join('; ')})`}`,
     ...(listing
       ? [
-          `  interfaces: ${listing.ips.length} addresses, ${listing.clean ? 'clean' : `NOT clean (${listingError ?? listing.uncleanReasons.join('; ')})`}`,
+          `  interfaces: ${listing.ips.length} addresses, ` +
+            `${listing.clean ? 'clean' : `NOT clean (${listingError ?? listing.uncleanReasons.join('; ')})`}`,
         ]
       : []),
     `  DNS only, no interface of the ALB (should never happen): ${list(comparison.dnsOnly)}`,

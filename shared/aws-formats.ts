@@ -15,6 +15,8 @@ const EC2_ID = '(?:[0-9a-f]{8}|[0-9a-f]{17})';
 /** Load balancer and target group names: 1-32 letters, digits and dashes, not starting or ending with a dash. */
 const LB_NAME = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?';
 const LB_ID = '[0-9a-f]{16}';
+/** A KMS key id: a UUID, or `mrk-` and 32 hex characters for a multi-Region key. */
+const KMS_KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
 
 const format = (source: string, description: string, flags = '') => ({ pattern: new RegExp(`^${source}$`, flags), description }) as const;
 
@@ -40,7 +42,8 @@ export const AWS_FORMATS = {
   albName: format(`(?!internal-)${LB_NAME}`, 'an ALB name (1-32 letters, digits and dashes)'),
   /** `resource` is `app/<name>/<id>`, what ELB writes into the description of the ALB's network interfaces. */
   albArn: format(
-    `arn:${PARTITION}:elasticloadbalancing:(?<region>${REGION}):(?<account>${ACCOUNT}):loadbalancer/(?<resource>app/(?<name>${LB_NAME})/${LB_ID})`,
+    `arn:${PARTITION}:elasticloadbalancing:(?<region>${REGION}):(?<account>${ACCOUNT}):` +
+      `loadbalancer/(?<resource>app/(?<name>${LB_NAME})/${LB_ID})`,
     "an ALB's ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>)",
   ),
   albListenerArn: format(
@@ -67,7 +70,7 @@ export const AWS_FORMATS = {
   ),
   iamPath: format('/(?:[\\x21-\\x7e]{1,510}/)?', 'an IAM path (/ or /<segments>/, printable ASCII, at most 512 characters)'),
   kmsKeyArn: format(
-    `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})`,
+    `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):key/${KMS_KEY_ID}`,
     'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
   ),
   /** A KMS alias ARN: CloudWatch Logs takes only a key's own ARN, so the configuration names this mistake. */

@@ -421,25 +421,29 @@ describe('simulated day', () => {
     expect(ours.s3Writes).toBeLessThan(30);
   });
 
-  it('interface discovery: no DNS query, the DNS outage changes nothing, departed nodes go when the grace is spent, and events add one run per interface change', async () => {
-    const timeline = buildTimeline(SHORT_DAY, 21);
-    const [scheduled, events, dns] = await Promise.all(
-      [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT].map((c) => simulateDay(c, timeline, 21)),
-    );
-    for (const day of [scheduled, events]) {
-      expect(day).toMatchObject({ dnsQueries: 0, liveDeregistrations: 0, neverRegistered: 0 });
-      expect(day.registrationDelays).toEqual(Array(20).fill(0));
-      // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back: each
-      // stays registered for the runs of the grace after the first that no longer lists it.
-      expect(day.staleTargetMinutes).toBe(16 * (SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION - 1));
-    }
-    expect(dns.staleTargetMinutes).toBeGreaterThan(scheduled.staleTargetMinutes);
-    expect(scheduled.ec2Calls).toBe(30);
-    expect(events.eventInvocations).toBe(20 + 16);
-    expect(events.ec2Calls).toBe(30 + 36);
-    expect(events.registrationDelaySeconds).toEqual(Array(20).fill(EVENT_LATENCY_SECONDS));
-    expect(Math.max(...scheduled.registrationDelaySeconds)).toBeLessThanOrEqual(60);
-  });
+  it(
+    'interface discovery: no DNS query, the DNS outage changes nothing, departed ' +
+      'nodes go when the grace is spent, and events add one run per interface change',
+    async () => {
+      const timeline = buildTimeline(SHORT_DAY, 21);
+      const [scheduled, events, dns] = await Promise.all(
+        [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT].map((c) => simulateDay(c, timeline, 21)),
+      );
+      for (const day of [scheduled, events]) {
+        expect(day).toMatchObject({ dnsQueries: 0, liveDeregistrations: 0, neverRegistered: 0 });
+        expect(day.registrationDelays).toEqual(Array(20).fill(0));
+        // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back: each
+        // stays registered for the runs of the grace after the first that no longer lists it.
+        expect(day.staleTargetMinutes).toBe(16 * (SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION - 1));
+      }
+      expect(dns.staleTargetMinutes).toBeGreaterThan(scheduled.staleTargetMinutes);
+      expect(scheduled.ec2Calls).toBe(30);
+      expect(events.eventInvocations).toBe(20 + 16);
+      expect(events.ec2Calls).toBe(30 + 36);
+      expect(events.registrationDelaySeconds).toEqual(Array(20).fill(EVENT_LATENCY_SECONDS));
+      expect(Math.max(...scheduled.registrationDelaySeconds)).toBeLessThanOrEqual(60);
+    },
+  );
 
   it('summarizes days per invocation', async () => {
     const timeline = buildTimeline(SHORT_DAY, 22);

@@ -70,12 +70,14 @@ describe('health checks: one rule set, the protocol of the listener checked', ()
     [
       'an ALB listener on 8443 without its protocol',
       { listenerPort: 8443, mode: 'alb-target' },
-      "routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
+      'routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which ' +
+        "may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
     ],
     [
       'an alb-target standby on 8443 without its protocol',
       { listenerPort: 8443, standby: { mode: 'alb-target', listenerPort: 18443 } },
-      "routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
+      'routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which ' +
+        "may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
     ],
     [
       'a path with a space',
@@ -107,7 +109,8 @@ describe('no filter silently ignored', () => {
   test('accelerator only: ingressCidrs without the ALB security group to enforce them fails, naming the field', () => {
     problem(
       acceleratorOnly({}),
-      "ingressCidrs: with frontDoors.nlb false it can only filter on the ALB's security group (the accelerator keeps the client's address), and albs.app has no securityGroupId: set it, or remove ingressCidrs",
+      "ingressCidrs: with frontDoors.nlb false it can only filter on the ALB's security group (the accelerator " +
+        "keeps the client's address), and albs.app has no securityGroupId: set it, or remove ingressCidrs",
     );
   });
 
@@ -178,7 +181,8 @@ describe('no filter silently ignored', () => {
   test('both front doors: CIDRs the accelerator cannot be filtered by warn', () => {
     const { warnings } = resolveEnvironment({ ...WITH_ARN, ingressCidrs: ['198.51.100.0/24'], frontDoors: { globalAccelerator: {} } });
     expect(warnings).toContain(
-      "ingressCidrs filters the NLB only: the accelerator's clients reach albs.app unfiltered, as it has no securityGroupId for the stack to add the CIDRs to",
+      "ingressCidrs filters the NLB only: the accelerator's clients reach albs.app " +
+        'unfiltered, as it has no securityGroupId for the stack to add the CIDRs to',
     );
   });
 });
@@ -309,7 +313,8 @@ describe('mistakes caught at synth', () => {
   test('defaults that assume routes or open the static IPs warn, naming the default', () => {
     expect(resolveEnvironment({ ...MINIMAL, name: 'open' }).warnings).toEqual([
       'routes is not set: the default routes ports 80 and 443 to albs.app in ip-sync mode; list the routes to make that a choice',
-      "ingressCidrs is not set: the static IPs admit 0.0.0.0/0 (the whole internet) on ports 80, 443; set it, to ['0.0.0.0/0'] if that is the intent",
+      'ingressCidrs is not set: the static IPs admit 0.0.0.0/0 (the whole ' +
+        "internet) on ports 80, 443; set it, to ['0.0.0.0/0'] if that is the intent",
     ]);
     expect(resolveEnvironment({ ...WITH_ARN, routes: [{ listenerPort: 443 }] }).warnings).toEqual([]);
   });

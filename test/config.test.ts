@@ -128,7 +128,8 @@ describe('unknown keys fail synth, naming the field and the nearest known one', 
     [
       'a key far from any field',
       { colour: 'blue' },
-      'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend, iam, syncFunction, kmsKeyArn)',
+      'colour is not a field (fields: name, region, vpcId, zones, staticIps, albs, routes, frontDoors, ' +
+        'ingressCidrs, tags, sync, alarmTopicArn, lambdaRuntime, backend, iam, syncFunction, kmsKeyArn)',
     ],
   ])('%s', (_, change, problem) => {
     expect(problemsOf([withChange(change)])).toContain(`environment "prod": ${problem}`);
@@ -266,12 +267,14 @@ describe('configuration errors name the environment and the field', () => {
     [
       'an internet-facing ALB (its nodes have public IPs, which cannot be IP targets)',
       { albs: { app: { dnsName: 'app-1234567890.eu-west-1.elb.amazonaws.com' } } },
-      'albs.app.dnsName "app-1234567890.eu-west-1.elb.amazonaws.com" is not an internal ALB\'s DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)',
+      'albs.app.dnsName "app-1234567890.eu-west-1.elb.amazonaws.com" is not an ' +
+        "internal ALB's DNS name (internal-<name>-<id>.<region>.elb.amazonaws.com)",
     ],
     [
       'an ALB in another region',
       { albs: { app: { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' } } },
-      'albs.app.dnsName "internal-app-1234567890.eu-central-1.elb.amazonaws.com" is in region eu-central-1, not the environment\'s region eu-west-1',
+      'albs.app.dnsName "internal-app-1234567890.eu-central-1.elb.amazonaws.com" ' +
+        "is in region eu-central-1, not the environment's region eu-west-1",
     ],
     [
       'an ALB ARN in another region',
@@ -310,7 +313,8 @@ describe('configuration errors name the environment and the field', () => {
     [
       'alb-target with a port mapping',
       { albs: { app: { arn: ALB_ARN } }, routes: [{ listenerPort: 8443, albPort: 443, mode: 'alb-target' }] },
-      "routes[0]: alb-target routes forward port for port (the ALB-type target group's port is the ALB listener's); listenerPort 8443 and albPort 443 differ: use ip-sync to map ports",
+      "routes[0]: alb-target routes forward port for port (the ALB-type target group's port is " +
+        "the ALB listener's); listenerPort 8443 and albPort 443 differ: use ip-sync to map ports",
     ],
     [
       'a listener of another ALB',
@@ -327,7 +331,8 @@ describe('configuration errors name the environment and the field', () => {
           },
         ],
       },
-      `routes[0].albListenerArn is a listener of ${ALB_ARN.replace('app/app/50dc6c495c0c9188', 'app/other/0123456789abcdef')}, not of albs.app (${ALB_ARN})`,
+      `routes[0].albListenerArn is a listener of ${ALB_ARN.replace('app/app/50dc6c495c0c9188', 'app/other/0123456789abcdef')}, ` +
+        `not of albs.app (${ALB_ARN})`,
     ],
     [
       'a health check for an ip-sync route',

@@ -216,45 +216,49 @@ describe('enterprise settings: what the stack builds', () => {
     ]);
   });
 
-  test('the endpoints are created: S3 gateway on the route tables, Elastic Load Balancing, EC2 (interface discovery) and STS (a discovery role) as interfaces with private DNS', () => {
-    const endpointGroup = resourceAt(enterprise, 'aws_security_group', 'sync-network/endpoint-security-group');
-    const endpoints = valuesOf(enterprise, 'aws_vpc_endpoint').map(
-      ({ service_name, vpc_endpoint_type, route_table_ids, subnet_ids, security_group_ids, private_dns_enabled, vpc_id }) => ({
-        service_name,
-        vpc_endpoint_type,
-        route_table_ids,
-        subnet_ids,
-        security_group_ids,
-        private_dns_enabled,
-        vpc_id,
-      }),
-    );
-    const interfaceEndpoint = (service: string) => ({
-      service_name: `com.amazonaws.eu-west-1.${service}`,
-      vpc_endpoint_type: 'Interface',
-      route_table_ids: undefined,
-      subnet_ids: [...SYNC_SUBNET_IDS],
-      security_group_ids: [ref(endpointGroup, 'id')],
-      private_dns_enabled: true,
-      vpc_id: ENTERPRISE.vpcId,
-    });
-    expect(endpoints).toEqual([
-      interfaceEndpoint('ec2'),
-      interfaceEndpoint('elasticloadbalancing'),
-      {
-        service_name: 'com.amazonaws.eu-west-1.s3',
-        vpc_endpoint_type: 'Gateway',
-        route_table_ids: [...SYNC_ROUTE_TABLE_IDS],
-        subnet_ids: undefined,
-        security_group_ids: undefined,
-        private_dns_enabled: undefined,
+  test(
+    'the endpoints are created: S3 gateway on the route tables, Elastic Load Balancing, ' +
+      'EC2 (interface discovery) and STS (a discovery role) as interfaces with private DNS',
+    () => {
+      const endpointGroup = resourceAt(enterprise, 'aws_security_group', 'sync-network/endpoint-security-group');
+      const endpoints = valuesOf(enterprise, 'aws_vpc_endpoint').map(
+        ({ service_name, vpc_endpoint_type, route_table_ids, subnet_ids, security_group_ids, private_dns_enabled, vpc_id }) => ({
+          service_name,
+          vpc_endpoint_type,
+          route_table_ids,
+          subnet_ids,
+          security_group_ids,
+          private_dns_enabled,
+          vpc_id,
+        }),
+      );
+      const interfaceEndpoint = (service: string) => ({
+        service_name: `com.amazonaws.eu-west-1.${service}`,
+        vpc_endpoint_type: 'Interface',
+        route_table_ids: undefined,
+        subnet_ids: [...SYNC_SUBNET_IDS],
+        security_group_ids: [ref(endpointGroup, 'id')],
+        private_dns_enabled: true,
         vpc_id: ENTERPRISE.vpcId,
-      },
-      interfaceEndpoint('sts'),
-    ]);
-    const dnsOnlyServices = valuesOf(jsonOf(DNS_ONLY.name), 'aws_vpc_endpoint').map((endpoint) => endpoint.service_name);
-    expect(dnsOnlyServices).toEqual(['com.amazonaws.eu-west-1.elasticloadbalancing', 'com.amazonaws.eu-west-1.s3']);
-  });
+      });
+      expect(endpoints).toEqual([
+        interfaceEndpoint('ec2'),
+        interfaceEndpoint('elasticloadbalancing'),
+        {
+          service_name: 'com.amazonaws.eu-west-1.s3',
+          vpc_endpoint_type: 'Gateway',
+          route_table_ids: [...SYNC_ROUTE_TABLE_IDS],
+          subnet_ids: undefined,
+          security_group_ids: undefined,
+          private_dns_enabled: undefined,
+          vpc_id: ENTERPRISE.vpcId,
+        },
+        interfaceEndpoint('sts'),
+      ]);
+      const dnsOnlyServices = valuesOf(jsonOf(DNS_ONLY.name), 'aws_vpc_endpoint').map((endpoint) => endpoint.service_name);
+      expect(dnsOnlyServices).toEqual(['com.amazonaws.eu-west-1.elasticloadbalancing', 'com.amazonaws.eu-west-1.s3']);
+    },
+  );
 
   test('with existing endpoints the functions use the named security groups and the stack creates no endpoint or group', () => {
     for (const fn of valuesOf(existing, 'aws_lambda_function')) {

@@ -76,7 +76,8 @@ describe('the sync bundle discovering at the edges', () => {
   );
 
   it.concurrent(
-    'with a dead name server first in DNS_SERVERS: every run is clean, the dead server is asked less and less, and a departed node goes on time',
+    'with a dead name server first in DNS_SERVERS: every run is clean, the ' +
+      'dead server is asked less and less, and a departed node goes on time',
     () => {
       const nodes = nodeAddresses(40);
       return withDeadServer((dead) =>

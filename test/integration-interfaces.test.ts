@@ -20,20 +20,24 @@ describe('the sync bundle discovering from network interfaces', () => {
   let world: StandIns;
   afterEach(() => world.stop());
 
-  it('lists the exact description, registers every interface address without a DNS query, and removes a node in the first run after its interface went (the default grace: one complete listing)', async () => {
-    const nodes = nodeAddresses(12);
-    world = await startStandIns({ addresses: nodes });
-    const first = summaryOf(await syncOk(world, INTERFACES));
-    expect(first).toMatchObject({ discoverySource: 'interfaces', discoveryClean: true, ipsFound: nodes, queries: 1 });
-    expect(world.registeredIps()).toEqual(nodes);
-    expect(world.dns.queries).toEqual([]);
-    expect(listings(world).map((request) => request.filters)).toEqual([{ description: [DESCRIPTION] }]);
+  it(
+    'lists the exact description, registers every interface address without a DNS query, and removes ' +
+      'a node in the first run after its interface went (the default grace: one complete listing)',
+    async () => {
+      const nodes = nodeAddresses(12);
+      world = await startStandIns({ addresses: nodes });
+      const first = summaryOf(await syncOk(world, INTERFACES));
+      expect(first).toMatchObject({ discoverySource: 'interfaces', discoveryClean: true, ipsFound: nodes, queries: 1 });
+      expect(world.registeredIps()).toEqual(nodes);
+      expect(world.dns.queries).toEqual([]);
+      expect(listings(world).map((request) => request.filters)).toEqual([{ description: [DESCRIPTION] }]);
 
-    world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
-    const next = summaryOf(await syncOk(world, INTERFACES));
-    expect(next.deregistered).toEqual([expect.objectContaining({ ip: nodes[0], port: SCENARIO.listenerPort })]);
-    expect(world.registeredIps()).toEqual(nodes.slice(1));
-  });
+      world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
+      const next = summaryOf(await syncOk(world, INTERFACES));
+      expect(next.deregistered).toEqual([expect.objectContaining({ ip: nodes[0], port: SCENARIO.listenerPort })]);
+      expect(world.registeredIps()).toEqual(nodes.slice(1));
+    },
+  );
 
   it('reads every page: 25 interfaces on pages of 4 take 7 calls, and all are registered', async () => {
     const nodes = nodeAddresses(25);
@@ -140,25 +144,29 @@ describe('the sync bundle discovering from network interfaces', () => {
     expect(world.registeredIps()).toEqual([]);
   });
 
-  it('with DISCOVERY_ROLE_ARN the listing runs as that role; a role it may not assume fails the run, naming sts:AssumeRole and the role', async () => {
-    const nodes = nodeAddresses(5);
-    world = await startStandIns({ addresses: nodes });
-    await syncOk(world, { ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE });
-    expect(world.sts.assumed).toEqual([ROLE]);
-    expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
-    // The target group and the state stay the function's own.
-    expect(world.elbCalls('RegisterTargets').length).toBeGreaterThan(0);
-    expect(world.registeredIps()).toEqual(nodes);
+  it(
+    'with DISCOVERY_ROLE_ARN the listing runs as that role; a role it ' +
+      'may not assume fails the run, naming sts:AssumeRole and the role',
+    async () => {
+      const nodes = nodeAddresses(5);
+      world = await startStandIns({ addresses: nodes });
+      await syncOk(world, { ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE });
+      expect(world.sts.assumed).toEqual([ROLE]);
+      expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
+      // The target group and the state stay the function's own.
+      expect(world.elbCalls('RegisterTargets').length).toBeGreaterThan(0);
+      expect(world.registeredIps()).toEqual(nodes);
 
-    world.sts.deny(ROLE);
-    world.ec2.setInterfaces([]);
-    const denied = await runSync(world.env({ ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE }));
-    expect(denied.ok).toBe(false);
-    expect(denied.error).toContain(`the function's role may not sts:AssumeRole on ${ROLE}`);
-    expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
-    expect(world.registeredIps()).toEqual(nodes);
-    expect(FAKE_CREDENTIALS.accessKeyId).not.toBe(ASSUMED_CREDENTIALS.accessKeyId);
-  });
+      world.sts.deny(ROLE);
+      world.ec2.setInterfaces([]);
+      const denied = await runSync(world.env({ ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE }));
+      expect(denied.ok).toBe(false);
+      expect(denied.error).toContain(`the function's role may not sts:AssumeRole on ${ROLE}`);
+      expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
+      expect(world.registeredIps()).toEqual(nodes);
+      expect(FAKE_CREDENTIALS.accessKeyId).not.toBe(ASSUMED_CREDENTIALS.accessKeyId);
+    },
+  );
 
   it('a function of 0.2 (DNS, no DISCOVERY) moved to interfaces keeps reading its state object', async () => {
     const nodes = nodeAddresses(10);
@@ -203,22 +211,26 @@ describe('the sync bundle with DISCOVERY=both', () => {
     expect(world.registeredIps()).toEqual([...nodes, '10.0.9.9']);
   });
 
-  it('a node drained from DNS stays a target while its interface lives, and goes in the first run after the interface vanished (the default grace)', async () => {
-    const nodes = nodeAddresses(8);
-    world = await startStandIns({ addresses: nodes });
-    await syncOk(world, BOTH);
-    world.dns.setAddresses(nodes.slice(1));
-    for (let run = 0; run < 3; run++) {
-      const summary = summaryOf(await syncOk(world, BOTH));
-      expect(summary.comparison.interfacesOnly).toEqual([nodes[0]]);
-    }
-    expect(deregisteredIds(world)).toEqual([]);
+  it(
+    'a node drained from DNS stays a target while its interface lives, and ' +
+      'goes in the first run after the interface vanished (the default grace)',
+    async () => {
+      const nodes = nodeAddresses(8);
+      world = await startStandIns({ addresses: nodes });
+      await syncOk(world, BOTH);
+      world.dns.setAddresses(nodes.slice(1));
+      for (let run = 0; run < 3; run++) {
+        const summary = summaryOf(await syncOk(world, BOTH));
+        expect(summary.comparison.interfacesOnly).toEqual([nodes[0]]);
+      }
+      expect(deregisteredIds(world)).toEqual([]);
 
-    world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
-    const gone = summaryOf(await syncOk(world, BOTH));
-    expect(gone.comparison).toMatchObject({ dnsOnly: [], interfacesOnly: [] });
-    expect(deregisteredIds(world)).toEqual([nodes[0]]);
-  });
+      world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
+      const gone = summaryOf(await syncOk(world, BOTH));
+      expect(gone.comparison).toMatchObject({ dnsOnly: [], interfacesOnly: [] });
+      expect(deregisteredIds(world)).toEqual([nodes[0]]);
+    },
+  );
 
   it('a DNS failure is reported beside the interfaces and does not fail the run', async () => {
     const nodes = nodeAddresses(4);

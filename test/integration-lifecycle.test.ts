@@ -137,18 +137,21 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(world.registeredIps()).toEqual(NODES.slice(0, 5));
   });
 
-  it('MAX_LOOKUP_PER_INVOCATION caps the queries; a run cut short is not clean, so it registers what it saw and removes nothing', async () => {
-    await syncOk(world);
-    const queriesBefore = world.dns.queries.length;
-    world.dns.setAddresses([...NODES.slice(1), ...nodeAddresses(100).slice(40)]);
+  it(
+    'MAX_LOOKUP_PER_INVOCATION caps the queries; a run cut short ' + 'is not clean, so it registers what it saw and removes nothing',
+    async () => {
+      await syncOk(world);
+      const queriesBefore = world.dns.queries.length;
+      world.dns.setAddresses([...NODES.slice(1), ...nodeAddresses(100).slice(40)]);
 
-    const run = await syncOk(world, { MAX_LOOKUP_PER_INVOCATION: '3' });
-    expect(world.dns.queries.length - queriesBefore).toBe(3);
-    expect(summaryOf(run)).toMatchObject({ queries: 3, discoveryClean: false, deregistered: [] });
-    expect(world.registeredIps()).toEqual(expect.arrayContaining(NODES));
-    expect(world.registeredIps().length).toBeGreaterThan(NODES.length);
-    expect(world.state().missing).toEqual({});
-  });
+      const run = await syncOk(world, { MAX_LOOKUP_PER_INVOCATION: '3' });
+      expect(world.dns.queries.length - queriesBefore).toBe(3);
+      expect(summaryOf(run)).toMatchObject({ queries: 3, discoveryClean: false, deregistered: [] });
+      expect(world.registeredIps()).toEqual(expect.arrayContaining(NODES));
+      expect(world.registeredIps().length).toBeGreaterThan(NODES.length);
+      expect(world.state().missing).toEqual({});
+    },
+  );
 
   it('registers only private IPv4 addresses, the ones ELBv2 accepts as ip targets', async () => {
     const privateOnes = ['10.1.0.1', '100.64.0.9', '172.16.5.5', '192.168.1.1'];

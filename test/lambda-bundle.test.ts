@@ -39,15 +39,18 @@ test('bundles the handler into one CommonJS file exporting `handler`', () => {
   expect(SYNC_BUNDLE.handler).toBe(`${path.parse(SYNC_BUNDLE.file).name}.handler`);
 });
 
-test("credentials come from Lambda's environment: the default chain's SSO, profile, process and web-identity providers are left out", () => {
-  const code = fs.readFileSync(bundleSyncFunction(outdir), 'utf8');
-  expect(code).toContain('AWS_SESSION_TOKEN');
-  // The web-identity provider is known by its variable: the STS client (interface discovery's role) names the
-  // AssumeRoleWithWebIdentity operation itself.
-  for (const provider of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
-    expect(code).not.toContain(provider);
-  }
-});
+test(
+  "credentials come from Lambda's environment: the default chain's " + 'SSO, profile, process and web-identity providers are left out',
+  () => {
+    const code = fs.readFileSync(bundleSyncFunction(outdir), 'utf8');
+    expect(code).toContain('AWS_SESSION_TOKEN');
+    // The web-identity provider is known by its variable: the STS client (interface discovery's role) names the
+    // AssumeRoleWithWebIdentity operation itself.
+    for (const provider of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+      expect(code).not.toContain(provider);
+    }
+  },
+);
 
 test('a bundle is built once per set of inputs: later ones copy it from the cache, keyed by the hash of those inputs', () => {
   const cacheDir = path.join(outdir, 'cache');

@@ -25,7 +25,8 @@ const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', ses
 const LIMITS: Ec2CallLimits = { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 2 };
 
 /** An interface as EC2 itself answers it: attachment, groups, tags, an association, two private addresses, one IPv6. */
-const REAL_ITEM = `
+const REAL_ITEM =
+  `
   <item>
     <networkInterfaceId>eni-0a1b2c3d4e5f60718</networkInterfaceId>
     <subnetId>subnet-0a1b2c3d</subnetId>
@@ -41,18 +42,23 @@ const REAL_ITEM = `
     <privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName>
     <sourceDestCheck>true</sourceDestCheck>
     <groupSet><item><groupId>sg-0a1b2c3d</groupId><groupName>web-alb</groupName></item></groupSet>
-    <attachment><attachmentId>ela-attach-0a1b2c3d</attachmentId><instanceOwnerId>amazon-elb</instanceOwnerId><deviceIndex>1</deviceIndex><status>attached</status><deleteOnTermination>false</deleteOnTermination></attachment>
+    <attachment><attachmentId>ela-attach-0a1b2c3d</attachmentId><instanceOwnerId>amazon-elb</instanceOwnerId>` +
+  `<deviceIndex>1</deviceIndex><status>attached</status><deleteOnTermination>false</deleteOnTermination></attachment>
     <association><publicIp>203.0.113.7</publicIp><publicDnsName/><ipOwnerId>amazon</ipOwnerId></association>
     <tagSet/>
     <privateIpAddressesSet>
-      <item><privateIpAddress>10.0.1.17</privateIpAddress><privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName><primary>true</primary><association><publicIp>203.0.113.7</publicIp></association></item>
+      ` +
+  `<item><privateIpAddress>10.0.1.17</privateIpAddress><privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName>` +
+  `<primary>true</primary><association><publicIp>203.0.113.7</publicIp></association></item>
       <item><privateIpAddress>10.0.1.18</privateIpAddress><primary>false</primary></item>
     </privateIpAddressesSet>
     <ipv6AddressesSet><item><ipv6Address>2001:db8::17</ipv6Address></item></ipv6AddressesSet>
     <interfaceType>interface</interfaceType>
   </item>`;
 const answer = (items: string, rest = ''): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeNetworkInterfacesResponse ${NAMESPACE}>\n  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n  <networkInterfaceSet>${items}</networkInterfaceSet>${rest}\n</DescribeNetworkInterfacesResponse>`;
+  `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeNetworkInterfacesResponse ${NAMESPACE}>\n` +
+  `  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n` +
+  `  <networkInterfaceSet>${items}</networkInterfaceSet>${rest}\n</DescribeNetworkInterfacesResponse>`;
 
 describe('describeInterfacesForm', () => {
   test('is the Query form the SDK posts: action, version, the exact description filter, the page size, the token', () => {
@@ -92,14 +98,16 @@ describe('parseInterfacesPage', () => {
     expect(parseInterfacesPage(answer('')).interfaces).toEqual([]);
     expect(
       parseInterfacesPage(
-        `<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId><networkInterfaceSet/></DescribeNetworkInterfacesResponse>`,
+        `<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId><networkInterfaceSet/>` +
+          `</DescribeNetworkInterfacesResponse>`,
       ),
     ).toEqual({ interfaces: [], nextToken: undefined });
   });
 
   test('several items and the page token; an interface without the address set falls back to its primary address', () => {
     const bare =
-      '<item><networkInterfaceId>eni-2</networkInterfaceId><vpcId>vpc-0a1b2c3d</vpcId><description/><privateIpAddress>10.0.2.9</privateIpAddress></item>';
+      '<item><networkInterfaceId>eni-2</networkInterfaceId><vpcId>vpc-0a1b2c3d</vpcId>' +
+      '<description/><privateIpAddress>10.0.2.9</privateIpAddress></item>';
     const page = parseInterfacesPage(answer(REAL_ITEM + bare, '<nextToken>eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9</nextToken>'));
     expect(page.nextToken).toBe('eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9');
     expect(page.interfaces.map((found) => found.id)).toEqual(['eni-0a1b2c3d4e5f60718', 'eni-2']);
@@ -122,7 +130,8 @@ describe('parseInterfacesPage', () => {
 describe('parseEc2Error', () => {
   test("EC2's error answer gives an error named by its code, with its message and request id", () => {
     const body =
-      '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>ab12-cd34</RequestID></Response>';
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You ' +
+      'are not authorized to perform this operation.</Message></Error></Errors><RequestID>ab12-cd34</RequestID></Response>';
     const error = parseEc2Error(403, body);
     expect(error).toBeInstanceOf(Ec2Error);
     expect(error).toMatchObject({
@@ -300,7 +309,8 @@ describe('ec2InterfaceQuery on the wire', () => {
     const date = String(request.headers['x-amz-date']);
     expect(authorization).toMatch(
       new RegExp(
-        `^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/eu-west-1/ec2/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`,
+        `^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/eu-west-1/ec2/aws4_request, ` +
+          `SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`,
       ),
     );
 

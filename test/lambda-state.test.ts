@@ -119,15 +119,18 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
     expect(stored()).toEqual(theirs);
   });
 
-  test('a write S3 carried out but whose answer was lost: the retry meets it as a conflict, and the object read back names its writer', async () => {
-    stub.fail('AnswerLost', { operation: 'PutObject', times: 1 });
-    expect(await writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).toBe('conflict');
-    expect(stub.requests.map(({ status, fault }) => [status, fault])).toEqual([
-      [200, 'AnswerLost'],
-      [412, undefined],
-    ]);
-    expect(await readState(s3, location, PORT)).toMatchObject({ kind: 'found', state: normalizeState(STATE), writer: 'run-1' });
-  });
+  test(
+    'a write S3 carried out but whose answer was lost: the retry ' + 'meets it as a conflict, and the object read back names its writer',
+    async () => {
+      stub.fail('AnswerLost', { operation: 'PutObject', times: 1 });
+      expect(await writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).toBe('conflict');
+      expect(stub.requests.map(({ status, fault }) => [status, fault])).toEqual([
+        [200, 'AnswerLost'],
+        [412, undefined],
+      ]);
+      expect(await readState(s3, location, PORT)).toMatchObject({ kind: 'found', state: normalizeState(STATE), writer: 'run-1' });
+    },
+  );
 
   test('a version-1 object is read, its counts on ALB_LISTENER; the next write replaces it with version 2', async () => {
     stub.putObject(location.bucket, location.key, '{"version":1,"missing":{"10.0.0.9":2},"active":["10.0.0.2"]}');

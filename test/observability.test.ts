@@ -223,7 +223,8 @@ describe('StaticIpObservability', () => {
         "a target group's whole ARN where its suffix belongs",
         {},
         { targetGroupArnSuffix: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef' },
-        'targetGroupArnSuffix "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef" is not a target group\'s ARN suffix',
+        'targetGroupArnSuffix "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef" ' +
+          "is not a target group's ARN suffix",
       ],
       [
         "an ALB's ARN suffix for the NLB's",

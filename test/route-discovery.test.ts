@@ -106,7 +106,10 @@ describe('route discovery through the stack', () => {
     const { stack } = stackOf(ONE_ROUTE({ preserveClientIp: true }, { app: { arn: ALB_ARN, dnsName: FULL.albs.app.dnsName } }));
     expect(stack.node.metadata.map((entry) => String(entry.data))).toContainEqual(
       expect.stringMatching(
-        /^environment "fixture-full": routes with listenerPort 80: preserveClientIp: albs\.app's security group must admit the NLB's security group \(output nlb_security_group_id\) on port 80/,
+        new RegExp(
+          /^environment "fixture-full": routes with listenerPort 80: preserveClientIp: /.source +
+            /albs\.app's security group must admit the NLB's security group \(output nlb_security_group_id\) on port 80/.source,
+        ),
       ),
     );
   });

@@ -490,16 +490,19 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     expect(elb.requests.map((request) => request.targets.length)).toEqual([4, 2, 1]);
   });
 
-  it('refuses a registration that would go above the target limit with TooManyTargets; registering again adds nothing and passes', async () => {
-    elb.setTargetLimit(2);
-    const register = (ids: string[]) =>
-      client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
-    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7']))).toMatch(/^TooManyTargetsException 400: /);
-    expect(elb.targets(TG)).toEqual([]);
-    expect(await errorOf(register(['10.0.1.5', '10.0.1.6']))).toBeUndefined();
-    expect(await errorOf(register(['10.0.1.6']))).toBeUndefined();
-    expect(await errorOf(register(['10.0.1.7']))).toMatch(/^TooManyTargetsException/);
-  });
+  it(
+    'refuses a registration that would go above the target limit ' + 'with TooManyTargets; registering again adds nothing and passes',
+    async () => {
+      elb.setTargetLimit(2);
+      const register = (ids: string[]) =>
+        client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
+      expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7']))).toMatch(/^TooManyTargetsException 400: /);
+      expect(elb.targets(TG)).toEqual([]);
+      expect(await errorOf(register(['10.0.1.5', '10.0.1.6']))).toBeUndefined();
+      expect(await errorOf(register(['10.0.1.6']))).toBeUndefined();
+      expect(await errorOf(register(['10.0.1.7']))).toMatch(/^TooManyTargetsException/);
+    },
+  );
 
   it('sets the health of one port of an IP, or of every port', async () => {
     elb.addTargets(

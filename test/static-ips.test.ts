@@ -127,7 +127,10 @@ describe('StaticIps', () => {
     for (const eip of Object.values(resourcesOf(unprotected, 'aws_eip'))) expect(eip).not.toHaveProperty('lifecycle');
     expect(warnings(construct)).toEqual([
       expect.stringMatching(
-        /^StaticIps prod-static-ip: protect is false, so a destroy .* releases the owned addresses \(eu-west-1a, eu-west-1b, eu-west-1c, eu-west-1d\)/,
+        new RegExp(
+          /^StaticIps prod-static-ip: protect is false, so a destroy .* /.source +
+            /releases the owned addresses \(eu-west-1a, eu-west-1b, eu-west-1c, eu-west-1d\)/.source,
+        ),
       ),
     ]);
     expect(warnings(staticIps)).toEqual([]);
@@ -135,26 +138,29 @@ describe('StaticIps', () => {
     expect(warnings(build({ ...PROPS, zones: EVERY_SOURCE.slice(4), protect: false }).staticIps)).toEqual([]);
   });
 
-  test('a zone left out (or no longer owned) is forgotten whatever protect says; only a zone named in release is not, and synth warns', () => {
-    const removedFrom = (json: TerraformJson) =>
-      ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(({ from, lifecycle }) => {
-        expect(lifecycle).toEqual({ destroy: false });
-        return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
-      });
-    const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
-    const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
-    expect(removedFrom(synth(twoZones))).toEqual(others);
-    expect(removedFrom(synth({ ...twoZones, protect: false }))).toEqual(others);
-    const releasing = build({ ...twoZones, protect: false, release: ['eu-west-1d'] });
-    expect(removedFrom(releasing.json)).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
-    expect(warnings(releasing.staticIps)).toContainEqual(
-      expect.stringMatching(/^StaticIps prod-static-ip: release names eu-west-1d, so a plan .* destroys it/),
-    );
-    expect(warnings(build(twoZones).staticIps)).toEqual([]);
-    // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
-    const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
-    expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
-  });
+  test(
+    'a zone left out (or no longer owned) is forgotten whatever ' + 'protect says; only a zone named in release is not, and synth warns',
+    () => {
+      const removedFrom = (json: TerraformJson) =>
+        ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(({ from, lifecycle }) => {
+          expect(lifecycle).toEqual({ destroy: false });
+          return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
+        });
+      const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
+      const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
+      expect(removedFrom(synth(twoZones))).toEqual(others);
+      expect(removedFrom(synth({ ...twoZones, protect: false }))).toEqual(others);
+      const releasing = build({ ...twoZones, protect: false, release: ['eu-west-1d'] });
+      expect(removedFrom(releasing.json)).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
+      expect(warnings(releasing.staticIps)).toContainEqual(
+        expect.stringMatching(/^StaticIps prod-static-ip: release names eu-west-1d, so a plan .* destroys it/),
+      );
+      expect(warnings(build(twoZones).staticIps)).toEqual([]);
+      // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
+      const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
+      expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
+    },
+  );
 
   test("keeps its removed blocks beside another StaticIps' and the stack's own removed blocks", () => {
     const removed = synthScope((scope) => {
@@ -179,7 +185,8 @@ describe('StaticIps', () => {
     [
       'a zone id instead of a zone name',
       { zones: [{ availabilityZone: 'euw1-az1', source: { kind: 'new' } }] },
-      'StaticIps: zones[0] "euw1-az1": availabilityZone is not an Availability Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
+      'StaticIps: zones[0] "euw1-az1": availabilityZone is not an Availability ' +
+        'Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
     ],
     [
       'a region instead of a zone',
@@ -199,7 +206,8 @@ describe('StaticIps', () => {
     [
       'a malformed allocation id',
       { zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'existing', allocationId: 'eipalloc-0a1b2c3' } }] },
-      'StaticIps: zones[0] "eu-west-1a": source.allocationId "eipalloc-0a1b2c3" is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
+      'StaticIps: zones[0] "eu-west-1a": source.allocationId "eipalloc-0a1b2c3" ' +
+        'is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
     ],
     [
       'an association id where an allocation id belongs',
@@ -287,7 +295,8 @@ describe('StaticIps', () => {
     [
       'releasing a configured zone',
       { release: ['eu-west-1b'] },
-      'StaticIps: release[0] "eu-west-1b" is configured (zones[1] "eu-west-1b"): only the address of a zone no longer configured can be released',
+      'StaticIps: release[0] "eu-west-1b" is configured (zones[1] "eu-west-1b"): ' +
+        'only the address of a zone no longer configured can be released',
     ],
     [
       'releasing a zone of another region',

@@ -232,26 +232,30 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
     }
   });
 
-  it('runs no checkout, npm or node in a job that holds a credential: it takes the synthesized JSON, refused first if it could run code', () => {
-    const holding = Object.entries(workflow.jobs).filter(([, job]) => holdsCredential(job));
-    expect(holding.length).toBeGreaterThan(0);
-    for (const [name, job] of holding) {
-      expect({ job: name, runsProjectCode: runsProjectCode(job) }).toEqual({ job: name, runsProjectCode: false });
-      const steps = job.steps;
-      const download = steps.findIndex((step) => usesAction(step, 'actions/download-artifact'));
-      const guard = steps.findIndex((step) => step.name === GUARD_STEP);
-      const firstCredential = steps.findIndex((step) => /\bsecrets\./.test(JSON.stringify(step)) || usesAction(step, CREDENTIALS_ACTION));
-      const firstTerraform = steps.findIndex((step) => /\bterraform\b/.test(step.run ?? ''));
-      expect({
-        job: name,
-        order: [download, guard, firstCredential, firstTerraform].every((i, k, all) => i >= 0 && (k === 0 || i > all[k - 1])),
-      }).toEqual({
-        job: name,
-        order: true,
-      });
-      expect(steps[guard].env!.STACK_DIR).toBe(`${steps[download].with!.path}/\${{ matrix.stack }}`);
-    }
-  });
+  it(
+    'runs no checkout, npm or node in a job that holds a credential: ' +
+      'it takes the synthesized JSON, refused first if it could run code',
+    () => {
+      const holding = Object.entries(workflow.jobs).filter(([, job]) => holdsCredential(job));
+      expect(holding.length).toBeGreaterThan(0);
+      for (const [name, job] of holding) {
+        expect({ job: name, runsProjectCode: runsProjectCode(job) }).toEqual({ job: name, runsProjectCode: false });
+        const steps = job.steps;
+        const download = steps.findIndex((step) => usesAction(step, 'actions/download-artifact'));
+        const guard = steps.findIndex((step) => step.name === GUARD_STEP);
+        const firstCredential = steps.findIndex((step) => /\bsecrets\./.test(JSON.stringify(step)) || usesAction(step, CREDENTIALS_ACTION));
+        const firstTerraform = steps.findIndex((step) => /\bterraform\b/.test(step.run ?? ''));
+        expect({
+          job: name,
+          order: [download, guard, firstCredential, firstTerraform].every((i, k, all) => i >= 0 && (k === 0 || i > all[k - 1])),
+        }).toEqual({
+          job: name,
+          order: true,
+        });
+        expect(steps[guard].env!.STACK_DIR).toBe(`${steps[download].with!.path}/\${{ matrix.stack }}`);
+      }
+    },
+  );
 
   it('checks out without leaving the token in the working copy', () => {
     const checkouts = allSteps(workflow).filter((step) => usesAction(step, 'actions/checkout'));

@@ -291,7 +291,9 @@ export class AlbIpSync extends Construct {
     // An unclean run registers what it saw but removes nothing, so departed nodes stay registered: harmless for a
     // while, but if it lasts, one cause (an ALB past the lookup cap, a resolver in DNS_SERVERS) holds every run.
     this.discoveryUncleanAlarm = alarm('discovery-unclean', {
-      alarmDescription: `${functionName} had no clean discovery of ${props.albDnsName} for 15 minutes: departed nodes stay registered (see discoveryUncleanReasons in its log)`,
+      alarmDescription:
+        `${functionName} had no clean discovery of ${props.albDnsName} for 15 minutes: departed nodes stay registered ` +
+        `(see discoveryUncleanReasons in its log)`,
       namespace: METRIC_NAMESPACE,
       metricName: METRIC_NAMES.discoveryClean,
       dimensions: { TargetGroup: targetGroup.arnSuffix },

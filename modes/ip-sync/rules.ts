@@ -64,7 +64,8 @@ function discoveryProblems(context: RouteInContext): string[] {
     if (role !== undefined) problems.push(`${where} discoveryRoleArn has no effect: ${why}`);
     if (route.events === true) {
       problems.push(
-        `${where} events needs interface discovery (${why}): a node's interface exists before DNS names it, so a run on its event finds nothing new`,
+        `${where} events needs interface discovery (${why}): a node's interface exists before DNS names ` +
+          `it, so a run on its event finds nothing new`,
       );
     }
     return problems;
@@ -84,7 +85,8 @@ function discoveryProblems(context: RouteInContext): string[] {
   }
   if (route.events === true && role !== undefined) {
     problems.push(
-      `${where} events: the ALB's interface events are delivered in its own account, not to this stack's rule; remove events or discoveryRoleArn`,
+      `${where} events: the ALB's interface events are delivered in its own ` +
+        `account, not to this stack's rule; remove events or discoveryRoleArn`,
     );
   }
   return problems;

@@ -94,7 +94,8 @@ afterAll(() => {
   if (packed) {
     console.log(
       `package: ${packed.filename}, ${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB packed, ` +
-        `${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked; ${phases.join(', ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+        `${(packed.unpackedSize / 1024).toFixed(1)} KB ` +
+        `unpacked; ${phases.join(', ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
     );
   }
 });

@@ -55,7 +55,9 @@ export function cdkTerrainAvailability(): CdkTerrainAvailability {
   const needsRuntime = currentMajor < CDK_TERRAIN_NODE_MAJOR;
   if (needsRuntime && (process.platform !== NODE_RUNTIME.platform || process.arch !== NODE_RUNTIME.arch)) {
     const pinned = `${NODE_RUNTIME.platform}-${NODE_RUNTIME.arch}`;
-    const reason = `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, and a Node.js ${CDK_TERRAIN_NODE_MAJOR} is pinned for ${pinned} only`;
+    const reason =
+      `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, ` +
+      `and a Node.js ${CDK_TERRAIN_NODE_MAJOR} is pinned for ${pinned} only`;
     return { available: false, reason };
   }
   const dependencies: Record<string, string> = { ...CDK_TERRAIN_PACKAGES };

@@ -18,7 +18,8 @@ export const EC2_ERRORS = {
   UnauthorizedOperation: {
     status: 403,
     message:
-      'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized to perform: ec2:DescribeNetworkInterfaces because no identity-based policy allows the ec2:DescribeNetworkInterfaces action',
+      'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized ' +
+      'to perform: ec2:DescribeNetworkInterfaces because no identity-based policy allows the ec2:DescribeNetworkInterfaces action',
   },
   InternalError: { status: 500, message: 'An internal error has occurred' },
   InvalidParameterValue: { status: 400, message: 'The filter is invalid' },
@@ -116,12 +117,16 @@ export async function startEc2Server(
       if (action !== 'DescribeNetworkInterfaces' || form.get('Version') !== EC2_API.version) throw new ApiError('InvalidAction');
       const fault = faults.draw(nextToken === undefined ? action : NEXT_PAGE);
       if (fault !== undefined) throw new ApiError(fault);
-      const body = `<${action}Response xmlns="${EC2_API.namespace}"><requestId>${randomUUID()}</requestId>${describe(form, filters)}</${action}Response>`;
+      const body =
+        `<${action}Response xmlns="${EC2_API.namespace}"><requestId>${randomUUID()}</requestId>` +
+        `${describe(form, filters)}</${action}Response>`;
       reply = { status: 200, headers: { 'content-type': 'text/xml' }, body };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       errorCode = error.code;
-      const body = `<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlText(error.message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
+      const body =
+        `<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlText(error.message)}</Message></Error>` +
+        `</Errors><RequestID>${randomUUID()}</RequestID></Response>`;
       reply = { status: EC2_ERRORS[error.code].status, headers: { 'content-type': 'text/xml' }, body };
     }
     requests.push({ action, filters, nextToken, accessKeyId, status: reply.status, errorCode });
@@ -171,9 +176,11 @@ function describeInterface(found: StandInInterface): string {
     `<networkInterfaceId>${xmlText(found.id)}</networkInterfaceId>` +
     `<vpcId>${xmlText(found.vpcId)}</vpcId>` +
     `<description>${xmlText(found.description)}</description>` +
-    '<interfaceType>interface</interfaceType><requesterId>amazon-elb</requesterId><requesterManaged>true</requesterManaged><status>in-use</status>' +
+    '<interfaceType>interface</interfaceType><requesterId>amazon-elb</requesterId>' +
+    '<requesterManaged>true</requesterManaged><status>in-use</status>' +
     `<privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress>` +
-    `<privateIpAddressesSet><item><privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress><primary>true</primary></item></privateIpAddressesSet>` +
+    `<privateIpAddressesSet><item><privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress><primary>true</primary>` +
+    `</item></privateIpAddressesSet>` +
     `<ipv6AddressesSet>${ipv6}</ipv6AddressesSet>` +
     '</item>'
   );
@@ -209,15 +216,20 @@ export async function startStsServer(): Promise<StsStandIn> {
             `User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized to perform: sts:AssumeRole on resource: ${role}`,
           ]
         : ['InvalidAction', 'Could not find operation'];
-      const body = `<ErrorResponse xmlns="${STS_API.namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlText(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+      const body =
+        `<ErrorResponse xmlns="${STS_API.namespace}"><Error><Type>` +
+        `Sender</Type><Code>${code}</Code><Message>${xmlText(message)}</Message></Error>` +
+        `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
       return { status: 403, headers: { 'content-type': 'text/xml' }, body };
     }
     const expiration = new Date(Date.now() + 900_000).toISOString();
     const body =
       `<AssumeRoleResponse xmlns="${STS_API.namespace}"><AssumeRoleResult>` +
-      `<Credentials><AccessKeyId>${ASSUMED_CREDENTIALS.accessKeyId}</AccessKeyId><SecretAccessKey>${ASSUMED_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
+      `<Credentials><AccessKeyId>${ASSUMED_CREDENTIALS.accessKeyId}</AccessKeyId>` +
+      `<SecretAccessKey>${ASSUMED_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
       `<SessionToken>${ASSUMED_CREDENTIALS.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
-      `<AssumedRoleUser><Arn>${xmlText(role)}/${xmlText(form.get('RoleSessionName') ?? '')}</Arn><AssumedRoleId>AROA0000:session</AssumedRoleId></AssumedRoleUser>` +
+      `<AssumedRoleUser><Arn>${xmlText(role)}/${xmlText(form.get('RoleSessionName') ?? '')}</Arn><AssumedRoleId>` +
+      `AROA0000:session</AssumedRoleId></AssumedRoleUser>` +
       `</AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
     return { status: 200, headers: { 'content-type': 'text/xml' }, body };
   });

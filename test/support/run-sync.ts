@@ -42,7 +42,8 @@ export interface SyncRun {
 }
 
 /** The runner: requires the bundle and calls `handler({}, context)` once, like the Lambda runtime. */
-const runner = (remainingMs: number): string => `
+const runner = (remainingMs: number): string =>
+  `
 const { handler } = require(${JSON.stringify(BUNDLE_FILE)});
 const deadline = Date.now() + ${remainingMs};
 const context = {
@@ -50,7 +51,8 @@ const context = {
   functionName: 'alb-ip-sync',
   getRemainingTimeInMillis: () => deadline - Date.now(),
 };
-const finish = (outcome) => process.stdout.write('\\n' + ${JSON.stringify(OUTCOME_MARK)} + JSON.stringify(outcome) + '\\n', () => process.exit(0));
+const finish = (outcome) => process.stdout.write('\\n' + ${JSON.stringify(OUTCOME_MARK)} + JSON.stringify(outcome) + ` +
+  `'\\n', () => process.exit(0));
 Promise.resolve()
   .then(() => handler({}, context))
   .then((result) => finish({ ok: true, result }), (error) => finish({ ok: false, error: String(error && error.message) }));

@@ -213,6 +213,7 @@ function s3Error(code: S3ErrorCode, resource: string): HttpReply {
   const requestId = randomUUID();
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${code}</Code><Message>${xmlText(message)}</Message><Resource>${xmlText(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`;
+    `<Error><Code>${code}</Code><Message>${xmlText(message)}</Message><Resource>${xmlText(resource)}</Resource>` +
+    `<RequestId>${requestId}</RequestId></Error>`;
   return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
 }
