@@ -10,6 +10,8 @@ export default tseslint.config(
     rules: {
       // `_`-prefixed parameters are kept for a signature's sake.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Prettier's printWidth, also for what it leaves alone: strings, comments, regular expressions.
+      'max-len': ['error', { code: 140, tabWidth: 2 }],
     },
   },
   {

@@ -30,7 +30,13 @@ const TEST_SUITE_TIMEOUT_MS = 600_000;
 
 function timed(command: string, args: readonly string[], timeoutMs: number): { run: SpawnSyncReturns<string>; wallMs: number } {
   const start = process.hrtime.bigint();
-  const run = spawnSync(command, args, { cwd: PROJECT_ROOT, env: CHILD_ENV, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(command, args, {
+    cwd: PROJECT_ROOT,
+    env: CHILD_ENV,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { run, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
@@ -38,7 +44,10 @@ function timed(command: string, args: readonly string[], timeoutMs: number): { r
 function failure(run: SpawnSyncReturns<string>): string {
   if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return 'timed out';
   if (run.error) return run.error.message;
-  const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${run.stderr ?? ''}\n${run.stdout ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const errorLine = lines.find((line) => /^\w*Error\b/.test(line));
   return `exit ${run.status ?? run.signal}: ${errorLine ?? lines.slice(-3).join(' | ')}`;
 }
@@ -77,7 +86,9 @@ process.stdout.write(JSON.stringify({ ms, handler: typeof first?.handler === 'fu
 `;
 
 /** The AWS SDK packages the bundle holds: what an unbundled function would load from node_modules instead. */
-const BUNDLED_SDK = Object.keys((JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { devDependencies: object }).devDependencies)
+const BUNDLED_SDK = Object.keys(
+  (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { devDependencies: object }).devDependencies,
+)
   // The SDK packages are development dependencies (the bundle holds them); the EC2 client is the tests' alone.
   .filter((name) => name.startsWith('@aws-sdk/') && name !== '@aws-sdk/client-ec2');
 
@@ -128,7 +139,10 @@ export function measureSynth(workDir: string): Measured<TimedCommand & { stacks:
 interface JestSummary {
   readonly numPassedTests: number;
   readonly numFailedTests: number;
-  readonly testResults: readonly { readonly name: string; readonly assertionResults: readonly { readonly status: string; readonly fullName: string }[] }[];
+  readonly testResults: readonly {
+    readonly name: string;
+    readonly assertionResults: readonly { readonly status: string; readonly fullName: string }[];
+  }[];
 }
 
 /** The whole jest suite except this benchmark's own test (which would run parts of the benchmark again). */
@@ -137,7 +151,8 @@ export function measureTestSuite(workDir: string): ArtifactFigures['testSuite'] 
   fs.rmSync(report, { force: true });
   const args = ['--testPathIgnorePatterns', 'test/bench\\.test\\.ts$', '--json', '--outputFile', report];
   const { run, wallMs } = timed(path.join(BIN, 'jest'), args, TEST_SUITE_TIMEOUT_MS);
-  if (!fs.existsSync(report)) return { available: false, reason: `jest wrote no report (limit ${TEST_SUITE_TIMEOUT_MS / 1000} s): ${failure(run)}` };
+  if (!fs.existsSync(report))
+    return { available: false, reason: `jest wrote no report (limit ${TEST_SUITE_TIMEOUT_MS / 1000} s): ${failure(run)}` };
   const summary = JSON.parse(fs.readFileSync(report, 'utf8')) as JestSummary;
   return {
     available: true,

@@ -70,8 +70,18 @@ const MODEL_ALB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadb
 /** The model's interfaces as one complete listing: one page (at most 1000 per page), all of the ALB, one VPC. */
 function listedInterfaces(addresses: readonly string[]) {
   const description = interfaceDescription(MODEL_ALB_ARN);
-  const interfaces: ListedInterface[] = addresses.map((ip) => ({ id: `eni-${ip}`, description, vpcId: 'vpc-model', privateIps: [ip], ipv6: [] }));
-  return interfaceDiscovery(MODEL_ALB_ARN, description, { interfaces, calls: Math.max(1, Math.ceil(interfaces.length / 1000)), complete: true }).discovery;
+  const interfaces: ListedInterface[] = addresses.map((ip) => ({
+    id: `eni-${ip}`,
+    description,
+    vpcId: 'vpc-model',
+    privateIps: [ip],
+    ipv6: [],
+  }));
+  return interfaceDiscovery(MODEL_ALB_ARN, description, {
+    interfaces,
+    calls: Math.max(1, Math.ceil(interfaces.length / 1000)),
+    complete: true,
+  }).discovery;
 }
 
 /** How a project contender learns the nodes: its DNS sampling, or the interface listing. */
@@ -94,7 +104,11 @@ function projectContender(label: string, settings: DecisionSettings, learn: Lear
           if (decision.stateChanged) {
             writes++;
             // Through the codec, as the deployed function stores and reads it.
-            state = { kind: 'found', ...decodeState(encodeState(decision.nextState, `invocation-${writes}`), settings.albListener), etag: `"${writes}"` };
+            state = {
+              kind: 'found',
+              ...decodeState(encodeState(decision.nextState, `invocation-${writes}`), settings.albListener),
+              etag: `"${writes}"`,
+            };
           }
           return {
             register: decision.register,

@@ -12,12 +12,7 @@ import type { DiscoveryTrialFigures } from './types';
  * `trials` discoveries of an ALB with `albSize` nodes. Trial i of size n draws its answers from the stream
  * (seed, n, i) for every contender, so both rules face the same answers in the same order.
  */
-export async function discoveryTrials(
-  contender: Contender,
-  albSize: number,
-  trials: number,
-  seed: number,
-): Promise<DiscoveryTrialFigures> {
+export async function discoveryTrials(contender: Contender, albSize: number, trials: number, seed: number): Promise<DiscoveryTrialFigures> {
   const addresses = nodeAddresses(albSize);
   const queries: number[] = [];
   const missed: number[] = [];

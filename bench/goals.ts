@@ -60,7 +60,11 @@ function smallAlbQueries(rows: readonly DiscoveryTrialFigures[]): GoalCheck {
   return {
     goal,
     measured: pairs
-      .map(({ n, ours, reference }) => `N = ${n}: ${formatNumber(ours.meanQueries)} vs ${formatNumber(reference.meanQueries)} (max ${ours.maxQueries} vs ${reference.maxQueries})`)
+      .map(
+        ({ n, ours, reference }) =>
+          `N = ${n}: ${formatNumber(ours.meanQueries)} vs ${formatNumber(reference.meanQueries)} ` +
+          `(max ${ours.maxQueries} vs ${reference.maxQueries})`,
+      )
       .join('; '),
     met: pairs.every(({ ours, reference }) => ours.meanQueries <= reference.meanQueries && ours.maxQueries <= reference.maxQueries),
   };
@@ -76,7 +80,9 @@ function loopbackWallTime(figures: Figures): GoalCheck {
   const ratio = ours.medianWallMs / reference.medianWallMs;
   return {
     goal,
-    measured: `ratio ${formatNumber(ratio, 3)} (median ${formatNumber(ours.medianWallMs)} ms vs ${formatNumber(reference.medianWallMs)} ms; ${loadOf(figures, 'loopback')})`,
+    measured:
+      `ratio ${formatNumber(ratio, 3)} ` +
+      `(median ${formatNumber(ours.medianWallMs)} ms vs ${formatNumber(reference.medianWallMs)} ms; ${loadOf(figures, 'loopback')})`,
     met: ratio <= GOALS.loopbackMaxRatio,
   };
 }
@@ -109,7 +115,9 @@ const interfaceGoals = (day: readonly DayFigures[]): GoalCheck[] =>
   [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS].flatMap((contender) => {
     const ours = day.find((d) => d.contender === contender.label);
     const reference = day.find((d) => d.contender === REFERENCE.label);
-    const stale = `Simulated day, ${contender.label}: stale target-minutes at most ${formatNumber(GOALS.interfaceStaleShare, 2)} of the reference's`;
+    const stale =
+      `Simulated day, ${contender.label}: stale ` +
+      `target-minutes at most ${formatNumber(GOALS.interfaceStaleShare, 2)} of the reference's`;
     const live = `Simulated day, ${contender.label}: zero live IPs deregistered`;
     if (!ours || !reference) return [unmeasured(stale, 'no simulated day'), unmeasured(live, 'no simulated day')];
     return [
@@ -136,7 +144,9 @@ function coldImport(figures: Figures): GoalCheck {
   const ratio = cold.medianRequireMs / cold.medianSdkRequireMs;
   return {
     goal,
-    measured: `ratio ${formatNumber(ratio, 3)} (median ${formatNumber(cold.medianRequireMs)} ms vs ${formatNumber(cold.medianSdkRequireMs)} ms; ${loadOf(figures, 'coldImport')})`,
+    measured:
+      `ratio ${formatNumber(ratio, 3)} (median ${formatNumber(cold.medianRequireMs)} ms vs ${formatNumber(cold.medianSdkRequireMs)} ms; ` +
+      `${loadOf(figures, 'coldImport')})`,
     met: ratio <= GOALS.coldImportMaxRatio,
   };
 }

@@ -16,7 +16,10 @@ const QUERY_TIMEOUT_MS = 2_000;
 
 type LoopbackOptions = Pick<BenchOptions, 'seed' | 'loopbackRuns' | 'loopbackDelayMs'>;
 
-export async function measureLoopback(options: LoopbackOptions, albSizes: readonly number[] = LOOPBACK_ALB_SIZES): Promise<BenchResults['loopback']> {
+export async function measureLoopback(
+  options: LoopbackOptions,
+  albSizes: readonly number[] = LOOPBACK_ALB_SIZES,
+): Promise<BenchResults['loopback']> {
   const query = udpQuery({ timeoutMs: QUERY_TIMEOUT_MS });
   const figures: LoopbackFigures[] = [];
   for (const albSize of albSizes) {

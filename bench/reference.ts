@@ -128,7 +128,7 @@ function parseBody<T>(key: string, body: string, valid: (value: unknown) => valu
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new Error(`${key}: ${(error as Error).message}`);
+    throw new Error(`${key}: ${(error as Error).message}`, { cause: error });
   }
   if (!valid(value)) throw new Error(`${key}: not the shape the function writes`);
   return value;
@@ -140,7 +140,10 @@ const isCounts = (value: unknown): value is Record<string, number> =>
 
 /** Reads both objects; a read error leaves that object out, a body that does not parse throws. */
 async function readPrevious(bucket: ReferenceBucket, keys: ReturnType<typeof referenceKeys>): Promise<ReferencePrevious> {
-  const [active, pending] = await Promise.all([bucket.get(keys.active).catch(() => undefined), bucket.get(keys.pending).catch(() => undefined)]);
+  const [active, pending] = await Promise.all([
+    bucket.get(keys.active).catch(() => undefined),
+    bucket.get(keys.pending).catch(() => undefined),
+  ]);
   return {
     active: active === undefined ? undefined : parseBody(keys.active, active, isAddressList),
     pending: pending === undefined ? {} : parseBody(keys.pending, pending, isCounts),
@@ -170,8 +173,16 @@ export async function invokeReference(env: ReferenceEnvironment): Promise<Refere
   const rules = env.rules ?? REFERENCE_RULES;
   const registered = await env.describe().catch((): readonly Target[] => []);
   const discovery = await referenceDiscover(env.albName, env.servers, env.query, rules.maxLookupsPerInvocation);
-  const failed = (failure: string, s3Reads: number): ReferenceRun =>
-    ({ register: [], deregister: [], dnsQueries: discovery.queries, ec2Calls: 0, s3Reads, s3Writes: 0, deregisterCalls: 0, failure });
+  const failed = (failure: string, s3Reads: number): ReferenceRun => ({
+    register: [],
+    deregister: [],
+    dnsQueries: discovery.queries,
+    ec2Calls: 0,
+    s3Reads,
+    s3Writes: 0,
+    deregisterCalls: 0,
+    failure,
+  });
   if (discovery.failure !== undefined) return failed(discovery.failure, 0);
 
   const keys = referenceKeys(env.albName);
@@ -181,13 +192,22 @@ export async function invokeReference(env: ReferenceEnvironment): Promise<Refere
   } catch (error) {
     return failed((error as Error).message, 2);
   }
-  const decision = referenceDecide(discovery.ips, registered.map((t) => t.ip), previous, rules.invocationsBeforeDeregistration);
+  const decision = referenceDecide(
+    discovery.ips,
+    registered.map((t) => t.ip),
+    previous,
+    rules.invocationsBeforeDeregistration,
+  );
   await env.bucket.put(keys.active, JSON.stringify(discovery.ips)).catch(() => undefined);
   await env.bucket.put(keys.pending, JSON.stringify(decision.pending)).catch(() => undefined);
   return {
     register: decision.register,
     // It names address and listener port; ELB finds the zone of an address in its VPC, the one DescribeTargetHealth shows.
-    deregister: decision.deregister.map((ip) => ({ ip, port: env.listenerPort, availabilityZone: registered.find((t) => t.ip === ip)?.availabilityZone })),
+    deregister: decision.deregister.map((ip) => ({
+      ip,
+      port: env.listenerPort,
+      availabilityZone: registered.find((t) => t.ip === ip)?.availabilityZone,
+    })),
     dnsQueries: discovery.queries,
     ec2Calls: 0,
     s3Reads: 2,

@@ -60,9 +60,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
   }
-  const int = (flag: (typeof numeric)[number], fallback: number): number => positiveInteger(flag, values[flag] as string | undefined, fallback);
+  const int = (flag: (typeof numeric)[number], fallback: number): number =>
+    positiveInteger(flag, values[flag] as string | undefined, fallback);
   return {
     seed: int('seed', DEFAULTS.seed),
     trials: int('trials', DEFAULTS.trials),
@@ -122,10 +123,14 @@ async function artifact(options: BenchOptions, steps: Steps): Promise<ArtifactFi
   const skipped = (flag: string) => ({ available: false as const, reason: `skipped (${flag})` });
   const bundle = await steps.run('bundle', 'bundle size', () => measureBundle(WORK_DIR));
   const coldImport = bundle.available
-    ? await steps.run('coldImport', 'cold import', () => measureColdImport(path.join(WORK_DIR, 'bundle', 'index.js'), options.coldImportRuns))
+    ? await steps.run('coldImport', 'cold import', () =>
+        measureColdImport(path.join(WORK_DIR, 'bundle', 'index.js'), options.coldImportRuns),
+      )
     : { available: false as const, reason: 'no bundle to import' };
   const synth = options.skipSynth ? skipped('--skip-synth') : await steps.run('synth', 'cdktf synth', () => measureSynth(WORK_DIR));
-  const testSuite = options.skipTestSuite ? skipped('--skip-test-suite') : await steps.run('testSuite', 'test suite', () => measureTestSuite(WORK_DIR));
+  const testSuite = options.skipTestSuite
+    ? skipped('--skip-test-suite')
+    : await steps.run('testSuite', 'test suite', () => measureTestSuite(WORK_DIR));
   return { bundle, coldImport, synth, testSuite };
 }
 
@@ -156,7 +161,8 @@ async function main(): Promise<void> {
   const steps = new Steps();
   const discovery = await steps.run('discoveryModel', `discovery model (${options.trials} trials per size)`, async () => {
     const figures = [];
-    for (const albSize of options.albSizes) for (const c of CONTENDERS) figures.push(await discoveryTrials(c, albSize, options.trials, options.seed));
+    for (const albSize of options.albSizes)
+      for (const c of CONTENDERS) figures.push(await discoveryTrials(c, albSize, options.trials, options.seed));
     return figures;
   });
   // Sockets and a server in the loop: a failure here is reported as unmeasured rather than losing the other figures.
@@ -169,8 +175,11 @@ async function main(): Promise<void> {
   const figures = { machine, options, steps: steps.records, discovery, loopback, day, artifact: artifactFigures };
   const results: BenchResults = { ...figures, durationMs: Date.now() - started, goals: checkGoals(figures) };
   const written = writeOutputs(results);
-  for (const goal of results.goals) process.stdout.write(`${goal.met === undefined ? '?' : goal.met ? 'met' : 'NOT met'}: ${goal.goal} (${goal.measured})\n`);
-  process.stdout.write(`wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  for (const goal of results.goals)
+    process.stdout.write(`${goal.met === undefined ? '?' : goal.met ? 'met' : 'NOT met'}: ${goal.goal} (${goal.measured})\n`);
+  process.stdout.write(
+    `wrote ${written.map((file) => path.relative(process.cwd(), file)).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 if (require.main === module) {

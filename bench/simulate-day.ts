@@ -119,8 +119,19 @@ export async function simulateDay(contender: Contender, timeline: Timeline, seed
   const wait = createRng(seed, STREAM.wait);
   let previous = new Set<string>();
   const totals = {
-    invocations: 0, eventInvocations: 0, dnsQueries: 0, ec2Calls: 0, describeCalls: 0, registerCalls: 0, deregisterCalls: 0, s3Reads: 0, s3Writes: 0,
-    staleTargetMinutes: 0, unservedNodeMinutes: 0, liveDeregistrations: 0, liveDeregistrationsInDnsOutage: 0,
+    invocations: 0,
+    eventInvocations: 0,
+    dnsQueries: 0,
+    ec2Calls: 0,
+    describeCalls: 0,
+    registerCalls: 0,
+    deregisterCalls: 0,
+    s3Reads: 0,
+    s3Writes: 0,
+    staleTargetMinutes: 0,
+    unservedNodeMinutes: 0,
+    liveDeregistrations: 0,
+    liveDeregistrationsInDnsOutage: 0,
   };
 
   for (const [index, minute] of timeline.minutes.entries()) {
@@ -196,9 +207,15 @@ export function summarizeDays(contender: string, seeds: readonly number[], days:
     days: days.length,
     invocations,
     registrationDelayMinutes: { p50: percentile(delays, 50), p99: percentile(delays, 99), max: percentile(delays, 100) },
-    registrationDelaySeconds: { p50: Math.round(percentile(seconds, 50)), p99: Math.round(percentile(seconds, 99)), max: Math.round(percentile(seconds, 100)) },
+    registrationDelaySeconds: {
+      p50: Math.round(percentile(seconds, 50)),
+      p99: Math.round(percentile(seconds, 99)),
+      max: Math.round(percentile(seconds, 100)),
+    },
     eventInvocationsPerDay: sum((d) => d.eventInvocations) / days.length,
-    apiCallsPerRun: perRun((d) => d.dnsQueries + d.ec2Calls + d.describeCalls + d.registerCalls + d.deregisterCalls + d.s3Reads + d.s3Writes),
+    apiCallsPerRun: perRun(
+      (d) => d.dnsQueries + d.ec2Calls + d.describeCalls + d.registerCalls + d.deregisterCalls + d.s3Reads + d.s3Writes,
+    ),
     neverRegistered: sum((d) => d.neverRegistered),
     staleTargetMinutesPerDay: sum((d) => d.staleTargetMinutes) / days.length,
     unservedNodeMinutesPerDay: sum((d) => d.unservedNodeMinutes) / days.length,

@@ -139,8 +139,7 @@ export interface ResolvedEnvironment {
   readonly albs: ReadonlyMap<string, ResolvedAlb>;
   readonly routes: readonly ResolvedRoute[];
   readonly nlb: boolean;
-  readonly globalAccelerator?: Required<Pick<GlobalAcceleratorConfig, 'ipAddressType'>> &
-    Pick<GlobalAcceleratorConfig, 'ipAddresses'>;
+  readonly globalAccelerator?: Required<Pick<GlobalAcceleratorConfig, 'ipAddressType'>> & Pick<GlobalAcceleratorConfig, 'ipAddresses'>;
   readonly ingressCidrs: readonly string[];
   /** What the accelerator's clients are filtered by, on the ALBs' security groups: `ingressCidrs` when given. */
   readonly acceleratorIngressCidrs: readonly string[];

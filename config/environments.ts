@@ -42,8 +42,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
         listenerPort: 443,
         mode: 'alb-target',
         healthCheck: { path: '/health' },
-        albListenerArn:
-          'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/app-production/50dc6c495c0c9188/f2f7dc8efc522ab2',
+        albListenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/app-production/50dc6c495c0c9188/f2f7dc8efc522ab2',
       },
     ],
     frontDoors: { globalAccelerator: {} },

@@ -50,7 +50,9 @@ export function port() {
 }
 
 export function flag() {
-  return z.boolean({ error: (issue) => (issue.input === undefined ? 'is required: true or false' : `${json(issue.input)} must be true or false`) });
+  return z.boolean({
+    error: (issue) => (issue.input === undefined ? 'is required: true or false' : `${json(issue.input)} must be true or false`),
+  });
 }
 
 export function choice<const T extends readonly [string, ...string[]]>(values: T) {
@@ -61,7 +63,10 @@ export function choice<const T extends readonly [string, ...string[]]>(values: T
 export function positiveInteger(max: number) {
   return z
     .number({ error: (issue) => `${json(issue.input)} must be a positive integer` })
-    .refine((value) => Number.isInteger(value) && value >= 1, { error: (issue) => `${issue.input} must be a positive integer`, abort: true })
+    .refine((value) => Number.isInteger(value) && value >= 1, {
+      error: (issue) => `${issue.input} must be a positive integer`,
+      abort: true,
+    })
     .refine((value) => value <= max, { error: (issue) => `${issue.input} must be at most ${max}` });
 }
 
@@ -83,7 +88,9 @@ export function list<T extends z.ZodType>(item: T, required?: string) {
 /** A record whose keys are the user's own (tags): checked against AWS's tag limits. */
 export function tagMap() {
   return z
-    .record(z.string(), z.string({ error: `value must be a string of at most ${TAG_LIMITS.valueLength.max} characters` }), { error: 'must be an object of key: value' })
+    .record(z.string(), z.string({ error: `value must be a string of at most ${TAG_LIMITS.valueLength.max} characters` }), {
+      error: 'must be an object of key: value',
+    })
     .superRefine((tags, context) => {
       for (const [key, value] of Object.entries(tags)) {
         const problem = tagProblem(key, value);
@@ -122,7 +129,8 @@ export function ipv4CidrProblem(cidr: string): string | undefined {
 export function ipv6CidrProblem(cidr: string): string | undefined {
   const [address, prefix, ...rest] = cidr.split('/');
   const prefixLength = Number(prefix);
-  if (rest.length > 0 || !isIPv6(address) || !/^\d{1,3}$/.test(prefix ?? '') || prefixLength > 128) return 'is not an IPv6 CIDR (e.g. 2001:db8::/32)';
+  if (rest.length > 0 || !isIPv6(address) || !/^\d{1,3}$/.test(prefix ?? '') || prefixLength > 128)
+    return 'is not an IPv6 CIDR (e.g. 2001:db8::/32)';
   if (cidr !== cidr.toLowerCase()) return `must be lower case, as AWS stores it (${cidr.toLowerCase()})`;
   return undefined;
 }

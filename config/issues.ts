@@ -55,7 +55,9 @@ export function issueLines(
       // The options the value is written as: of the right type, without keys the option does not have.
       const fitting = issue.errors
         .map((errors, i) => ({ errors, i }))
-        .filter(({ errors }) => !errors.some((error) => error.path.length === 0 && ['invalid_type', 'unrecognized_keys'].includes(error.code)));
+        .filter(
+          ({ errors }) => !errors.some((error) => error.path.length === 0 && ['invalid_type', 'unrecognized_keys'].includes(error.code)),
+        );
       const union = schemaAt(schema, issue.path, input, false);
       const choices = union ? ((union._zod.def as { options?: Schema[] }).options ?? []) : [];
       if (fitting.length === 1 && choices[fitting[0].i] !== undefined) {
@@ -73,7 +75,10 @@ function joined(label: string, message: string): string {
 }
 
 function valueAt(input: unknown, path: readonly Segment[]): unknown {
-  return path.reduce<unknown>((value, segment) => (isPlainObject(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[segment] : undefined), input);
+  return path.reduce<unknown>(
+    (value, segment) => (isPlainObject(value) || Array.isArray(value) ? (value as Record<PropertyKey, unknown>)[segment] : undefined),
+    input,
+  );
 }
 
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional']);

@@ -37,17 +37,26 @@ export const TUNING_LIMITS = {
   maxDeregistrationPercent: SETTING_LIMITS.MAX_DEREGISTRATION_PERCENT.max,
 } as const;
 
-const NAME_DESCRIPTION = `a stack name (lowercase letters, digits and dashes, starting with a letter, at most ${ENVIRONMENT_NAME_MAX_LENGTH} characters)`;
+const NAME_DESCRIPTION =
+  `a stack name (lowercase letters, digits ` + `and dashes, starting with a letter, at most ${ENVIRONMENT_NAME_MAX_LENGTH} characters)`;
 
 const environmentName = z
-  .string({ error: (issue) => (issue.input === undefined ? `is required: ${NAME_DESCRIPTION}` : `${JSON.stringify(issue.input)} is not ${NAME_DESCRIPTION}`) })
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? `is required: ${NAME_DESCRIPTION}` : `${JSON.stringify(issue.input)} is not ${NAME_DESCRIPTION}`,
+  })
   .regex(new RegExp(`^[a-z]([a-z0-9-]{0,${ENVIRONMENT_NAME_MAX_LENGTH - 2}}[a-z0-9])?$`), {
     error: (issue) => `${JSON.stringify(issue.input)} is not ${NAME_DESCRIPTION}`,
     abort: true,
   })
   .superRefine((name, context) => {
     const reserved = RESERVED_NAME_PREFIXES.find((prefix) => name.startsWith(prefix));
-    if (reserved) context.addIssue({ code: 'custom', input: name, message: `${JSON.stringify(name)} must not start with "${reserved}" (reserved by AWS)` });
+    if (reserved)
+      context.addIssue({
+        code: 'custom',
+        input: name,
+        message: `${JSON.stringify(name)} must not start with "${reserved}" (reserved by AWS)`,
+      });
   });
 
 // ---- static IPs
@@ -120,12 +129,14 @@ const zone = z.strictObject(
   {
     availabilityZone: doc(
       awsId('availabilityZone', 'the static IP is kept per Availability Zone (e.g. eu-west-1a)'),
-      'The Availability Zone, e.g. `eu-west-1a`. The static IP is keyed by it, so the subnet serving the zone can change and the address stays.',
+      'The Availability Zone, e.g. `eu-west-1a`. The static IP is keyed by ' +
+        'it, so the subnet serving the zone can change and the address stays.',
     ),
     subnetId: doc(awsId('subnetId'), "The NLB's public subnet in this zone."),
     staticIp: doc(
       staticIp,
-      "The zone's static IP when it is not a new address from the environment's pool: exactly one of `allocationId`, `publicIp`, `tags` or `pool`.",
+      "The zone's static IP when it is not a new address from the environment's " +
+        'pool: exactly one of `allocationId`, `publicIp`, `tags` or `pool`.',
       "a new Elastic IP from `staticIps.pool` (Amazon's pool when unset), owned and protected",
     ).optional(),
   },
@@ -161,7 +172,10 @@ const alb = z
           'cannot be IP targets.',
       ).optional(),
       arn: doc(awsId('albArn'), "The ALB's ARN: what `alb-target` routes and the accelerator need.").optional(),
-      name: doc(awsId('albName'), "The ALB's name, looked up in the environment's region (plans then need AWS access). Not together with `arn`.").optional(),
+      name: doc(
+        awsId('albName'),
+        "The ALB's name, looked up in the environment's region (plans then need AWS access). Not together with `arn`.",
+      ).optional(),
       securityGroupId: doc(
         awsId('securityGroupId'),
         "The ALB's security group. When set, the NLB's egress to this ALB goes to it only, and it admits the NLB's security group " +
@@ -176,7 +190,10 @@ const alb = z
           "codebase that owns the group (two owners of one group's rules would undo each other). Needs `securityGroupId`.",
       ).default(ENVIRONMENT_DEFAULTS.securityGroupRules),
       outsideVpc: doc(
-        z.strictObject({ cidrs: doc(list(cidr(false)), "CIDRs of the ALB's subnets: the NLB's egress goes there.") }, { error: 'must be an object { cidrs }' }),
+        z.strictObject(
+          { cidrs: doc(list(cidr(false)), "CIDRs of the ALB's subnets: the NLB's egress goes there.") },
+          { error: 'must be an object { cidrs }' },
+        ),
         "The ALB is outside the environment's VPC (another VPC or account, reached over peering or a transit gateway). Only " +
           '`ip-sync` routes can reach it: targets are registered with Availability Zone `all`.',
         'the ALB is in `vpcId`',
@@ -188,18 +205,23 @@ const alb = z
     if (alb.dnsName === undefined && alb.arn === undefined && alb.name === undefined) {
       context.addIssue({ code: 'custom', input: alb, message: 'needs dnsName, arn or name' });
     }
-    if (alb.arn !== undefined && alb.name !== undefined) context.addIssue({ code: 'custom', input: alb, message: 'is given both by name and by arn: give one' });
+    if (alb.arn !== undefined && alb.name !== undefined)
+      context.addIssue({ code: 'custom', input: alb, message: 'is given both by name and by arn: give one' });
   }, WHEN_WELL_FORMED);
 
 const ALBS_EXAMPLE = 'e.g. { app: { dnsName: "internal-app-123.<region>.elb.amazonaws.com" } }';
-const albs = z
-  .record(z.string(), alb, { error: `must name at least one ALB, ${ALBS_EXAMPLE}` })
-  .superRefine((albs, context) => {
-    if (Object.keys(albs).length === 0) context.addIssue({ code: 'custom', input: albs, message: `must name at least one ALB, ${ALBS_EXAMPLE}` });
-    for (const key of Object.keys(albs).filter((key) => !ALB_KEY.test(key))) {
-      context.addIssue({ code: 'custom', path: [key], input: key, message: ': the key must be 1-20 lowercase letters, digits and dashes, starting with a letter' });
-    }
-  }, WHEN_WELL_FORMED);
+const albs = z.record(z.string(), alb, { error: `must name at least one ALB, ${ALBS_EXAMPLE}` }).superRefine((albs, context) => {
+  if (Object.keys(albs).length === 0)
+    context.addIssue({ code: 'custom', input: albs, message: `must name at least one ALB, ${ALBS_EXAMPLE}` });
+  for (const key of Object.keys(albs).filter((key) => !ALB_KEY.test(key))) {
+    context.addIssue({
+      code: 'custom',
+      path: [key],
+      input: key,
+      message: ': the key must be 1-20 lowercase letters, digits and dashes, starting with a letter',
+    });
+  }
+}, WHEN_WELL_FORMED);
 
 // ---- routes
 
@@ -219,7 +241,7 @@ const healthCheck = z.strictObject(
     matcher: doc(
       z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a list of HTTP codes` }),
       'HTTP codes that mean healthy, within 200-599: `200`, `200,301` or `200-399`.',
-      "200-399 (an ALB that answers 200 or a redirect)",
+      '200-399 (an ALB that answers 200 or a redirect)',
     ).optional(),
   },
   { error: 'must be an object { protocol?, path?, port?, matcher? }' },
@@ -236,7 +258,11 @@ const standby = z.strictObject(
 export const routeSchema = z.strictObject(
   {
     listenerPort: doc(port(), 'The NLB (and accelerator) listener port. Unique in the environment.'),
-    alb: doc(z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a key of albs` }), 'Key of the ALB in `albs`.', "the environment's only ALB").optional(),
+    alb: doc(
+      z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not a key of albs` }),
+      'Key of the ALB in `albs`.',
+      "the environment's only ALB",
+    ).optional(),
     albPort: doc(port(), 'The ALB listener port.', 'listenerPort').optional(),
     mode: doc(
       choice(ROUTE_MODES),
@@ -245,7 +271,8 @@ export const routeSchema = z.strictObject(
     ).default(ENVIRONMENT_DEFAULTS.mode),
     healthCheck: doc(
       healthCheck,
-      "`alb-target` (the route's or its standby's): the health check of the ALB-type target group, forwarded through the ALB to its targets.",
+      "`alb-target` (the route's or its standby's): the health check of " +
+        'the ALB-type target group, forwarded through the ALB to its targets.',
       'HTTP on 80, HTTPS on 443, path /, codes 200-399',
     ).optional(),
     albListenerArn: doc(
@@ -318,17 +345,23 @@ const globalAccelerator = z.strictObject(
 const frontDoors = z.strictObject({
   nlb: doc(
     z.union([flag(), nlbSettings], { error: (issue) => `${JSON.stringify(issue.input)} must be true, false or { ipAddressType }` }),
-    'The internet-facing NLB with one Elastic IP per zone: `true`, its settings, or `false` for an accelerator only (then no `zones`, no modes).',
+    'The internet-facing NLB with one Elastic IP per zone: `true`, its ' +
+      'settings, or `false` for an accelerator only (then no `zones`, no modes).',
   ).default(ENVIRONMENT_DEFAULTS.nlb),
-  globalAccelerator: doc(globalAccelerator, "A Global Accelerator forwarding each route's port to its ALB, beside or instead of the NLB.", 'none').optional(),
+  globalAccelerator: doc(
+    globalAccelerator,
+    "A Global Accelerator forwarding each route's port to its ALB, beside or instead of the NLB.",
+    'none',
+  ).optional(),
 });
 
 // ---- the sync functions
 
 export const syncTuningSchema = z.strictObject({
-  maxLookupsPerInvocation: doc(positiveInteger(TUNING_LIMITS.maxLookupsPerInvocation), 'Cap on DNS queries per run, retries included: 1-1000.').default(
-    SYNC_TUNING_DEFAULTS.maxLookupsPerInvocation,
-  ),
+  maxLookupsPerInvocation: doc(
+    positiveInteger(TUNING_LIMITS.maxLookupsPerInvocation),
+    'Cap on DNS queries per run, retries included: 1-1000.',
+  ).default(SYNC_TUNING_DEFAULTS.maxLookupsPerInvocation),
   invocationsBeforeDeregistration: doc(
     positiveInteger(TUNING_LIMITS.invocationsBeforeDeregistration),
     'Clean runs an IP must be missing before deregistration: 1-1000. Set, it applies to every route.',
@@ -343,7 +376,11 @@ export const syncTuningSchema = z.strictObject({
 
 const iam = z.strictObject(
   {
-    permissionsBoundaryArn: doc(awsId('permissionsBoundaryArn'), 'A managed policy every role gets as its permissions boundary.', 'none').optional(),
+    permissionsBoundaryArn: doc(
+      awsId('permissionsBoundaryArn'),
+      'A managed policy every role gets as its permissions boundary.',
+      'none',
+    ).optional(),
     path: doc(awsId('iamPath'), 'IAM path of every role, `/` or `/<segments>/`.', '/').optional(),
     trustSourceAccount: doc(
       flag(),
@@ -369,7 +406,10 @@ const syncFunctionVpc = z
           'Elastic Load Balancing and EC2, private DNS on). `existing`: the VPC has them already (private DNS on); then ' +
           '`securityGroupIds` is required.',
       ).default(ENVIRONMENT_DEFAULTS.vpcEndpoints),
-      routeTableIds: doc(list(awsId('routeTableId')), 'Route tables of `subnetIds`, for the S3 gateway endpoint. Required with `endpoints: create`.').optional(),
+      routeTableIds: doc(
+        list(awsId('routeTableId')),
+        'Route tables of `subnetIds`, for the S3 gateway endpoint. Required with `endpoints: create`.',
+      ).optional(),
     },
     { error: 'must be an object { subnetIds, securityGroupIds?, endpoints?, routeTableIds? }' },
   )
@@ -384,7 +424,7 @@ const syncFunctionVpc = z
     if (vpc.endpoints === 'existing' && vpc.securityGroupIds === undefined) {
       problem(
         'securityGroupIds',
-        "is required with endpoints \"existing\": the stack cannot know the existing endpoints' security group, so the functions " +
+        'is required with endpoints "existing": the stack cannot know the existing endpoints\' security group, so the functions ' +
           'use yours, whose egress must reach them on 443',
       );
     }
@@ -395,7 +435,9 @@ const syncFunction = z.strictObject(
     vpc: doc(syncFunctionVpc, 'Run the functions in the VPC.', "outside any VPC (AWS's public endpoints)").optional(),
     logRetentionDays: doc(
       z
-        .number({ error: (issue) => `${JSON.stringify(issue.input)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})` })
+        .number({
+          error: (issue) => `${JSON.stringify(issue.input)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})`,
+        })
         .refine((days) => LOG_RETENTION_DAYS.includes(days), {
           error: (issue) => `${JSON.stringify(issue.input)} is not a CloudWatch Logs retention (${LOG_RETENTION_DAYS.join(', ')})`,
         }),
@@ -405,14 +447,16 @@ const syncFunction = z.strictObject(
   { error: 'must be an object { vpc?, logRetentionDays? }' },
 );
 
-const kmsKeyArn = z.string({ error: (issue) => `${JSON.stringify(issue.input)} is not ${AWS_FORMATS.kmsKeyArn.description}` }).superRefine((arn, context) => {
-  if (!literal(arn) || AWS_FORMATS.kmsKeyArn.pattern.test(arn)) return;
-  const alias = AWS_FORMATS.kmsAliasArn.pattern.test(arn);
-  const message = alias
-    ? `${JSON.stringify(arn)} is an alias: give the key's own ARN (CloudWatch Logs accepts only a key ARN)`
-    : `${JSON.stringify(arn)} is not ${AWS_FORMATS.kmsKeyArn.description}`;
-  context.addIssue({ code: 'custom', input: arn, message });
-});
+const kmsKeyArn = z
+  .string({ error: (issue) => `${JSON.stringify(issue.input)} is not ${AWS_FORMATS.kmsKeyArn.description}` })
+  .superRefine((arn, context) => {
+    if (!literal(arn) || AWS_FORMATS.kmsKeyArn.pattern.test(arn)) return;
+    const alias = AWS_FORMATS.kmsAliasArn.pattern.test(arn);
+    const message = alias
+      ? `${JSON.stringify(arn)} is an alias: give the key's own ARN (CloudWatch Logs accepts only a key ARN)`
+      : `${JSON.stringify(arn)} is not ${AWS_FORMATS.kmsKeyArn.description}`;
+    context.addIssue({ code: 'custom', input: arn, message });
+  });
 
 const lambdaRuntime = text(
   `a Node.js runtime (nodejs<major>.x, ${OLDEST_NODE_MAJOR} or later)`,
@@ -423,7 +467,10 @@ const lambdaRuntime = text(
 
 export const environmentSchema = z.strictObject(
   {
-    name: doc(environmentName, 'Stack name and prefix of every resource name, e.g. `prod`. Unique across environments; not starting with `internal` or `sg-`.'),
+    name: doc(
+      environmentName,
+      'Stack name and prefix of every resource name, e.g. `prod`. Unique across environments; not starting with `internal` or `sg-`.',
+    ),
     region: doc(awsId('region'), 'AWS region, e.g. `eu-west-1`.'),
     vpcId: doc(awsId('vpcId'), 'VPC of the NLB and of the ALBs that are not `outsideVpc`.'),
     zones: doc(
@@ -434,7 +481,8 @@ export const environmentSchema = z.strictObject(
     staticIps: doc(staticIps, 'Protection, pool and release of the static IPs.', "protected, Amazon's pool").prefault({}),
     albs: doc(
       albs,
-      "The ALBs behind the static IPs, by a key the routes use (1-20 lowercase letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. " +
+      'The ALBs behind the static IPs, by a key the routes use (1-20 lowercase ' +
+        "letters, digits and dashes), e.g. `{ app: { dnsName: '...' } }`. " +
         'Give each its DNS name, ARN or name: a literal or a Terraform token from your own code.',
     ),
     routes: doc(
@@ -451,16 +499,29 @@ export const environmentSchema = z.strictObject(
         'dual-stack NLB. Routes x CIDRs at most 60 (the default quota of inbound rules per security group).',
       "['0.0.0.0/0'], and '::/0' on a dual-stack NLB (synth warns)",
     ).optional(),
-    tags: doc(tagMap(), 'Tags on every resource (provider `default_tags`). Keys 1-128 characters, not starting with `aws:`; values up to 256.').default(ENVIRONMENT_DEFAULTS.tags),
-    sync: doc(syncTuningSchema, 'Knobs of the sync functions.', 'the sync function\'s own').prefault({}),
+    tags: doc(
+      tagMap(),
+      'Tags on every resource (provider `default_tags`). Keys 1-128 characters, not starting with `aws:`; values up to 256.',
+    ).default(ENVIRONMENT_DEFAULTS.tags),
+    sync: doc(syncTuningSchema, 'Knobs of the sync functions.', "the sync function's own").prefault({}),
     alarmTopicArn: doc(awsId('snsTopicArn'), 'SNS topic every alarm notifies on ALARM and OK.', 'none').optional(),
     lambdaRuntime: doc(lambdaRuntime, 'Lambda runtime of the sync functions.').default(ENVIRONMENT_DEFAULTS.lambdaRuntime),
-    backend: doc(backendSchema, "Where the environment's Terraform state lives.", "{ type: 'local' }").default(ENVIRONMENT_DEFAULTS.backend),
-    iam: doc(iam, 'Permissions boundary, path and trust condition of every role the stack creates. Refused without an `ip-sync` route.', 'none').prefault({}),
-    syncFunction: doc(syncFunction, 'Network and logs of the sync functions. Refused without an `ip-sync` route.', 'outside any VPC, logs kept 30 days').prefault({}),
+    backend: doc(backendSchema, "Where the environment's Terraform state lives.", "{ type: 'local' }").default(
+      ENVIRONMENT_DEFAULTS.backend,
+    ),
+    iam: doc(
+      iam,
+      'Permissions boundary, path and trust condition of every role the stack creates. Refused without an `ip-sync` route.',
+      'none',
+    ).prefault({}),
+    syncFunction: doc(
+      syncFunction,
+      'Network and logs of the sync functions. Refused without an `ip-sync` route.',
+      'outside any VPC, logs kept 30 days',
+    ).prefault({}),
     kmsKeyArn: doc(
       kmsKeyArn,
-      'A customer managed KMS key encrypting the sync state bucket (SSE-KMS, bucket key on) and the functions\' log groups. ' +
+      "A customer managed KMS key encrypting the sync state bucket (SSE-KMS, bucket key on) and the functions' log groups. " +
         "In the environment's region; not an alias (CloudWatch Logs takes key ARNs only). Its key policy must let CloudWatch Logs use " +
         'it. Refused without an `ip-sync` route.',
       "AWS managed encryption (SSE-S3, CloudWatch Logs' own)",
@@ -481,7 +542,11 @@ export type ParsedEnvironment = z.output<typeof environmentSchema>;
 export type ParsedRoute = z.output<typeof routeSchema>;
 
 /** What users write: the schema's input types, read-only. */
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 type Input<T extends z.ZodType> = DeepReadonly<z.input<T>>;
 
 export type EnvironmentConfig = Input<typeof environmentSchema>;

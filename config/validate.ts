@@ -14,7 +14,14 @@ import {
 } from './defaults';
 import { literal } from './fields';
 import { issueLines, isPlainObject, renderPath, type PathLabel } from './issues';
-import { REPLACED_FIELDS, environmentSchema, routeSchema, type EnvironmentConfig, type ParsedEnvironment, type RouteConfig } from './schema';
+import {
+  REPLACED_FIELDS,
+  environmentSchema,
+  routeSchema,
+  type EnvironmentConfig,
+  type ParsedEnvironment,
+  type RouteConfig,
+} from './schema';
 
 export { TUNING_LIMITS } from './schema';
 
@@ -48,7 +55,9 @@ export class ConfigError extends Error {
 export function resolveEnvironments(configs: readonly EnvironmentConfig[]): ResolvedEnvironment[] {
   if (!Array.isArray(configs) || configs.length === 0) throw new ConfigError(['no environments configured']);
   const checked = configs.map((config) => ({ config, ...checkEnvironment(config) }));
-  const problems = checked.flatMap(({ config, problems }) => problems.map((problem) => `environment ${JSON.stringify(config?.name)}: ${problem}`));
+  const problems = checked.flatMap(({ config, problems }) =>
+    problems.map((problem) => `environment ${JSON.stringify(config?.name)}: ${problem}`),
+  );
   const names = configs.map((config) => config?.name);
   for (const name of new Set(names.filter((name, i) => names.indexOf(name) !== i))) {
     problems.push(`environment ${JSON.stringify(name)}: name is used by more than one environment`);
@@ -207,7 +216,10 @@ function albProblems(config: EnvironmentConfig): string[] {
   return Object.entries(config.albs).flatMap(([key, alb]) => {
     const at = `albs.${key}`;
     const problems: string[] = [];
-    for (const [field, format] of [['dnsName', 'internalAlbDnsName'], ['arn', 'albArn']] as const) {
+    for (const [field, format] of [
+      ['dnsName', 'internalAlbDnsName'],
+      ['arn', 'albArn'],
+    ] as const) {
       const value = alb[field];
       const region = literal(value) ? parseAwsId(format, value)?.region : undefined;
       if (region !== undefined && literal(config.region) && region !== config.region) {
@@ -238,7 +250,8 @@ function sameAlbProblems(at: string, dnsName: string | undefined, arn: string | 
   if (truncated ? !arnName.startsWith(dnsAlbName) : arnName !== dnsAlbName) {
     problems.push(`${at}.dnsName and ${at}.arn name different ALBs: "${dnsAlbName}" and "${arnName}"`);
   }
-  if (dnsRegion !== parsedArn.region) problems.push(`${at}.dnsName is in region ${dnsRegion} and ${at}.arn in ${parsedArn.region}: they name different ALBs`);
+  if (dnsRegion !== parsedArn.region)
+    problems.push(`${at}.dnsName is in region ${dnsRegion} and ${at}.arn in ${parsedArn.region}: they name different ALBs`);
   return problems;
 }
 
@@ -258,7 +271,8 @@ function routeProblems(config: EnvironmentConfig, nlb: boolean): string[] {
     claim(route.listenerPort, `${at}.listenerPort`);
     const albKey = albKeyOf(config, route);
     if (albKey === undefined) problems.push(`${at}.alb is required with more than one ALB (${albKeys.join(', ')})`);
-    else if (!Object.hasOwn(config.albs, albKey)) problems.push(`${at}.alb ${JSON.stringify(albKey)} is not a key of albs (${albKeys.join(', ')})`);
+    else if (!Object.hasOwn(config.albs, albKey))
+      problems.push(`${at}.alb ${JSON.stringify(albKey)} is not a key of albs (${albKeys.join(', ')})`);
     const alb = albKey === undefined ? undefined : config.albs[albKey];
     if (!nlb && (route.mode !== undefined || route.standby !== undefined)) {
       problems.push(`${at}.mode and standby are the NLB's: with frontDoors.nlb false the accelerator forwards to the ALB`);
@@ -295,10 +309,15 @@ function syncFunctionProblems(config: EnvironmentConfig, nlb: boolean): string[]
   const usesSync = nlb && routesOf(config).some((route) => usesMode(route, 'ip-sync'));
   const problems = (['iam', 'syncFunction', 'kmsKeyArn'] as const)
     .filter((field) => config[field] !== undefined && !usesSync)
-    .map((field) => `${field} is set but no route uses ip-sync: there is no sync function, role, log group or state bucket for it; remove it`);
+    .map(
+      (field) => `${field} is set but no route uses ip-sync: there is no sync function, role, log group or state bucket for it; remove it`,
+    );
   const keyRegion = literal(config.kmsKeyArn) ? parseAwsId('kmsKeyArn', config.kmsKeyArn)?.region : undefined;
   if (keyRegion !== undefined && literal(config.region) && keyRegion !== config.region) {
-    problems.push(`kmsKeyArn is in region ${keyRegion}, not the environment's region ${config.region}: the bucket and log groups need a key of their region`);
+    problems.push(
+      `kmsKeyArn is in region ${keyRegion}, not the environment's region ${config.region}: the bucket and log groups ` +
+        `need a key of their region`,
+    );
   }
   return problems;
 }
@@ -334,7 +353,9 @@ function ingressProblems(config: EnvironmentConfig, parsed: ParsedEnvironment, n
 /** The ALBs behind the routes whose security group the stack cannot add the accelerator's CIDRs to. */
 function unfilteredAlbs(config: EnvironmentConfig): string[] {
   const used = new Set(routesOf(config).map((route) => albKeyOf(config, route)));
-  return [...used].filter((key): key is string => key !== undefined && config.albs[key] !== undefined && config.albs[key].securityGroupId === undefined);
+  return [...used].filter(
+    (key): key is string => key !== undefined && config.albs[key] !== undefined && config.albs[key].securityGroupId === undefined,
+  );
 }
 
 function withDefaults(config: EnvironmentConfig, parsed: ParsedEnvironment): ResolvedEnvironment {
@@ -346,13 +367,11 @@ function withDefaults(config: EnvironmentConfig, parsed: ParsedEnvironment): Res
     name: parsed.name,
     region: parsed.region,
     vpcId: parsed.vpcId,
-    zones: (parsed.zones ?? []).map(
-      (zone): ResolvedZone => ({
-        availabilityZone: zone.availabilityZone,
-        subnetId: zone.subnetId,
-        staticIp: zone.staticIp ?? { pool: parsed.staticIps.pool },
-      }),
-    ),
+    zones: (parsed.zones ?? []).map((zone): ResolvedZone => ({
+      availabilityZone: zone.availabilityZone,
+      subnetId: zone.subnetId,
+      staticIp: zone.staticIp ?? { pool: parsed.staticIps.pool },
+    })),
     protect: parsed.staticIps.protect,
     release: parsed.staticIps.release ?? [],
     albs: new Map(albKeys.map((key): [string, ResolvedAlb] => [key, { key, ...parsed.albs[key] }])),
@@ -378,7 +397,8 @@ function withDefaults(config: EnvironmentConfig, parsed: ParsedEnvironment): Res
     alarmTopicArn: parsed.alarmTopicArn,
     lambdaRuntime: parsed.lambdaRuntime,
     backend: parsed.backend,
-    nlbIpAddressType: typeof parsed.frontDoors.nlb === 'object' ? parsed.frontDoors.nlb.ipAddressType : ENVIRONMENT_DEFAULTS.nlbIpAddressType,
+    nlbIpAddressType:
+      typeof parsed.frontDoors.nlb === 'object' ? parsed.frontDoors.nlb.ipAddressType : ENVIRONMENT_DEFAULTS.nlbIpAddressType,
     iam: parsed.iam,
     syncFunction: { vpc, logRetentionDays: parsed.syncFunction.logRetentionDays },
     kmsKeyArn: parsed.kmsKeyArn,
@@ -414,15 +434,18 @@ function environmentWarnings(config: EnvironmentConfig, nlb: boolean): string[] 
     }
   }
   const routed = new Set(routes.map((route) => albKeyOf(config, route)));
-  for (const key of Object.keys(config.albs).filter((key) => !routed.has(key))) warnings.push(`albs.${key} has no effect: no route forwards to it`);
+  for (const key of Object.keys(config.albs).filter((key) => !routed.has(key)))
+    warnings.push(`albs.${key} has no effect: no route forwards to it`);
   if (!nlb) {
     for (const [key, alb] of Object.entries(config.albs)) {
-      if (alb.outsideVpc !== undefined) warnings.push(`albs.${key}.outsideVpc has no effect: it shapes the NLB's egress, and frontDoors.nlb is false`);
+      if (alb.outsideVpc !== undefined)
+        warnings.push(`albs.${key}.outsideVpc has no effect: it shapes the NLB's egress, and frontDoors.nlb is false`);
       if (alb.securityGroupId !== undefined && config.ingressCidrs === undefined) {
         warnings.push(`albs.${key}.securityGroupId has no effect: without the NLB it only receives ingressCidrs, which is not set`);
       }
     }
-    if (config.alarmTopicArn !== undefined) warnings.push('alarmTopicArn has no effect: the alarms watch the NLB, and frontDoors.nlb is false');
+    if (config.alarmTopicArn !== undefined)
+      warnings.push('alarmTopicArn has no effect: the alarms watch the NLB, and frontDoors.nlb is false');
   }
   if (!routes.some((route) => usesMode(route, 'ip-sync')) || !nlb) {
     for (const field of ['sync', 'lambdaRuntime'] as const) {

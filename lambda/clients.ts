@@ -42,7 +42,8 @@ const COMMON = {
 export function createClients(region: string, discovery: InterfaceAccess = {}): AwsClients {
   const common = { region, ...COMMON };
   const albRegion = discovery.albRegion ?? region;
-  const credentials = discovery.roleArn === undefined ? defaultProvider() : assumedRole(new STSClient({ ...common, region: albRegion }), discovery.roleArn);
+  const credentials =
+    discovery.roleArn === undefined ? defaultProvider() : assumedRole(new STSClient({ ...common, region: albRegion }), discovery.roleArn);
   return {
     s3: new S3Client(common),
     elb: new ElasticLoadBalancingV2Client(common),
@@ -75,10 +76,19 @@ function assumedRole(sts: STSClient, roleArn: string): () => Promise<TemporaryCr
   return async () => {
     try {
       const { Credentials: issued } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: DISCOVERY_SESSION.name, DurationSeconds: DISCOVERY_SESSION.durationSeconds }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: DISCOVERY_SESSION.name,
+          DurationSeconds: DISCOVERY_SESSION.durationSeconds,
+        }),
       );
       if (!issued?.AccessKeyId || !issued.SecretAccessKey) throw new Error('the answer holds no credentials');
-      return { accessKeyId: issued.AccessKeyId, secretAccessKey: issued.SecretAccessKey, sessionToken: issued.SessionToken, expiration: issued.Expiration };
+      return {
+        accessKeyId: issued.AccessKeyId,
+        secretAccessKey: issued.SecretAccessKey,
+        sessionToken: issued.SessionToken,
+        expiration: issued.Expiration,
+      };
     } catch (error) {
       throw new AssumeRoleError(roleArn, error);
     }

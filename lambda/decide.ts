@@ -45,7 +45,11 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const previous = state.kind === 'found' ? state.state : EMPTY_STATE;
-  const tracked = new Set([...liveKeys, ...previous.active.map((ip) => targetKey(ip, settings.albListener)), ...Object.keys(previous.missing)]);
+  const tracked = new Set([
+    ...liveKeys,
+    ...previous.active.map((ip) => targetKey(ip, settings.albListener)),
+    ...Object.keys(previous.missing),
+  ]);
   const missing: Record<TargetKey, number> = {};
   for (const key of tracked) {
     if (!wanted.has(key)) missing[key] = (previous.missing[key] ?? 0) + 1;

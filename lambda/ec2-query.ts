@@ -76,7 +76,12 @@ export function parseEc2Error(httpStatusCode: number, body: string): Ec2Error {
   }
   const error = items(field(response, 'Errors'), 'Error')[0];
   const code = text(field(error, 'Code'));
-  if (!code) return new Ec2Error('UnknownError', `HTTP ${httpStatusCode} without an EC2 error: ${body.slice(0, 200) || '(empty body)'}`, httpStatusCode);
+  if (!code)
+    return new Ec2Error(
+      'UnknownError',
+      `HTTP ${httpStatusCode} without an EC2 error: ${body.slice(0, 200) || '(empty body)'}`,
+      httpStatusCode,
+    );
   return new Ec2Error(code, text(field(error, 'Message')) ?? code, httpStatusCode, text(field(response, 'RequestID')));
 }
 
@@ -90,7 +95,11 @@ export function regionalEndpoint(region: string): URL {
  * (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), all read by the SDK's own lookup; else the regional endpoint.
  */
 export async function ec2Endpoint(region: string): Promise<URL> {
-  const config = resolveEndpointConfig({ serviceId: EC2_API.serviceId, urlParser: parseUrl, endpointProvider: () => ({ url: regionalEndpoint(region) }) });
+  const config = resolveEndpointConfig({
+    serviceId: EC2_API.serviceId,
+    urlParser: parseUrl,
+    endpointProvider: () => ({ url: regionalEndpoint(region) }),
+  });
   const configured = await config.serviceConfiguredEndpoint?.();
   return configured ? new URL(configured) : config.endpointProvider({}).url;
 }
@@ -125,7 +134,11 @@ export function ec2InterfaceQuery(props: Ec2QueryProps): DescribeInterfaces {
     credentials: memoizeIdentityProvider(props.credentials, isIdentityExpired, doesIdentityRequireRefresh)!,
     sha256: Sha256,
   });
-  const http = new NodeHttpHandler({ connectionTimeout: props.limits.connectionTimeoutMs, requestTimeout: props.limits.requestTimeoutMs, throwOnRequestTimeout: true });
+  const http = new NodeHttpHandler({
+    connectionTimeout: props.limits.connectionTimeoutMs,
+    requestTimeout: props.limits.requestTimeoutMs,
+    throwOnRequestTimeout: true,
+  });
   const retries = new AdaptiveRetryStrategy(async () => props.limits.maxAttempts);
   // Looked up at the first call, as an SDK client does: a failed lookup fails that call, never the function's start.
   let endpoint: Promise<URL> | undefined;

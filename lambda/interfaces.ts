@@ -29,7 +29,10 @@ export interface ListedInterface {
 }
 
 /** One page of DescribeNetworkInterfaces filtered on `description`. */
-export type ListInterfacesPage = (description: string, nextToken: string | undefined) => Promise<{ readonly interfaces: readonly ListedInterface[]; readonly nextToken?: string }>;
+export type ListInterfacesPage = (
+  description: string,
+  nextToken: string | undefined,
+) => Promise<{ readonly interfaces: readonly ListedInterface[]; readonly nextToken?: string }>;
 
 /** The listing, every page read. `complete` is false when a page could not be had; `error` then says why. */
 export interface InterfaceListing {
@@ -60,7 +63,8 @@ export async function listInterfaces(description: string, page: ListInterfacesPa
   let nextToken: string | undefined;
   let calls = 0;
   do {
-    if (calls >= INTERFACE_LISTING.maxPages) return { interfaces, calls, complete: false, error: `more than ${INTERFACE_LISTING.maxPages} pages` };
+    if (calls >= INTERFACE_LISTING.maxPages)
+      return { interfaces, calls, complete: false, error: `more than ${INTERFACE_LISTING.maxPages} pages` };
     calls += 1;
     try {
       const answer = await page(description, nextToken);
@@ -69,7 +73,8 @@ export async function listInterfaces(description: string, page: ListInterfacesPa
     } catch (error) {
       return { interfaces, calls, complete: false, error: denialOrError(error) };
     }
-    if (nextToken !== undefined && tokens.has(nextToken)) return { interfaces, calls, complete: false, error: `page token ${nextToken} came back twice` };
+    if (nextToken !== undefined && tokens.has(nextToken))
+      return { interfaces, calls, complete: false, error: `page token ${nextToken} came back twice` };
     if (nextToken !== undefined) tokens.add(nextToken);
   } while (nextToken !== undefined);
   return { interfaces, calls, complete: true };
@@ -78,7 +83,8 @@ export async function listInterfaces(description: string, page: ListInterfacesPa
 function denialOrError(error: unknown): string {
   if (error instanceof AssumeRoleError) {
     return DENIED.has(errorName(error.reason))
-      ? `access denied: the function's role may not sts:AssumeRole on ${error.roleArn} (or that role's trust policy does not admit it): ${errorText(error.reason)}`
+      ? `access denied: the function's ` +
+          `role may not sts:AssumeRole on ${error.roleArn} (or that role's trust policy does not admit it): ${errorText(error.reason)}`
       : error.message;
   }
   return DENIED.has(errorName(error))
@@ -113,7 +119,10 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
   const reasons = [
     ...(listing.complete ? [] : [`the interface listing did not complete after ${listing.calls} calls: ${listing.error}`]),
     ...(foreign.length > 0
-      ? [`${foreign.length} interfaces not of this ALB in the answer (${foreign.map((found) => `${found.id} "${found.description}"`).join(', ')})`]
+      ? [
+          `${foreign.length} interfaces not of ` +
+            `this ALB in the answer (${foreign.map((found) => `${found.id} "${found.description}"`).join(', ')})`,
+        ]
       : []),
   ];
   const discovered = (ips: readonly string[], ignored: readonly string[], extra: readonly string[]): Discovery => ({
@@ -128,21 +137,30 @@ export function interfaceDiscovery(albArn: string, description: string, listing:
     uncleanReasons: [...reasons, ...extra],
   });
   if (vpcs.length > 1) {
-    const why = `interfaces described "${description}" are in ${vpcs.length} VPCs (${vpcs.join(', ')}): an ALB has one, so which are its nodes is unknown`;
+    const why =
+      `interfaces described "${description}" are in ${vpcs.length} VPCs (${vpcs.join(', ')}): an ALB has one, so which ` +
+      `are its nodes is unknown`;
     return { discovery: discovered([], [], [why]), error: `interface discovery of ${albArn} failed: ${why}` };
   }
   const addresses = ours.flatMap((found) => found.privateIps);
   const ips = [...new Set(addresses.filter(isTargetableIpv4))].sort(compareIps);
-  const ignored = [...new Set([...addresses.filter((ip) => !isTargetableIpv4(ip)), ...ours.flatMap((found) => found.ipv6)])].sort(compareIps);
+  const ignored = [...new Set([...addresses.filter((ip) => !isTargetableIpv4(ip)), ...ours.flatMap((found) => found.ipv6)])].sort(
+    compareIps,
+  );
   const discovery = discovered(ips, ignored, []);
   // A failed AWS call fails the run, as any other does; what the pages read held is still registered.
-  if (ips.length > 0) return listing.complete ? { discovery } : { discovery, error: `interface discovery of ${albArn} is incomplete: ${reasons[0]}` };
+  if (ips.length > 0)
+    return listing.complete ? { discovery } : { discovery, error: `interface discovery of ${albArn} is incomplete: ${reasons[0]}` };
   const why = !listing.complete
     ? discovery.uncleanReasons.join('; ')
     : ours.length === 0
-      ? `no network interface is described "${description}": the ALB does not exist, or it is in another account (set DISCOVERY_ROLE_ARN to a role there, or use DNS discovery)`
+      ? `no network interface is described "${description}": the ALB does not exist, or it is in another account (set ` +
+        `DISCOVERY_ROLE_ARN to a role there, or use DNS discovery)`
       : `its ${ours.length} interfaces hold no private IPv4 address (ignored: ${ignored.join(', ') || 'none'})`;
-  return { discovery: { ...discovery, clean: false, uncleanReasons: discovery.clean ? [why] : discovery.uncleanReasons }, error: `interface discovery of ${albArn} found no node: ${why}` };
+  return {
+    discovery: { ...discovery, clean: false, uncleanReasons: discovery.clean ? [why] : discovery.uncleanReasons },
+    error: `interface discovery of ${albArn} found no node: ${why}`,
+  };
 }
 
 /** Lists and reads the ALB's interfaces. */

@@ -33,7 +33,10 @@ export function buildReport(settings: Settings, outcome: SyncOutcome, durationMs
     // 1 or 0 per run: its Maximum over a minute is 0 only when no run that minute could remove anything.
     [METRIC_NAMES.discoveryClean, discovery.clean ? 1 : 0] as const,
     ...(comparison
-      ? [[METRIC_NAMES.dnsOnlyAddresses, comparison.dnsOnly.length] as const, [METRIC_NAMES.interfacesNotInDns, comparison.interfacesOnly.length] as const]
+      ? [
+          [METRIC_NAMES.dnsOnlyAddresses, comparison.dnsOnly.length] as const,
+          [METRIC_NAMES.interfacesNotInDns, comparison.interfacesOnly.length] as const,
+        ]
       : []),
   ];
   const heldBack = plan?.decision.heldBack ?? [];

@@ -100,15 +100,23 @@ export function parseSettings(env: Env): Settings {
   const albArn = field(v.albArn, listsInterfaces ? required(awsId('albArn')) : optional(awsId('albArn'), undefined));
   const discoveryRoleArn = field(v.discoveryRoleArn, optional(awsId('iamRoleArn'), undefined));
   const unused = !listsInterfaces ? [albArn && v.albArn, discoveryRoleArn && v.discoveryRoleArn].filter((name) => !!name) : [];
-  const defaultGrace = listsInterfaces ? SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION : SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION;
+  const defaultGrace = listsInterfaces
+    ? SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION
+    : SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION;
   const settings: Settings = {
     albDnsName,
     albListener,
     targetGroupArn,
     region: targetGroupArn && parseAwsId('targetGroupArn', targetGroupArn)!.region,
     bucket: field(v.bucket, required(bucketName)),
-    maxLookups: field(v.maxLookups, optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION)),
-    invocationsBeforeDeregistration: field(v.invocationsBeforeDeregistration, optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), defaultGrace)),
+    maxLookups: field(
+      v.maxLookups,
+      optional(integerIn(SETTING_LIMITS.MAX_LOOKUP_PER_INVOCATION), SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION),
+    ),
+    invocationsBeforeDeregistration: field(
+      v.invocationsBeforeDeregistration,
+      optional(integerIn(SETTING_LIMITS.INVOCATIONS_BEFORE_DEREGISTRATION), defaultGrace),
+    ),
     publishIpCount: field(v.publishIpCount, optional(flag, SETTING_DEFAULTS.CW_METRIC_FLAG_IP_COUNT)),
     sameVpc: field(v.sameVpc, optional(flag, SETTING_DEFAULTS.SAME_VPC)),
     maxDeregistrationPercent: field(
@@ -139,7 +147,8 @@ function optional<T, D>(parse: (value: string) => T, fallback: D): (value: strin
 function integerIn({ min, max }: { readonly min: number; readonly max: number }): (value: string) => number {
   return (value) => {
     const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new Error(`must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -188,7 +197,10 @@ function dnsServerList(value: string): readonly DnsServer[] {
     const validHost = isIpv4(host) || (host.length <= 253 && host.split('.').every((label) => HOST_LABEL.test(label)));
     const portNumber = port === undefined ? DNS_PORT : /^\d{1,5}$/.test(port) ? Number(port) : NaN;
     if (!validHost || rest.length > 0 || !isPort(portNumber)) {
-      throw new Error(`must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`);
+      throw new Error(
+        `must be comma-separated host or host:port entries (ports ${SETTING_LIMITS.port.min}-${SETTING_LIMITS.port.max}); ` +
+          `${JSON.stringify(entry.trim())} is not, in ${JSON.stringify(value)}`,
+      );
     }
     return { host, port: portNumber };
   });

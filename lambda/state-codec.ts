@@ -92,8 +92,10 @@ export function decodeState(text: string, listenerPort: number): StoredState {
   if (!isRecord(missing)) throw new StateFormatError('state.missing is not an object');
   const counts: Record<TargetKey, number> = {};
   for (const [key, count] of Object.entries(missing)) {
-    if (version === 1 && !isIpv4(key)) throw new StateFormatError(`state.missing has a key that is not an IPv4 address: ${JSON.stringify(key)}`);
-    if (version !== 1 && !isTargetKey(key)) throw new StateFormatError(`state.missing has a key that is not <IPv4>:<port>: ${JSON.stringify(key)}`);
+    if (version === 1 && !isIpv4(key))
+      throw new StateFormatError(`state.missing has a key that is not an IPv4 address: ${JSON.stringify(key)}`);
+    if (version !== 1 && !isTargetKey(key))
+      throw new StateFormatError(`state.missing has a key that is not <IPv4>:<port>: ${JSON.stringify(key)}`);
     if (!Number.isSafeInteger(count) || (count as number) < 0) {
       throw new StateFormatError(`state.missing[${key}] is not a non-negative integer: ${JSON.stringify(count)}`);
     }

@@ -23,7 +23,12 @@ export type WriteCondition = { readonly kind: 'found'; readonly etag: string } |
  * Reads the state. Only "no such key" is a first run; every other failure is unreadable, never guessed past.
  * `listenerPort` (ALB_LISTENER) is what version-1 objects, which counted IPs, are read with.
  */
-export async function readState(s3: S3Client, location: StateLocation, listenerPort: number, abortSignal?: AbortSignal): Promise<StateRead> {
+export async function readState(
+  s3: S3Client,
+  location: StateLocation,
+  listenerPort: number,
+  abortSignal?: AbortSignal,
+): Promise<StateRead> {
   let text: string;
   let etag: string | undefined;
   try {
@@ -71,7 +76,7 @@ export async function writeState(
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 412 || status === 409) return 'conflict';
-    throw new Error(`writing s3://${location.bucket}/${location.key} failed: ${describeError(error)}`);
+    throw new Error(`writing s3://${location.bucket}/${location.key} failed: ${describeError(error)}`, { cause: error });
   }
 }
 

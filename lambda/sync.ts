@@ -98,7 +98,13 @@ export async function sync(settings: Settings, deps: SyncDeps): Promise<SyncOutc
       registrationFailures.push(...failures);
       if (!decision.stateChanged) break;
       const condition = state.kind === 'found' ? { kind: 'found' as const, etag: state.etag } : { kind: 'absent' as const };
-      const written = await writeState(deps.s3, stateLocation(settings), { state: decision.nextState, writer }, condition, deps.abortSignal);
+      const written = await writeState(
+        deps.s3,
+        stateLocation(settings),
+        { state: decision.nextState, writer },
+        condition,
+        deps.abortSignal,
+      );
       if (written === 'conflict') {
         current = await plan(settings, discovery, deps);
         // The object names this run: S3 carried out the write, and the conflict was the SDK's retry meeting it.
@@ -128,6 +134,6 @@ async function awsStep<T>(operation: string, call: () => Promise<T>): Promise<T>
   try {
     return await call();
   } catch (error) {
-    throw new Error(`${operation} failed: ${describeError(error)}`);
+    throw new Error(`${operation} failed: ${describeError(error)}`, { cause: error });
   }
 }

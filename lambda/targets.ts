@@ -28,7 +28,11 @@ export const MAX_REGISTRATION_SPLITS = 8;
  * Any other error (TooManyTargets, throttling after retries, a missing target group or permission) would refuse
  * every other batch of the run too.
  */
-const TARGET_ERRORS: ReadonlySet<string> = new Set(['InvalidTargetException', 'ValidationError', 'TooManyRegistrationsForTargetIdException']);
+const TARGET_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidTargetException',
+  'ValidationError',
+  'TooManyRegistrationsForTargetIdException',
+]);
 
 const IPV4_IN_TEXT = /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d)/g;
 
@@ -38,11 +42,15 @@ export async function describeTargets(
   targetGroupArn: string,
   abortSignal?: AbortSignal,
 ): Promise<Target[]> {
-  const { TargetHealthDescriptions = [] } = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), { abortSignal });
+  const { TargetHealthDescriptions = [] } = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }), {
+    abortSignal,
+  });
   return TargetHealthDescriptions.map(({ Target: target, TargetHealth: health }) => {
     // Anything but an IPv4 target with a port means this is not the ip-type target group the sync manages.
     if (!target?.Id || !isIpv4(target.Id) || target.Port === undefined) {
-      throw new Error(`DescribeTargetHealth of ${targetGroupArn} returned a target that is not an IPv4 address with a port: ${JSON.stringify(target)}`);
+      throw new Error(
+        `DescribeTargetHealth of ${targetGroupArn} returned a target that is not an IPv4 address with a port: ${JSON.stringify(target)}`,
+      );
     }
     return { ip: target.Id, port: target.Port, availabilityZone: target.AvailabilityZone, health: health?.State };
   });
@@ -144,5 +152,7 @@ export async function deregisterTargets(
 }
 
 function batches<T>(items: readonly T[]): T[][] {
-  return Array.from({ length: Math.ceil(items.length / MAX_TARGETS_PER_CALL) }, (_, i) => items.slice(i * MAX_TARGETS_PER_CALL, (i + 1) * MAX_TARGETS_PER_CALL));
+  return Array.from({ length: Math.ceil(items.length / MAX_TARGETS_PER_CALL) }, (_, i) =>
+    items.slice(i * MAX_TARGETS_PER_CALL, (i + 1) * MAX_TARGETS_PER_CALL),
+  );
 }

@@ -25,7 +25,8 @@ export type TargetKey = string;
  * answer either, `malformed` for an answer with our id that does not decode or repeats a record, `empty` for
  * NOERROR without an address.
  */
-export type DnsFailureKind = 'timeout' | 'unreachable' | 'servfail' | 'nxdomain' | 'refused' | 'truncated' | 'malformed' | 'empty' | 'other';
+export type DnsFailureKind =
+  'timeout' | 'unreachable' | 'servfail' | 'nxdomain' | 'refused' | 'truncated' | 'malformed' | 'empty' | 'other';
 
 /** Where a discovery's addresses came from: the ALB's network interfaces (stated by EC2) or DNS (sampled). */
 export type DiscoveryKind = 'interfaces' | 'dns';

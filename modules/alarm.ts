@@ -1,8 +1,5 @@
 import type { Construct } from 'constructs';
-import {
-  CloudwatchMetricAlarm,
-  type CloudwatchMetricAlarmConfig,
-} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 
 /**
  * One-minute datapoints for every alarm of the project: the sync runs every minute and Elastic Load Balancing
@@ -18,13 +15,7 @@ export type MetricAlarmSettings = Metric &
   Required<
     Pick<
       CloudwatchMetricAlarmConfig,
-      | 'alarmName'
-      | 'alarmDescription'
-      | 'comparisonOperator'
-      | 'threshold'
-      | 'evaluationPeriods'
-      | 'datapointsToAlarm'
-      | 'treatMissingData'
+      'alarmName' | 'alarmDescription' | 'comparisonOperator' | 'threshold' | 'evaluationPeriods' | 'datapointsToAlarm' | 'treatMissingData'
     >
   >;
 

@@ -1,12 +1,5 @@
 import * as path from 'node:path';
-import {
-  CloudBackend,
-  LocalBackend,
-  NamedCloudWorkspace,
-  S3Backend,
-  type TerraformBackend,
-  type TerraformStack,
-} from 'cdktf';
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformBackend, type TerraformStack } from 'cdktf';
 import { ENVIRONMENT_DEFAULTS } from '../config/defaults';
 import { CLOUD_HOSTNAME_DEFAULT, backendProblems } from '../config/backend';
 import type { BackendConfig } from '../config/types';
@@ -22,7 +15,10 @@ export const BACKEND_DEFAULTS = {
 
 /** An environment's backend configuration is wrong; the message names the environment and every field at fault. */
 export class BackendConfigError extends Error {
-  constructor(environment: string, public readonly problems: readonly string[]) {
+  constructor(
+    environment: string,
+    public readonly problems: readonly string[],
+  ) {
     super(problems.map((problem) => `environment ${JSON.stringify(environment)}: ${problem}`).join('\n'));
     this.name = 'BackendConfigError';
   }
@@ -35,7 +31,7 @@ export class BackendConfigError extends Error {
  */
 export function applyBackend(
   stack: TerraformStack,
-  environment: { readonly name: string; readonly backend?: BackendConfig }
+  environment: { readonly name: string; readonly backend?: BackendConfig },
 ): TerraformBackend {
   const backend: BackendConfig = environment.backend ?? ENVIRONMENT_DEFAULTS.backend;
   const problems = backendProblems(backend);

@@ -62,7 +62,8 @@ export interface FrontDoorOptions {
  * {@link StaticIpFrontDoors} is the same as a construct for a team's own stack.
  */
 export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironment, options: FrontDoorOptions = {}): FrontDoors {
-  for (const warning of environment.warnings) Annotations.of(scope).addWarning(`environment ${JSON.stringify(environment.name)}: ${warning}`);
+  for (const warning of environment.warnings)
+    Annotations.of(scope).addWarning(`environment ${JSON.stringify(environment.name)}: ${warning}`);
   const names = resourceNames(environment.name, environment.region);
   const albs = new Map([...environment.albs].map(([key, alb]) => [key, new AlbReference(scope, alb)]));
   const nlb = environment.nlb ? buildNlbFrontDoor(scope, environment, names, albs, options) : undefined;
@@ -71,7 +72,11 @@ export function buildFrontDoors(scope: Construct, environment: ResolvedEnvironme
         name: names.accelerator,
         provider: globalAcceleratorProvider(scope, 'aws-global-accelerator', options.providerConfig ?? {}),
         endpointRegion: environment.region,
-        routes: environment.routes.map((route) => ({ port: route.listenerPort, albArn: albs.get(route.alb)!.arn(), albPort: route.albPort })),
+        routes: environment.routes.map((route) => ({
+          port: route.listenerPort,
+          albArn: albs.get(route.alb)!.arn(),
+          albPort: route.albPort,
+        })),
         ipAddressType: environment.globalAccelerator.ipAddressType,
         ipAddresses: environment.globalAccelerator.ipAddresses,
         protect: environment.protect,
@@ -262,7 +267,10 @@ function staticIpSource(staticIp: ResolvedEnvironment['zones'][number]['staticIp
   if ('tags' in staticIp) return { kind: 'lookup', tags: staticIp.tags };
   const pool = staticIp.pool;
   if (pool === undefined) return { kind: 'new' };
-  return { kind: 'new', pool: 'ipamPoolId' in pool ? { type: 'ipam', poolId: pool.ipamPoolId } : { type: 'byoip', poolId: pool.publicIpv4Pool } };
+  return {
+    kind: 'new',
+    pool: 'ipamPoolId' in pool ? { type: 'ipam', poolId: pool.ipamPoolId } : { type: 'byoip', poolId: pool.publicIpv4Pool },
+  };
 }
 
 /** The NLB's traffic to a route's ALB: the ports its serving mode and its standby's reach. */

@@ -125,9 +125,7 @@ class ProviderWithSettingsOf extends AwsProvider {
 
 /** `own` (a provider's `{ terraform, provider: { aws: [block] } }`) with the arguments of the source's block it lacks. */
 function withSettingsOf(source: ProviderJson, own: ProviderJson): ProviderJson {
-  const settings = Object.entries(source.provider.aws[0]).filter(
-    ([name]) => !(OWN_PROVIDER_ARGUMENTS as readonly string[]).includes(name),
-  );
+  const settings = Object.entries(source.provider.aws[0]).filter(([name]) => !(OWN_PROVIDER_ARGUMENTS as readonly string[]).includes(name));
   const ownArguments = Object.entries(own.provider.aws[0]).filter(([, value]) => value !== undefined);
   return { ...own, provider: { aws: [Object.fromEntries([...settings, ...ownArguments])] } };
 }
@@ -260,8 +258,5 @@ function routeProblems({ routes, endpointRegion }: GlobalAcceleratorFrontDoorPro
 }
 
 function isAcceleratorName(name: string): boolean {
-  return (
-    name.length <= GLOBAL_ACCELERATOR_LIMITS.nameMaxLength &&
-    /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name)
-  );
+  return name.length <= GLOBAL_ACCELERATOR_LIMITS.nameMaxLength && /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(name);
 }

@@ -19,7 +19,9 @@ export const SHIPPED_BUNDLE_ZIP = path.join(PROJECT_ROOT, 'bundle', 'sync-functi
  * esbuild and fflate build the bundle from source, which only this repository does: they are its development
  * dependencies, loaded on first use, so an installed package (which ships its zip) needs neither.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
 const esbuild = () => require('esbuild') as typeof import('esbuild');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
 const fflate = () => require('fflate') as typeof import('fflate');
 
 /** The deployable bundle: `npm run build` writes it and its zip, the stack ships exactly that zip. */

@@ -62,8 +62,7 @@ export const TARGET_HEALTH_ALARM_SUFFIXES = {
 /** CloudWatch's limit on dashboard and alarm names. */
 const CLOUDWATCH_NAME_MAX_LENGTH = 255;
 /** Room left for the longest alarm name, `<name>-65535-no-healthy-targets`. */
-export const OBSERVABILITY_NAME_MAX_LENGTH =
-  CLOUDWATCH_NAME_MAX_LENGTH - `-65535-${TARGET_HEALTH_ALARM_SUFFIXES.noHealthyTargets}`.length;
+export const OBSERVABILITY_NAME_MAX_LENGTH = CLOUDWATCH_NAME_MAX_LENGTH - `-65535-${TARGET_HEALTH_ALARM_SUFFIXES.noHealthyTargets}`.length;
 
 /** Dashboards are laid out on a grid 24 units wide. */
 const DASHBOARD_COLUMNS = 24;
@@ -98,9 +97,7 @@ export class StaticIpObservability extends Construct {
     validate(props);
     const nlb = metricsOf(NLB_NAMESPACE, { LoadBalancer: props.loadBalancerArnSuffix });
 
-    this.targetHealthAlarms = new Map(
-      props.routes.map((route) => [route.listenerPort, this.targetHealthAlarmsOf(route, props)]),
-    );
+    this.targetHealthAlarms = new Map(props.routes.map((route) => [route.listenerPort, this.targetHealthAlarmsOf(route, props)]));
 
     const rows: Widget[][] = [
       [heading(`# ${props.name}: static-IP NLB`, 'Its traffic, then one section per route (NLB listener port).')],
@@ -120,8 +117,7 @@ export class StaticIpObservability extends Construct {
   private targetHealthAlarmsOf(route: ObservedRoute, props: StaticIpObservabilityProps): TargetHealthAlarms {
     const port = route.listenerPort;
     const health = targetHealthMetrics(route, props.loadBalancerArnSuffix);
-    const alarm = (suffix: keyof typeof TARGET_HEALTH_ALARM_SUFFIXES) =>
-      `${props.name}-${port}-${TARGET_HEALTH_ALARM_SUFFIXES[suffix]}`;
+    const alarm = (suffix: keyof typeof TARGET_HEALTH_ALARM_SUFFIXES) => `${props.name}-${port}-${TARGET_HEALTH_ALARM_SUFFIXES[suffix]}`;
     return {
       // Missing data is breaching: ELB publishes a metric only when it has data for it, and for a target group
       // behind a listener silence means there is no target to count, so nothing serves (an empty target group
@@ -219,12 +215,7 @@ function graph(region: string, { title, lines }: RouteGraph): Widget {
 }
 
 function metricLine(metric: Metric, label: string): MetricLine {
-  return [
-    metric.namespace,
-    metric.metricName,
-    ...Object.entries(metric.dimensions).flat(),
-    { stat: metric.statistic, label },
-  ];
+  return [metric.namespace, metric.metricName, ...Object.entries(metric.dimensions).flat(), { stat: metric.statistic, label }];
 }
 
 /** Places the rows top to bottom, the widgets of a row side by side sharing the full width. */
@@ -247,17 +238,13 @@ const malformed = (value: string, pattern: RegExp): boolean => !Token.isUnresolv
 function validate(props: StaticIpObservabilityProps): void {
   const problems: string[] = [];
   if (malformed(props.name, NAME)) {
-    problems.push(
-      `name "${props.name}" must be 1-${OBSERVABILITY_NAME_MAX_LENGTH} letters, digits, dashes or underscores`,
-    );
+    problems.push(`name "${props.name}" must be 1-${OBSERVABILITY_NAME_MAX_LENGTH} letters, digits, dashes or underscores`);
   }
   if (malformed(props.region, AWS_FORMATS.region.pattern)) {
     problems.push(`region "${props.region}" is not ${AWS_FORMATS.region.description}`);
   }
   if (malformed(props.loadBalancerArnSuffix, AWS_FORMATS.loadBalancerArnSuffix.pattern)) {
-    problems.push(
-      `loadBalancerArnSuffix "${props.loadBalancerArnSuffix}" is not a network load balancer's ARN suffix (net/<name>/<id>)`,
-    );
+    problems.push(`loadBalancerArnSuffix "${props.loadBalancerArnSuffix}" is not a network load balancer's ARN suffix (net/<name>/<id>)`);
   }
   if (props.alarmTopicArn !== undefined && malformed(props.alarmTopicArn, AWS_FORMATS.snsTopicArn.pattern)) {
     problems.push(`alarmTopicArn "${props.alarmTopicArn}" is not an SNS topic ARN`);

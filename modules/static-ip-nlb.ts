@@ -117,7 +117,11 @@ export class StaticIpNlb extends Construct {
     const rule = (port: number) => ({ securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port });
     for (const port of props.clientPorts) {
       for (const cidr of props.ingressCidrs ?? ['0.0.0.0/0']) {
-        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `Clients on ${port}`, ...cidrOf(cidr) });
+        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${cidrIdPart(cidr)}`, {
+          ...rule(port),
+          description: `Clients on ${port}`,
+          ...cidrOf(cidr),
+        });
       }
     }
     // Rules are keyed by what they allow: two routes to one ALB port, or two ALBs behind one CIDR, share one.
@@ -131,7 +135,11 @@ export class StaticIpNlb extends Construct {
     for (const { alb, port, destination } of props.albFlows) {
       if ('cidrs' in destination) {
         for (const cidr of destination.cidrs.filter((cidr) => once(`${port}-${cidr}`))) {
-          new VpcSecurityGroupEgressRule(this, `egress-${port}-${cidrIdPart(cidr)}`, { ...rule(port), description: `ALB nodes on ${port}`, cidrIpv4: cidr });
+          new VpcSecurityGroupEgressRule(this, `egress-${port}-${cidrIdPart(cidr)}`, {
+            ...rule(port),
+            description: `ALB nodes on ${port}`,
+            cidrIpv4: cidr,
+          });
         }
       } else if (once(`${port}-${alb}`)) {
         new VpcSecurityGroupEgressRule(this, `egress-${port}-${alb}`, {

@@ -44,19 +44,31 @@ export class StaticIpStack extends TerraformStack {
     const output = (id: string, description: string, value: unknown) => new TerraformOutput(this, id, { description, value });
     if (nlb) {
       const { loadBalancer } = nlb;
-      output('static_ips', 'The static IPs of the NLB, one per Availability Zone in zone order: the list partners allowlist',
-        nlb.staticIpAddresses);
+      output(
+        'static_ips',
+        'The static IPs of the NLB, one per Availability Zone in zone order: the list partners allowlist',
+        nlb.staticIpAddresses,
+      );
       if (loadBalancer.ipv6Addresses.length > 0) {
-        output('nlb_ipv6_addresses', "The dual-stack NLB's IPv6 addresses, one per zone in zone order (assigned by AWS in each subnet)",
-          loadBalancer.ipv6Addresses);
+        output(
+          'nlb_ipv6_addresses',
+          "The dual-stack NLB's IPv6 addresses, one per zone in zone order (assigned by AWS in each subnet)",
+          loadBalancer.ipv6Addresses,
+        );
       }
       output('nlb_dns_name', 'DNS name of the NLB; it resolves to the static IPs', loadBalancer.loadBalancer.dnsName);
       output('nlb_zone_id', "The NLB's hosted zone, for Route 53 alias records pointing at it", loadBalancer.loadBalancer.zoneId);
-      output('nlb_security_group_id', "The NLB's security group, e.g. to admit it on an ALB's security group by hand",
-        loadBalancer.securityGroup.id);
+      output(
+        'nlb_security_group_id',
+        "The NLB's security group, e.g. to admit it on an ALB's security group by hand",
+        loadBalancer.securityGroup.id,
+      );
       output('target_group_arns', 'Target group per route, keyed <listener port>/<mode>', Object.fromEntries(nlb.targetGroupArns));
-      output('sync_function_names', 'Sync function per ip-sync route listener port',
-        Object.fromEntries([...nlb.syncFunctionNames].map(([port, name]) => [String(port), name])));
+      output(
+        'sync_function_names',
+        'Sync function per ip-sync route listener port',
+        Object.fromEntries([...nlb.syncFunctionNames].map(([port, name]) => [String(port), name])),
+      );
       for (const { id, description, value } of nlb.modeOutputs) output(id, description, value);
     }
     if (accelerator) {

@@ -8,7 +8,10 @@ import { RemovedBlocks, logicalIdAt, pathBelowStack } from './terraform-addresse
 
 /** Where one zone's static IP comes from. */
 export type StaticIpSource =
-  /** A new Elastic IP the stack owns, from Amazon's pool, an IPAM pool (contiguous /30 or /29 blocks or BYOIP: `ipam_pool_id`) or a BYOIP public IPv4 pool (`public_ipv4_pool`). */
+  /**
+   * A new Elastic IP the stack owns, from Amazon's pool, an IPAM pool (contiguous /30 or /29 blocks or BYOIP: `ipam_pool_id`)
+   * or a BYOIP public IPv4 pool (`public_ipv4_pool`).
+   */
   | { readonly kind: 'new'; readonly pool?: StaticIpPool }
   /** An Elastic IP that exists already, attached by allocation id: the stack never owns it (no resource), so no destroy can release it. */
   | { readonly kind: 'existing'; readonly allocationId: string }
@@ -220,10 +223,7 @@ export function staticIpsProblems(props: StaticIpsProps): string[] {
         if (source.pool === undefined) break;
         if (source.pool.type === 'ipam') matches('source.pool.poolId', source.pool.poolId, 'ipamPoolId');
         else if (source.pool.type === 'byoip') matches('source.pool.poolId', source.pool.poolId, 'byoipPoolId');
-        else
-          problems.push(
-            `${at}: source.pool.type ${JSON.stringify((source.pool as { type: unknown }).type)} is not ipam or byoip`,
-          );
+        else problems.push(`${at}: source.pool.type ${JSON.stringify((source.pool as { type: unknown }).type)} is not ipam or byoip`);
         break;
       case 'existing':
       case 'adopt':

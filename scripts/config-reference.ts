@@ -45,7 +45,7 @@ function fieldFacts(schema: Schema): { description: string; format?: string; def
   let defaultText: string | undefined;
   let defaultValue: string | undefined;
   let required = true;
-  for (let current: Schema | undefined = schema; current !== undefined; ) {
+  for (let current: Schema | undefined = schema; current !== undefined;) {
     const def = defOf(current);
     const layers = def.type === 'pipe' ? [current, def.out!] : [current];
     for (const layer of layers) {
@@ -74,7 +74,9 @@ export function typeName(schema: Schema): string {
   const def = defOf(inner);
   switch (def.type) {
     case 'enum':
-      return Object.values(def.entries ?? {}).map((value) => `'${value}'`).join(' | ');
+      return Object.values(def.entries ?? {})
+        .map((value) => `'${value}'`)
+        .join(' | ');
     case 'literal':
       return (def.values ?? []).map((value) => `'${String(value)}'`).join(' | ');
     case 'array':

@@ -20,7 +20,11 @@ export async function dryRun(argv: readonly string[], env: NodeJS.ProcessEnv, pr
   const unknown = argv.filter((arg) => !FLAGS.has(arg));
   if (unknown.length > 0 || !argv.includes('--dry-run')) {
     // There is no apply mode from a laptop: changes belong to the deployed function, under its own role.
-    print(unknown.length > 0 ? `unknown argument: ${unknown.join(' ')}\n${USAGE}` : `refusing to run without --dry-run: this command only shows what a sync would do\n${USAGE}`);
+    print(
+      unknown.length > 0
+        ? `unknown argument: ${unknown.join(' ')}\n${USAGE}`
+        : `refusing to run without --dry-run: this command only shows what a sync would do\n${USAGE}`,
+    );
     return 2;
   }
   const settings = parseSettings(env);
@@ -30,28 +34,58 @@ export async function dryRun(argv: readonly string[], env: NodeJS.ProcessEnv, pr
   const dnsDecides = settings.discovery === 'dns' && run.comparison !== undefined;
   const discovery = dnsDecides ? run.comparison!.dns : run.discovery;
   const error = dnsDecides ? run.comparison!.dnsError : run.error;
-  const comparison = run.comparison && { ...run.comparison, ...(dnsDecides ? { interfaces: run.discovery, interfacesError: run.error } : {}) };
+  const comparison = run.comparison && {
+    ...run.comparison,
+    ...(dnsDecides ? { interfaces: run.discovery, interfacesError: run.error } : {}),
+  };
   const planned = await plan(settings, discovery, deps);
-  const problems = [error, planned.state.kind === 'unreadable' ? `state unreadable: ${planned.state.reason}` : undefined].filter((p) => p !== undefined);
+  const problems = [error, planned.state.kind === 'unreadable' ? `state unreadable: ${planned.state.reason}` : undefined].filter(
+    (p) => p !== undefined,
+  );
   const { bucket, key } = stateLocation(settings);
   if (argv.includes('--json')) {
-    print(JSON.stringify({ discovery, comparison, registered: planned.registered, state: planned.state, decision: planned.decision, problems }, null, 2));
+    print(
+      JSON.stringify(
+        { discovery, comparison, registered: planned.registered, state: planned.state, decision: planned.decision, problems },
+        null,
+        2,
+      ),
+    );
   } else {
-    print(describePlan(settings.albArn ?? settings.albDnsName, settings.targetGroupArn, `s3://${bucket}/${key}`, discovery, planned, settings.invocationsBeforeDeregistration));
-    if (run.comparison) print(describeComparison(run.comparison, dnsDecides ? run.discovery : undefined, dnsDecides ? run.error : undefined));
+    print(
+      describePlan(
+        settings.albArn ?? settings.albDnsName,
+        settings.targetGroupArn,
+        `s3://${bucket}/${key}`,
+        discovery,
+        planned,
+        settings.invocationsBeforeDeregistration,
+      ),
+    );
+    if (run.comparison)
+      print(describeComparison(run.comparison, dnsDecides ? run.discovery : undefined, dnsDecides ? run.error : undefined));
     for (const problem of problems) print(`PROBLEM: ${problem}`);
   }
   return problems.length > 0 ? 1 : 0;
 }
 
-function describePlan(alb: string, targetGroup: string, stateUrl: string, discovery: Discovery, { registered, state, decision }: Plan, grace: number): string {
+function describePlan(
+  alb: string,
+  targetGroup: string,
+  stateUrl: string,
+  discovery: Discovery,
+  { registered, state, decision }: Plan,
+  grace: number,
+): string {
   const list = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : 'none');
   const pending = Object.entries(decision.nextState.missing).map(([target, count]) => `${target} (${count}/${grace})`);
   return [
     `decides from: ${discovery.source}`,
     discovery.source === 'dns'
-      ? `DNS ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} queries, ${discovery.failures} failed, ${discovery.clean ? 'clean' : 'NOT clean'}`
-      : `interfaces of ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} DescribeNetworkInterfaces calls, ${discovery.clean ? 'clean' : 'NOT clean'}`,
+      ? `DNS ${alb}: ${discovery.ips.length} addresses ` +
+        `in ${discovery.queries} queries, ${discovery.failures} failed, ${discovery.clean ? 'clean' : 'NOT clean'}`
+      : `interfaces of ${alb}: ${discovery.ips.length} addresses in ${discovery.queries} DescribeNetworkInterfaces ` +
+        `calls, ${discovery.clean ? 'clean' : 'NOT clean'}`,
     ...discovery.uncleanReasons.map((reason) => `  not clean: ${reason}`),
     `  found: ${list(discovery.ips)}`,
     ...(discovery.ignored.length > 0 ? [`  ignored (not private IPv4): ${list(discovery.ignored)}`] : []),
@@ -73,7 +107,12 @@ function describeComparison(comparison: DiscoveryComparison, listing?: Discovery
   return [
     'compared:',
     `  DNS: ${dns.ips.length} addresses in ${dns.queries} queries, ${dns.clean ? 'clean' : `NOT clean (${dns.uncleanReasons.join('; ')})`}`,
-    ...(listing ? [`  interfaces: ${listing.ips.length} addresses, ${listing.clean ? 'clean' : `NOT clean (${listingError ?? listing.uncleanReasons.join('; ')})`}`] : []),
+    ...(listing
+      ? [
+          `  interfaces: ${listing.ips.length} addresses, ` +
+            `${listing.clean ? 'clean' : `NOT clean (${listingError ?? listing.uncleanReasons.join('; ')})`}`,
+        ]
+      : []),
     `  DNS only, no interface of the ALB (should never happen): ${list(comparison.dnsOnly)}`,
     `  interfaces DNS has not shown (nodes being added or drained): ${list(comparison.interfacesOnly)}`,
   ].join('\n');

@@ -37,14 +37,15 @@ export const EXPORT_DEFAULTS = {
  * deprecated and will remove; the exported code is the team's new source, so it gets the current syntax.
  */
 export function unquoteDependsOn(hcl: string): string {
-  return hcl
-    .replace(
-      /(depends_on\s*=\s*\[)([^\]]*)\]/g,
-      (_, opening: string, entries: string) =>
-        `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`
-    )
-    // The same 0.11 quoting for a resource's provider (the accelerator's `aws.global-accelerator`).
-    .replace(/^(\s*provider\s*=\s*)"([A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)"$/gm, '$1$2');
+  return (
+    hcl
+      .replace(
+        /(depends_on\s*=\s*\[)([^\]]*)\]/g,
+        (_, opening: string, entries: string) => `${opening}${entries.replace(/"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)"/g, '$1')}]`,
+      )
+      // The same 0.11 quoting for a resource's provider (the accelerator's `aws.global-accelerator`).
+      .replace(/^(\s*provider\s*=\s*)"([A-Za-z_][\w-]*\.[A-Za-z_][\w-]*)"$/gm, '$1$2')
+  );
 }
 
 /**
@@ -68,9 +69,7 @@ export function relativeLocalState(hcl: string, exportedDir: string): string {
   return hcl.replace(
     /(backend\s+"local"\s*\{[^}]*?\bpath\s*=\s*")([^"]+)"/,
     (_, opening: string, statePath: string) =>
-      `${opening}${
-        path.isAbsolute(statePath) ? path.relative(exportedDir, statePath).split(path.sep).join('/') : statePath
-      }"`
+      `${opening}${path.isAbsolute(statePath) ? path.relative(exportedDir, statePath).split(path.sep).join('/') : statePath}"`,
   );
 }
 
@@ -79,7 +78,10 @@ export function relativeLocalState(hcl: string, exportedDir: string): string {
  * body) unescaped, which Terraform cannot parse. Such attributes are rewritten from the JSON synthesis of the same
  * stack: a JSON string literal is a valid HCL string, its `${...}` references included.
  */
-export function rewriteQuotedStrings(hcl: string, json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> }): string {
+export function rewriteQuotedStrings(
+  hcl: string,
+  json: { readonly resource?: Record<string, Record<string, Record<string, unknown>>> },
+): string {
   let repaired = hcl;
   for (const [type, byName] of Object.entries(json.resource ?? {})) {
     for (const [name, attributes] of Object.entries(byName)) {
@@ -138,8 +140,7 @@ export function exportHcl(outdir: string = EXPORT_DEFAULTS.outdir, options: Expo
       terraformFmt(file);
       expectSafetyBlocksKept(stack, json, fs.readFileSync(file, 'utf8'));
       const assets = path.join(synthDir, workingDirectory, EXPORT_DEFAULTS.assetsFolder);
-      if (fs.existsSync(assets))
-        fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
+      if (fs.existsSync(assets)) fs.cpSync(assets, path.join(target, EXPORT_DEFAULTS.assetsFolder), { recursive: true });
       return stack;
     });
   } finally {
@@ -173,10 +174,10 @@ function terraformFmt(file: string): void {
   } catch (error) {
     const { code, stderr } = error as { code?: string; stderr?: Buffer };
     if (code === 'ENOENT')
-      throw new Error(
-        'terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)'
-      );
-    throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`);
+      throw new Error('terraform is not on PATH: the export formats its HCL with `terraform fmt` (Terraform 1.10 or later)', {
+        cause: error,
+      });
+    throw new Error(`terraform fmt ${file} failed:\n${stderr?.toString() ?? ''}`, { cause: error });
   }
 }
 

@@ -30,7 +30,10 @@ export function safetyBlocksOfJson(json: JsonObject): string[] {
       for (const body of asList(json[kind])) lines.push(topLevelLine(kind, jsonBlock(body)));
     }
   }
-  for (const [mode, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+  for (const [mode, prefix] of [
+    ['resource', ''],
+    ['data', 'data.'],
+  ] as const) {
     for (const [type, byName] of Object.entries(asObject(json[mode]))) {
       for (const [name, body] of Object.entries(asObject(byName))) {
         lines.push(...lifecycleLines(`${prefix}${type}.${name}`, jsonBlock(body)));

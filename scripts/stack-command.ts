@@ -118,9 +118,7 @@ function list(flags: readonly string[], io: StackCommandIo): number {
     io.err(`unknown list flag ${unknown.join(' ')}\n${USAGE}`);
     return 2;
   }
-  const entries = stackEntries(io.environments).filter(
-    ({ backend }) => !flags.includes('--remote-state') || backend !== 'local'
-  );
+  const entries = stackEntries(io.environments).filter(({ backend }) => !flags.includes('--remote-state') || backend !== 'local');
   if (flags.includes('--json')) io.out(JSON.stringify(entries));
   else entries.forEach(({ stack, region, backend }) => io.out(`${stack}\t${region}\t${backend}`));
   return 0;
@@ -135,10 +133,8 @@ const spawnRunner: Runner = (command, args, env) =>
     const child = spawn(command, args, { stdio: 'inherit', env });
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(
-        error.code === 'ENOENT'
-          ? new Error(`${command} is not on PATH: run this through npm (npm run deploy -- <stack>) or npx`)
-          : error
-      )
+        error.code === 'ENOENT' ? new Error(`${command} is not on PATH: run this through npm (npm run deploy -- <stack>) or npx`) : error,
+      ),
     );
     // A shell reports death by signal N as exit code 128 + N.
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
@@ -156,6 +152,6 @@ if (require.main === module) {
     (error: Error) => {
       console.error(error.message);
       process.exit(1);
-    }
+    },
   );
 }

@@ -15,9 +15,10 @@ const EC2_ID = '(?:[0-9a-f]{8}|[0-9a-f]{17})';
 /** Load balancer and target group names: 1-32 letters, digits and dashes, not starting or ending with a dash. */
 const LB_NAME = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?';
 const LB_ID = '[0-9a-f]{16}';
+/** A KMS key id: a UUID, or `mrk-` and 32 hex characters for a multi-Region key. */
+const KMS_KEY_ID = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
 
-const format = (source: string, description: string, flags = '') =>
-  ({ pattern: new RegExp(`^${source}$`, flags), description }) as const;
+const format = (source: string, description: string, flags = '') => ({ pattern: new RegExp(`^${source}$`, flags), description }) as const;
 
 /** Each identifier's pattern and how an error names what was expected (`... is not <description>`). */
 export const AWS_FORMATS = {
@@ -41,7 +42,8 @@ export const AWS_FORMATS = {
   albName: format(`(?!internal-)${LB_NAME}`, 'an ALB name (1-32 letters, digits and dashes)'),
   /** `resource` is `app/<name>/<id>`, what ELB writes into the description of the ALB's network interfaces. */
   albArn: format(
-    `arn:${PARTITION}:elasticloadbalancing:(?<region>${REGION}):(?<account>${ACCOUNT}):loadbalancer/(?<resource>app/(?<name>${LB_NAME})/${LB_ID})`,
+    `arn:${PARTITION}:elasticloadbalancing:(?<region>${REGION}):(?<account>${ACCOUNT}):` +
+      `loadbalancer/(?<resource>app/(?<name>${LB_NAME})/${LB_ID})`,
     "an ALB's ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>)",
   ),
   albListenerArn: format(
@@ -68,7 +70,7 @@ export const AWS_FORMATS = {
   ),
   iamPath: format('/(?:[\\x21-\\x7e]{1,510}/)?', 'an IAM path (/ or /<segments>/, printable ASCII, at most 512 characters)'),
   kmsKeyArn: format(
-    `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})`,
+    `arn:${PARTITION}:kms:(?<region>${REGION}):(?<account>${ACCOUNT}):key/${KMS_KEY_ID}`,
     'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
   ),
   /** A KMS alias ARN: CloudWatch Logs takes only a key's own ARN, so the configuration names this mistake. */
@@ -104,7 +106,8 @@ export function tagProblem(key: string, value: unknown): string | undefined {
   if (key.length < TAG_LIMITS.keyLength.min || key.length > TAG_LIMITS.keyLength.max) {
     return `key must be ${TAG_LIMITS.keyLength.min}-${TAG_LIMITS.keyLength.max} characters`;
   }
-  if (key.toLowerCase().startsWith(TAG_LIMITS.reservedPrefix)) return `key must not start with "${TAG_LIMITS.reservedPrefix}" (reserved by AWS)`;
+  if (key.toLowerCase().startsWith(TAG_LIMITS.reservedPrefix))
+    return `key must not start with "${TAG_LIMITS.reservedPrefix}" (reserved by AWS)`;
   if (typeof value !== 'string' || value.length > TAG_LIMITS.valueLength.max) {
     return `value must be a string of at most ${TAG_LIMITS.valueLength.max} characters`;
   }

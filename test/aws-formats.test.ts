@@ -35,7 +35,11 @@ describe('AWS identifier formats', () => {
     ['ipamPoolId', 'ipam-0e5f', 'not a pool'],
     ['internalAlbDnsName', 'app-1234567890.eu-west-1.elb.amazonaws.com', 'an internet-facing ALB'],
     ['albArn', ALB_ARN.replace('/app/', '/net/'), "an NLB's ARN"],
-    ['albArn', ALB_ARN.replace(':loadbalancer/app/my-alb/50dc6c495c0c9188', ':listener/app/my-alb/50dc6c495c0c9188/f2f7dc8efc522ab2'), "a listener's ARN"],
+    [
+      'albArn',
+      ALB_ARN.replace(':loadbalancer/app/my-alb/50dc6c495c0c9188', ':listener/app/my-alb/50dc6c495c0c9188/f2f7dc8efc522ab2'),
+      "a listener's ARN",
+    ],
     ['iamRoleArn', 'arn:aws:iam::123456789012:user/bob', 'a user'],
     ['kmsKeyArn', 'arn:aws:kms:eu-west-1:123456789012:alias/state', 'an alias'],
     ['albName', 'internal-app', 'a reserved prefix'],
@@ -45,14 +49,26 @@ describe('AWS identifier formats', () => {
   });
 
   test('named groups give the parts a caller needs', () => {
-    expect(parseAwsId('albArn', ALB_ARN)).toEqual({ region: 'eu-west-1', account: '123456789012', resource: 'app/my-alb/50dc6c495c0c9188', name: 'my-alb' });
+    expect(parseAwsId('albArn', ALB_ARN)).toEqual({
+      region: 'eu-west-1',
+      account: '123456789012',
+      resource: 'app/my-alb/50dc6c495c0c9188',
+      name: 'my-alb',
+    });
     expect(parseAwsId('availabilityZone', 'ap-southeast-10b')).toEqual({ region: 'ap-southeast-10' });
     expect(parseAwsId('iamRoleArn', 'arn:aws:iam::210987654321:role/r')).toEqual({ account: '210987654321' });
     expect(parseAwsId('nodejsRuntime', 'nodejs20.x')).toEqual({ major: '20' });
     expect(parseAwsId('albArn', 'not an arn')).toBeUndefined();
   });
 
-  test.each([[1, true], [65535, true], [0, false], [65536, false], [80.5, false], ['80', false]])('port %p: %p', (value, expected) => {
+  test.each([
+    [1, true],
+    [65535, true],
+    [0, false],
+    [65536, false],
+    [80.5, false],
+    ['80', false],
+  ])('port %p: %p', (value, expected) => {
     expect(isPort(value)).toBe(expected);
   });
 

@@ -27,11 +27,9 @@ describe('local backend', () => {
 
   it('resolves a relative path against the project root and keeps an absolute one', () => {
     expect(terraformBlock('prod', { type: 'local', path: 'state/prod.tfstate' }).backend.local.path).toBe(
-      path.join(PROJECT_ROOT, 'state', 'prod.tfstate')
+      path.join(PROJECT_ROOT, 'state', 'prod.tfstate'),
     );
-    expect(terraformBlock('prod', { type: 'local', path: '/srv/state/prod.tfstate' }).backend.local.path).toBe(
-      '/srv/state/prod.tfstate'
-    );
+    expect(terraformBlock('prod', { type: 'local', path: '/srv/state/prod.tfstate' }).backend.local.path).toBe('/srv/state/prod.tfstate');
   });
 });
 
@@ -74,17 +72,9 @@ describe('cloud backend', () => {
 describe('required and malformed fields', () => {
   const missing: readonly [string, BackendConfig, string][] = [
     ['s3 bucket', { ...S3, bucket: '' }, 'backend.bucket is required when backend.type is "s3"'],
-    [
-      's3 key',
-      { ...S3, key: undefined } as unknown as BackendConfig,
-      'backend.key is required when backend.type is "s3"',
-    ],
+    ['s3 key', { ...S3, key: undefined } as unknown as BackendConfig, 'backend.key is required when backend.type is "s3"'],
     ['s3 region', { ...S3, region: ' ' }, 'backend.region is required when backend.type is "s3"'],
-    [
-      'cloud organization',
-      { ...CLOUD, organization: '' },
-      'backend.organization is required when backend.type is "cloud"',
-    ],
+    ['cloud organization', { ...CLOUD, organization: '' }, 'backend.organization is required when backend.type is "cloud"'],
     [
       'cloud workspace',
       { type: 'cloud', organization: 'acme' } as unknown as BackendConfig,
@@ -92,15 +82,12 @@ describe('required and malformed fields', () => {
     ],
   ];
 
-  it.each(missing)(
-    'a missing %s fails naming the environment and the field, before any backend exists',
-    (_, backend, message) => {
-      const stack = new TerraformStack(testApp(), 'prod');
-      expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(BackendConfigError);
-      expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(`environment "prod": ${message}`);
-      expect(JSON.parse(Testing.synth(stack)).terraform?.backend).toBeUndefined();
-    }
-  );
+  it.each(missing)('a missing %s fails naming the environment and the field, before any backend exists', (_, backend, message) => {
+    const stack = new TerraformStack(testApp(), 'prod');
+    expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(BackendConfigError);
+    expect(() => applyBackend(stack, { name: 'prod', backend })).toThrow(`environment "prod": ${message}`);
+    expect(JSON.parse(Testing.synth(stack)).terraform?.backend).toBeUndefined();
+  });
 
   it('reports every problem at once, malformed values and unknown settings included', () => {
     const backend = {
@@ -119,9 +106,7 @@ describe('required and malformed fields', () => {
   });
 
   it('rejects an unknown backend type and a lockfile flag that is not a boolean', () => {
-    expect(backendProblems({ type: 'gcs' } as unknown as BackendConfig)).toEqual([
-      'backend.type "gcs" is not one of local, s3, cloud',
-    ]);
+    expect(backendProblems({ type: 'gcs' } as unknown as BackendConfig)).toEqual(['backend.type "gcs" is not one of local, s3, cloud']);
     expect(backendProblems({ ...S3, useLockfile: 'yes' } as unknown as BackendConfig)).toEqual([
       'backend.useLockfile "yes" must be true or false',
     ]);
@@ -141,7 +126,7 @@ describe('in the app', () => {
   it('each environment synthesizes with its own backend', () => {
     const stacks = synthesize([environment('alpha'), environment('beta', S3)]);
     const terraform = (name: string) =>
-      (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
+      (stacks.get(name)!.json as unknown as { terraform: { backend: Record<string, unknown> } }).terraform;
     expect(terraform('alpha').backend).toEqual({ local: { path: path.join(PROJECT_ROOT, 'terraform.alpha.tfstate') } });
     expect(terraform('beta').backend.s3).toMatchObject({ bucket: S3.bucket, use_lockfile: true });
   });
@@ -159,7 +144,7 @@ describe('in the app', () => {
       expect.arrayContaining([
         'environment "beta": backend.bucket is required when backend.type is "s3"',
         expect.stringContaining('environment "beta": region'),
-      ])
+      ]),
     );
   });
 

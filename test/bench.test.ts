@@ -10,12 +10,27 @@ import type { DnsAnswer, QueryFn } from '../lambda/dns/types';
 import { SETTING_DEFAULTS } from '../lambda/settings';
 import type { Target } from '../lambda/types';
 import { measureBundle, measureColdImport } from '../bench/artifact';
-import { EVENT_LATENCY_SECONDS, LISTENER_PORT, PROJECT, PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT_UNCAPPED, REFERENCE } from '../bench/contenders';
+import {
+  EVENT_LATENCY_SECONDS,
+  LISTENER_PORT,
+  PROJECT,
+  PROJECT_INTERFACES,
+  PROJECT_INTERFACES_EVENTS,
+  PROJECT_UNCAPPED,
+  REFERENCE,
+} from '../bench/contenders';
 import { discoveryTrials } from '../bench/discovery-trials';
 import { albDnsModel, MODEL_ALB, nodeAddresses } from '../bench/dns-model';
 import { checkGoals } from '../bench/goals';
 import { measureLoopback } from '../bench/loopback';
-import { invokeReference, memoryBucket, referenceDiscover, referenceKeys, type ReferenceBucket, type ReferenceRun } from '../bench/reference';
+import {
+  invokeReference,
+  memoryBucket,
+  referenceDiscover,
+  referenceKeys,
+  type ReferenceBucket,
+  type ReferenceRun,
+} from '../bench/reference';
 import { SUMMARY_MARKERS, renderResults, renderSummary, withSummary } from '../bench/report';
 import { createRng, sample } from '../bench/rng';
 import { parseOptions, SUMMARY_PAGE, writeOutputs } from '../bench/run';
@@ -74,8 +89,12 @@ describe('DNS model', () => {
 });
 
 /** DNS that answers every query with `addresses`: fewer than 8 make one query a whole run. */
-const answering = (addresses: readonly string[]): QueryFn => async () => ({ ok: true, addresses, authoritative: true });
-const failing = (error: string): QueryFn => async () => ({ ok: false, kind: 'other', error });
+const answering =
+  (addresses: readonly string[]): QueryFn =>
+  async () => ({ ok: true, addresses, authoritative: true });
+const failing =
+  (error: string): QueryFn =>
+  async () => ({ ok: false, kind: 'other', error });
 
 /** A bucket whose reads fail while `fails()` says so. */
 function flakyReads(bucket: ReturnType<typeof memoryBucket>, fails: () => boolean): ReferenceBucket {
@@ -86,7 +105,9 @@ function flakyReads(bucket: ReturnType<typeof memoryBucket>, fails: () => boolea
  * A reference function and the target group it acts on, applying each run's changes as the simulated day does.
  * Each `run` is one scheduled invocation.
  */
-function referenceFunction(options: { readonly bucket?: ReferenceBucket; readonly listenerPort?: number; readonly registered?: readonly string[] } = {}) {
+function referenceFunction(
+  options: { readonly bucket?: ReferenceBucket; readonly listenerPort?: number; readonly registered?: readonly string[] } = {},
+) {
   const bucket = options.bucket ?? memoryBucket();
   const port = options.listenerPort ?? LISTENER_PORT;
   const targets = new Map<string, Target>();
@@ -135,7 +156,11 @@ describe('AWS reference function, as it behaves', () => {
     expect(run.dnsQueries).toBe(3);
     expect(run.register).toEqual(pool.slice(0, 19).sort());
 
-    const large = await referenceDiscover(MODEL_ALB.name, MODEL_ALB.servers, albDnsModel(MODEL_ALB.name, createRng(4), up(nodeAddresses(100))));
+    const large = await referenceDiscover(
+      MODEL_ALB.name,
+      MODEL_ALB.servers,
+      albDnsModel(MODEL_ALB.name, createRng(4), up(nodeAddresses(100))),
+    );
     expect(large.queries).toBe(50);
   });
 
@@ -151,14 +176,24 @@ describe('AWS reference function, as it behaves', () => {
     expect(await fn.run(answering([a, b, c]))).toMatchObject({ register: [a, b, c], s3Reads: 2, s3Writes: 2 });
     const state = new Map(bucket.objects);
     for (const error of ['SERVFAIL', 'no answer from 127.0.0.1:53 within 2000 ms', 'NXDOMAIN']) {
-      expect(await fn.run(failing(error))).toEqual({ register: [], deregister: [], dnsQueries: 1, ec2Calls: 0, s3Reads: 0, s3Writes: 0, deregisterCalls: 0, failure: error });
+      expect(await fn.run(failing(error))).toEqual({
+        register: [],
+        deregister: [],
+        dnsQueries: 1,
+        ec2Calls: 0,
+        s3Reads: 0,
+        s3Writes: 0,
+        deregisterCalls: 0,
+        failure: error,
+      });
     }
     expect(bucket.objects).toEqual(state);
 
     // A failure after two full answers throws away what they showed.
     const model = albDnsModel(MODEL_ALB.name, createRng(5), up(nodeAddresses(40)));
     let sent = 0;
-    const failsThird: QueryFn = async (server, name) => (++sent === 3 ? { ok: false, kind: 'servfail', error: 'SERVFAIL' } : model(server, name));
+    const failsThird: QueryFn = async (server, name) =>
+      ++sent === 3 ? { ok: false, kind: 'servfail', error: 'SERVFAIL' } : model(server, name);
     expect(await fn.run(failsThird)).toMatchObject({ register: [], deregister: [], dnsQueries: 3, failure: 'SERVFAIL' });
     expect(bucket.objects).toEqual(state);
 
@@ -170,7 +205,16 @@ describe('AWS reference function, as it behaves', () => {
   it('deregisters an address missing for 3 runs; a first run counts nothing and a sighting starts the count over', async () => {
     // c was registered before the function's first run.
     const fn = referenceFunction({ registered: [a, b, c] });
-    expect(await deregisteredPerRun(fn, [[a, b, d], [a, b], [a, b, d], [a, b], [a, b], [a, b]])).toEqual([[], [], [], [c], [], [d]]);
+    expect(
+      await deregisteredPerRun(fn, [
+        [a, b, d],
+        [a, b],
+        [a, b, d],
+        [a, b],
+        [a, b],
+        [a, b],
+      ]),
+    ).toEqual([[], [], [], [c], [], [d]]);
     expect(fn.targets()).toEqual([a, b]);
   });
 
@@ -187,31 +231,62 @@ describe('AWS reference function, as it behaves', () => {
 
   it('takes a DescribeTargetHealth error for an empty target group', async () => {
     const fn = referenceFunction();
-    await deregisteredPerRun(fn, [[a, b, c], [a, b, c]]);
+    await deregisteredPerRun(fn, [
+      [a, b, c],
+      [a, b, c],
+    ]);
 
     // c leaves DNS in a run whose describe fails: it registers all it found again, and counts c from its last result.
     fn.failDescribe(true);
     expect(await fn.run(answering([a, b]))).toMatchObject({ register: [a, b], deregister: [] });
     fn.failDescribe(false);
-    expect(await deregisteredPerRun(fn, [[a, b], [a, b]])).toEqual([[], [c]]);
+    expect(
+      await deregisteredPerRun(fn, [
+        [a, b],
+        [a, b],
+      ]),
+    ).toEqual([[], [c]]);
 
     // d leaves DNS while describe keeps failing: counted once from the last result, then forgotten.
     await fn.run(answering([a, b, d]));
     fn.failDescribe(true);
-    expect(await deregisteredPerRun(fn, [[a, b], [a, b], [a, b]])).toEqual([[], [], []]);
+    expect(
+      await deregisteredPerRun(fn, [
+        [a, b],
+        [a, b],
+        [a, b],
+      ]),
+    ).toEqual([[], [], []]);
     fn.failDescribe(false);
-    expect(await deregisteredPerRun(fn, [[a, b], [a, b], [a, b]])).toEqual([[], [], [d]]);
+    expect(
+      await deregisteredPerRun(fn, [
+        [a, b],
+        [a, b],
+        [a, b],
+      ]),
+    ).toEqual([[], [], [d]]);
   });
 
   it('takes a state read error for a first run: counts start over', async () => {
     let readsFail = false;
     const fn = referenceFunction({ bucket: flakyReads(memoryBucket(), () => readsFail) });
-    await deregisteredPerRun(fn, [[a, b, c], [a, b, c], [a, b], [a, b]]);
+    await deregisteredPerRun(fn, [
+      [a, b, c],
+      [a, b, c],
+      [a, b],
+      [a, b],
+    ]);
     readsFail = true;
     // c's third run missing: a first run deregisters nothing and clears the counts.
     expect(await fn.run(answering([a, b]))).toMatchObject({ deregister: [], s3Reads: 2, s3Writes: 2 });
     readsFail = false;
-    expect(await deregisteredPerRun(fn, [[a, b], [a, b], [a, b]])).toEqual([[], [], [c]]);
+    expect(
+      await deregisteredPerRun(fn, [
+        [a, b],
+        [a, b],
+        [a, b],
+      ]),
+    ).toEqual([[], [], [c]]);
   });
 
   it('fails every run while a state object does not parse', async () => {
@@ -232,15 +307,28 @@ describe('AWS reference function, as it behaves', () => {
     const bucket = memoryBucket();
     const ports = [referenceFunction({ bucket, listenerPort: 80 }), referenceFunction({ bucket, listenerPort: 443 })];
     const alone = referenceFunction();
-    const minutes = [[a, b, c], [a, b, c], [a, b], [a, b], [a, b]];
-    const removedAt = async (fn: ReturnType<typeof referenceFunction>, minute: number) => (await fn.run(answering(minutes[minute]))).deregister.map((t) => t.ip);
+    const minutes = [
+      [a, b, c],
+      [a, b, c],
+      [a, b],
+      [a, b],
+      [a, b],
+    ];
+    const removedAt = async (fn: ReturnType<typeof referenceFunction>, minute: number) =>
+      (await fn.run(answering(minutes[minute]))).deregister.map((t) => t.ip);
     const shared: string[][][] = [];
     const own: string[][] = [];
     for (let minute = 0; minute < minutes.length; minute++) {
       shared.push([await removedAt(ports[0], minute), await removedAt(ports[1], minute)]);
       own.push(await removedAt(alone, minute));
     }
-    expect(shared).toEqual([[[], []], [[], []], [[], []], [[c], [c]], [[], []]]);
+    expect(shared).toEqual([
+      [[], []],
+      [[], []],
+      [[], []],
+      [[c], [c]],
+      [[], []],
+    ]);
     expect(own).toEqual([[], [], [], [], [c]]);
   });
 });
@@ -333,23 +421,29 @@ describe('simulated day', () => {
     expect(ours.s3Writes).toBeLessThan(30);
   });
 
-  it('interface discovery: no DNS query, the DNS outage changes nothing, departed nodes go when the grace is spent, and events add one run per interface change', async () => {
-    const timeline = buildTimeline(SHORT_DAY, 21);
-    const [scheduled, events, dns] = await Promise.all([PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT].map((c) => simulateDay(c, timeline, 21)));
-    for (const day of [scheduled, events]) {
-      expect(day).toMatchObject({ dnsQueries: 0, liveDeregistrations: 0, neverRegistered: 0 });
-      expect(day.registrationDelays).toEqual(Array(20).fill(0));
-      // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back: each
-      // stays registered for the runs of the grace after the first that no longer lists it.
-      expect(day.staleTargetMinutes).toBe(16 * (SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION - 1));
-    }
-    expect(dns.staleTargetMinutes).toBeGreaterThan(scheduled.staleTargetMinutes);
-    expect(scheduled.ec2Calls).toBe(30);
-    expect(events.eventInvocations).toBe(20 + 16);
-    expect(events.ec2Calls).toBe(30 + 36);
-    expect(events.registrationDelaySeconds).toEqual(Array(20).fill(EVENT_LATENCY_SECONDS));
-    expect(Math.max(...scheduled.registrationDelaySeconds)).toBeLessThanOrEqual(60);
-  });
+  it(
+    'interface discovery: no DNS query, the DNS outage changes nothing, departed ' +
+      'nodes go when the grace is spent, and events add one run per interface change',
+    async () => {
+      const timeline = buildTimeline(SHORT_DAY, 21);
+      const [scheduled, events, dns] = await Promise.all(
+        [PROJECT_INTERFACES, PROJECT_INTERFACES_EVENTS, PROJECT].map((c) => simulateDay(c, timeline, 21)),
+      );
+      for (const day of [scheduled, events]) {
+        expect(day).toMatchObject({ dnsQueries: 0, liveDeregistrations: 0, neverRegistered: 0 });
+        expect(day.registrationDelays).toEqual(Array(20).fill(0));
+        // 16 of 20 nodes leave at minute 15; they fail their health checks, so the cap does not hold them back: each
+        // stays registered for the runs of the grace after the first that no longer lists it.
+        expect(day.staleTargetMinutes).toBe(16 * (SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION - 1));
+      }
+      expect(dns.staleTargetMinutes).toBeGreaterThan(scheduled.staleTargetMinutes);
+      expect(scheduled.ec2Calls).toBe(30);
+      expect(events.eventInvocations).toBe(20 + 16);
+      expect(events.ec2Calls).toBe(30 + 36);
+      expect(events.registrationDelaySeconds).toEqual(Array(20).fill(EVENT_LATENCY_SECONDS));
+      expect(Math.max(...scheduled.registrationDelaySeconds)).toBeLessThanOrEqual(60);
+    },
+  );
 
   it('summarizes days per invocation', async () => {
     const timeline = buildTimeline(SHORT_DAY, 22);
@@ -368,11 +462,20 @@ describe('simulated day', () => {
 describe('goals and RESULTS.md', () => {
   async function smallRun(): Promise<Omit<BenchResults, 'goals' | 'durationMs'>> {
     const timeline = buildTimeline(SHORT_DAY, 31);
-    const day = await Promise.all([PROJECT, REFERENCE].map(async (c) => summarizeDays(c.label, [31], [await simulateDay(c, timeline, 31)])));
+    const day = await Promise.all(
+      [PROJECT, REFERENCE].map(async (c) => summarizeDays(c.label, [31], [await simulateDay(c, timeline, 31)])),
+    );
     const discovery = [];
     for (const n of [3, 100]) for (const c of [PROJECT, REFERENCE]) discovery.push(await discoveryTrials(c, n, 10, 31));
     return {
-      machine: { cpuModel: 'test cpu', cores: 2, loadAtStart: [0.5, 0.25, 0.125], node: process.version, platform: 'test', date: '2026-01-01T00:00:00.000Z' },
+      machine: {
+        cpuModel: 'test cpu',
+        cores: 2,
+        loadAtStart: [0.5, 0.25, 0.125],
+        node: process.version,
+        platform: 'test',
+        date: '2026-01-01T00:00:00.000Z',
+      },
       options: parseOptions(['--seed', '31', '--trials', '10', '--days', '1']),
       steps: [{ step: 'coldImport', wallMs: 2000, loadAfter: [1.5, 1, 0.5] }],
       discovery,
@@ -380,7 +483,14 @@ describe('goals and RESULTS.md', () => {
       day,
       artifact: {
         bundle: { available: true, file: 'dist/lambda/index.js', rawBytes: 400_000, zippedBytes: 149_999 },
-        coldImport: { available: true, runs: 1, medianRequireMs: 151, medianSdkRequireMs: 300, medianProcessMs: 200, medianNodeStartMs: 40 },
+        coldImport: {
+          available: true,
+          runs: 1,
+          medianRequireMs: 151,
+          medianSdkRequireMs: 300,
+          medianProcessMs: 200,
+          medianNodeStartMs: 40,
+        },
         synth: { available: false, reason: 'skipped' },
         testSuite: { available: false, reason: 'skipped' },
       },
@@ -393,7 +503,7 @@ describe('goals and RESULTS.md', () => {
     expect(verdicts).toEqual({
       'N = 100: all addresses found in at least 99.9% of trials': true,
       'N <= 8: no more queries than the reference': true,
-      'N = 40 over loopback: wall time per discovery at most 0.25 of the reference\'s': undefined,
+      "N = 40 over loopback: wall time per discovery at most 0.25 of the reference's": undefined,
       'Simulated day: zero live IPs deregistered': true,
       "Simulated day: stale target-minutes no worse than the reference's": expect.any(Boolean),
       'Zipped bundle under 150 KB': true,
@@ -401,12 +511,18 @@ describe('goals and RESULTS.md', () => {
     });
 
     const reference = figures.day.find((d) => d.contender === REFERENCE.label);
-    const withOurDay = (change: object) => ({ ...figures, day: figures.day.map((d) => (d.contender === PROJECT.label ? { ...d, ...change } : d)) });
+    const withOurDay = (change: object) => ({
+      ...figures,
+      day: figures.day.map((d) => (d.contender === PROJECT.label ? { ...d, ...change } : d)),
+    });
     const verdict = (f: typeof figures, word: string) => checkGoals(f).find((g) => g.goal.includes(word))?.met;
     expect(verdict(withOurDay({ liveDeregistrations: 1 }), 'zero live')).toBe(false);
     expect(verdict(withOurDay({ staleTargetMinutesPerDay: reference?.staleTargetMinutesPerDay }), 'stale')).toBe(true);
     expect(verdict(withOurDay({ staleTargetMinutesPerDay: (reference?.staleTargetMinutesPerDay ?? 0) + 1 }), 'stale')).toBe(false);
-    const withColdImport = (change: object) => ({ ...figures, artifact: { ...figures.artifact, coldImport: { ...figures.artifact.coldImport, ...change } } });
+    const withColdImport = (change: object) => ({
+      ...figures,
+      artifact: { ...figures.artifact, coldImport: { ...figures.artifact.coldImport, ...change } },
+    });
     expect(verdict(withColdImport({ medianSdkRequireMs: 302 }), 'Cold import')).toBe(true);
   });
 

@@ -14,7 +14,6 @@ import { problemsOf } from './support/config-problems';
 /** The accelerator's provider settings, given since these stacks have no AWS provider of their own to take them from. */
 const PROVIDER = { region: 'eu-west-1' } as const;
 
-
 const SG = 'sg-0c3d4e5f607182930';
 const WITH_ARN: EnvironmentConfig = { ...MINIMAL, albs: { app: { ...MINIMAL.albs.app, arn: ALB_ARN } }, ingressCidrs: ['0.0.0.0/0'] };
 const withRoutes = (...routes: RouteConfig[]): EnvironmentConfig => ({ ...WITH_ARN, routes });
@@ -43,34 +42,57 @@ describe('switching a route back: the fields of its ALB-type target group apply 
 
   test('an ip-sync route keeps healthCheck and albListenerArn for its alb-target standby, and their rules apply', () => {
     const standby = { mode: 'alb-target', listenerPort: 10443 } as const;
-    expect(resolveEnvironment(withRoutes({ listenerPort: 443, healthCheck: { path: '/health' }, albListenerArn: ALB_LISTENER_ARN, standby })).routes[0].healthCheck)
-      .toEqual({ protocol: 'HTTPS', path: '/health', port: 443, matcher: '200-399' });
-    problem(withRoutes({ listenerPort: 443, healthCheck: { matcher: '100-199' }, standby }), 'routes[0].healthCheck.matcher must list HTTP codes or ranges within 200-599: "100-199"');
+    expect(
+      resolveEnvironment(withRoutes({ listenerPort: 443, healthCheck: { path: '/health' }, albListenerArn: ALB_LISTENER_ARN, standby }))
+        .routes[0].healthCheck,
+    ).toEqual({ protocol: 'HTTPS', path: '/health', port: 443, matcher: '200-399' });
+    problem(
+      withRoutes({ listenerPort: 443, healthCheck: { matcher: '100-199' }, standby }),
+      'routes[0].healthCheck.matcher must list HTTP codes or ranges within 200-599: "100-199"',
+    );
   });
 
   test('an ip-sync route with an ip-sync-only shape still refuses them', () => {
-    problem(withRoutes({ listenerPort: 443, albListenerArn: ALB_LISTENER_ARN }), 'routes[0].albListenerArn applies only when the route or its standby is alb-target (on the NLB)');
+    problem(
+      withRoutes({ listenerPort: 443, albListenerArn: ALB_LISTENER_ARN }),
+      'routes[0].albListenerArn applies only when the route or its standby is alb-target (on the NLB)',
+    );
   });
 });
 
 describe('health checks: one rule set, the protocol of the listener checked', () => {
   test.each<[string, RouteConfig, string]>([
-    ['a matcher the construct refuses fails config validation, not synth', { listenerPort: 443, mode: 'alb-target', healthCheck: { matcher: '100-199' } }, 'routes[0].healthCheck.matcher must list HTTP codes or ranges within 200-599: "100-199"'],
+    [
+      'a matcher the construct refuses fails config validation, not synth',
+      { listenerPort: 443, mode: 'alb-target', healthCheck: { matcher: '100-199' } },
+      'routes[0].healthCheck.matcher must list HTTP codes or ranges within 200-599: "100-199"',
+    ],
     [
       'an ALB listener on 8443 without its protocol',
       { listenerPort: 8443, mode: 'alb-target' },
-      "routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
+      'routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which ' +
+        "may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
     ],
     [
       'an alb-target standby on 8443 without its protocol',
       { listenerPort: 8443, standby: { mode: 'alb-target', listenerPort: 18443 } },
-      "routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
+      'routes[0].healthCheck.protocol is required: the check goes to the ALB listener on port 8443, which ' +
+        "may speak HTTP or HTTPS; state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
     ],
-    ['a path with a space', { listenerPort: 443, mode: 'alb-target', healthCheck: { path: '/a b' } }, 'routes[0].healthCheck.path must start with "/" and have at most 1024 printable characters: "/a b"'],
+    [
+      'a path with a space',
+      { listenerPort: 443, mode: 'alb-target', healthCheck: { path: '/a b' } },
+      'routes[0].healthCheck.path must start with "/" and have at most 1024 printable characters: "/a b"',
+    ],
   ])('%s', (_, route, line) => problem(withRoutes(route), line));
 
   test('the construct checks what the configuration resolved: a check on port 80 of a 443 route is HTTP', () => {
-    const json = synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: withRoutes({ listenerPort: 443, mode: 'alb-target', healthCheck: { port: 80 } }) }));
+    const json = synthScope(
+      (scope) =>
+        new StaticIpFrontDoors(scope, 'doors', {
+          environment: withRoutes({ listenerPort: 443, mode: 'alb-target', healthCheck: { port: 80 } }),
+        }),
+    );
     const [group] = Object.values(resourcesOf(json, 'aws_lb_target_group'));
     expect(group.health_check).toMatchObject({ protocol: 'HTTP', port: '80' });
   });
@@ -87,14 +109,22 @@ describe('no filter silently ignored', () => {
   test('accelerator only: ingressCidrs without the ALB security group to enforce them fails, naming the field', () => {
     problem(
       acceleratorOnly({}),
-      "ingressCidrs: with frontDoors.nlb false it can only filter on the ALB's security group (the accelerator keeps the client's address), and albs.app has no securityGroupId: set it, or remove ingressCidrs",
+      "ingressCidrs: with frontDoors.nlb false it can only filter on the ALB's security group (the accelerator " +
+        "keeps the client's address), and albs.app has no securityGroupId: set it, or remove ingressCidrs",
     );
   });
 
   test("accelerator only: the ALB's security group admits each CIDR on each route's ALB port, and nothing else", () => {
-    const json = synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: acceleratorOnly({ securityGroupId: SG }), providerConfig: PROVIDER }));
+    const json = synthScope(
+      (scope) =>
+        new StaticIpFrontDoors(scope, 'doors', { environment: acceleratorOnly({ securityGroupId: SG }), providerConfig: PROVIDER }),
+    );
     const rules = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
-    expect(rules.map(({ security_group_id, from_port, to_port, cidr_ipv4 }) => ({ security_group_id, from_port, to_port, cidr_ipv4 })).sort((a, b) => a.from_port - b.from_port || a.cidr_ipv4.localeCompare(b.cidr_ipv4))).toEqual([
+    expect(
+      rules
+        .map(({ security_group_id, from_port, to_port, cidr_ipv4 }) => ({ security_group_id, from_port, to_port, cidr_ipv4 }))
+        .sort((a, b) => a.from_port - b.from_port || a.cidr_ipv4.localeCompare(b.cidr_ipv4)),
+    ).toEqual([
       { security_group_id: SG, from_port: 443, to_port: 443, cidr_ipv4: '198.51.100.0/24' },
       { security_group_id: SG, from_port: 443, to_port: 443, cidr_ipv4: '203.0.113.0/24' },
       { security_group_id: SG, from_port: 8443, to_port: 8443, cidr_ipv4: '198.51.100.0/24' },
@@ -103,16 +133,30 @@ describe('no filter silently ignored', () => {
   });
 
   test.each<[string, Partial<EnvironmentConfig> | Record<string, unknown>, string]>([
-    ['a pool for new Elastic IPs without the NLB', { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'eu-west-1' } } }, "staticIps.pool is the NLB's (new Elastic IPs): with frontDoors.nlb false remove it"],
-    ['a health check without the NLB', { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] }, 'routes[0].healthCheck applies only when the route or its standby is alb-target (on the NLB)'],
+    [
+      'a pool for new Elastic IPs without the NLB',
+      { staticIps: { pool: { ipamPoolId: 'ipam-pool-0e5f60718293a4b5c', region: 'eu-west-1' } } },
+      "staticIps.pool is the NLB's (new Elastic IPs): with frontDoors.nlb false remove it",
+    ],
+    [
+      'a health check without the NLB',
+      { routes: [{ listenerPort: 443, healthCheck: { path: '/' } }] },
+      'routes[0].healthCheck applies only when the route or its standby is alb-target (on the NLB)',
+    ],
   ])('accelerator only: %s fails', (_, change, line) => problem({ ...ACCELERATOR_ONLY, ...change } as EnvironmentConfig, line));
 
   test('securityGroupRules without the security group it is about fails', () => {
-    problem({ ...WITH_ARN, albs: { app: { ...WITH_ARN.albs.app, securityGroupRules: 'output' } } }, "albs.app.securityGroupRules applies to the ALB's security group: set securityGroupId, or remove it");
+    problem(
+      { ...WITH_ARN, albs: { app: { ...WITH_ARN.albs.app, securityGroupRules: 'output' } } },
+      "albs.app.securityGroupRules applies to the ALB's security group: set securityGroupId, or remove it",
+    );
   });
 
   test('fields that only tune sync functions warn when no route has one', () => {
-    const { warnings } = resolveEnvironment({ ...withRoutes({ listenerPort: 443, mode: 'alb-target' }), sync: { maxDeregistrationPercent: 10 } });
+    const { warnings } = resolveEnvironment({
+      ...withRoutes({ listenerPort: 443, mode: 'alb-target' }),
+      sync: { maxDeregistrationPercent: 10 },
+    });
     expect(warnings).toContain('sync has no effect: no route has a sync function (ip-sync on the NLB)');
   });
 
@@ -136,7 +180,10 @@ describe('no filter silently ignored', () => {
 
   test('both front doors: CIDRs the accelerator cannot be filtered by warn', () => {
     const { warnings } = resolveEnvironment({ ...WITH_ARN, ingressCidrs: ['198.51.100.0/24'], frontDoors: { globalAccelerator: {} } });
-    expect(warnings).toContain("ingressCidrs filters the NLB only: the accelerator's clients reach albs.app unfiltered, as it has no securityGroupId for the stack to add the CIDRs to");
+    expect(warnings).toContain(
+      "ingressCidrs filters the NLB only: the accelerator's clients reach albs.app " +
+        'unfiltered, as it has no securityGroupId for the stack to add the CIDRs to',
+    );
   });
 });
 
@@ -145,7 +192,10 @@ describe("the ALB's security group: rules managed here, or an output for its own
     ...FULL,
     albs: { app: { ...FULL.albs.app, securityGroupRules } },
   });
-  const synth = (config: EnvironmentConfig) => synthScope((scope) => new StaticIpFrontDoors(scope, 'doors', { environment: config, bundleOutdir: bundleDir, providerConfig: PROVIDER }));
+  const synth = (config: EnvironmentConfig) =>
+    synthScope(
+      (scope) => new StaticIpFrontDoors(scope, 'doors', { environment: config, bundleOutdir: bundleDir, providerConfig: PROVIDER }),
+    );
   const bundleDir = path.join(tempDir('config-safety-'), 'bundle');
 
   const albRules = (json: ReturnType<typeof synth>) =>
@@ -153,8 +203,19 @@ describe("the ALB's security group: rules managed here, or an output for its own
 
   test("managed (the default): the ALB's group admits the NLB on each ALB port and the accelerator's CIDRs", () => {
     const json = synth(environment());
-    expect(albRules(json).map((rule) => [rule.from_port, rule.cidr_ipv4 ?? 'nlb']).sort()).toEqual(
-      [[443, '198.51.100.0/24'], [443, '203.0.113.0/24'], [443, 'nlb'], [80, '198.51.100.0/24'], [80, '203.0.113.0/24'], [80, 'nlb']].sort(),
+    expect(
+      albRules(json)
+        .map((rule) => [rule.from_port, rule.cidr_ipv4 ?? 'nlb'])
+        .sort(),
+    ).toEqual(
+      [
+        [443, '198.51.100.0/24'],
+        [443, '203.0.113.0/24'],
+        [443, 'nlb'],
+        [80, '198.51.100.0/24'],
+        [80, '203.0.113.0/24'],
+        [80, 'nlb'],
+      ].sort(),
     );
     expect(Object.keys(json.output ?? {}).filter((name) => name.includes(ALB_SECURITY_GROUP_INGRESS_OUTPUT))).toEqual([]);
   });
@@ -166,7 +227,14 @@ describe("the ALB's security group: rules managed here, or an output for its own
     const listed = json.output[name].value as { security_group_id: string; port: number; source: string }[];
     expect(listed.every((entry) => entry.security_group_id === SG)).toBe(true);
     expect(listed.map((entry) => [entry.port, entry.source.startsWith('${') ? 'nlb' : entry.source]).sort()).toEqual(
-      [[443, '198.51.100.0/24'], [443, '203.0.113.0/24'], [443, 'nlb'], [80, '198.51.100.0/24'], [80, '203.0.113.0/24'], [80, 'nlb']].sort(),
+      [
+        [443, '198.51.100.0/24'],
+        [443, '203.0.113.0/24'],
+        [443, 'nlb'],
+        [80, '198.51.100.0/24'],
+        [80, '203.0.113.0/24'],
+        [80, 'nlb'],
+      ].sort(),
     );
   });
 });
@@ -177,11 +245,19 @@ describe('mistakes caught at synth', () => {
 
   test.each<[string, EnvironmentConfig['backend'], EnvironmentConfig['backend'], string]>([
     ['one S3 state key', s3, { ...s3 }, 'backend is the same S3 state s3://states/alb/terraform.tfstate in eu-west-1'],
-    ['one Terraform Cloud workspace (the default hostname spelled out or not)', cloud, { ...cloud, hostname: 'app.terraform.io' }, 'backend is the same Terraform Cloud workspace acme/alb on app.terraform.io'],
+    [
+      'one Terraform Cloud workspace (the default hostname spelled out or not)',
+      cloud,
+      { ...cloud, hostname: 'app.terraform.io' },
+      'backend is the same Terraform Cloud workspace acme/alb on app.terraform.io',
+    ],
   ])('two environments sharing %s fail', (_, first, second, line) => {
-    expect(problemsOf([{ ...MINIMAL, name: 'one', backend: first }, { ...MINIMAL, name: 'two', backend: second }])).toEqual([
-      `environments "one", "two": ${line}; each environment needs its own state`,
-    ]);
+    expect(
+      problemsOf([
+        { ...MINIMAL, name: 'one', backend: first },
+        { ...MINIMAL, name: 'two', backend: second },
+      ]),
+    ).toEqual([`environments "one", "two": ${line}; each environment needs its own state`]);
   });
 
   test('a DNS name cut short to 32 characters matches the ARN whose name it begins', () => {
@@ -191,13 +267,30 @@ describe('mistakes caught at synth', () => {
   });
 
   test('two environments with their own keys or workspaces pass', () => {
-    expect(resolveEnvironments([{ ...MINIMAL, name: 'one', backend: s3 }, { ...MINIMAL, name: 'two', backend: { ...s3, key: 'two' } }])).toHaveLength(2);
+    expect(
+      resolveEnvironments([
+        { ...MINIMAL, name: 'one', backend: s3 },
+        { ...MINIMAL, name: 'two', backend: { ...s3, key: 'two' } },
+      ]),
+    ).toHaveLength(2);
   });
 
   test.each<[string, Record<string, string>, string]>([
-    ['another name', { dnsName: 'internal-web-1234567890.eu-west-1.elb.amazonaws.com' }, 'albs.app.dnsName and albs.app.arn name different ALBs: "web" and "app"'],
-    ['a name the ARN\'s begins with', { dnsName: 'internal-ap-1234567890.eu-west-1.elb.amazonaws.com' }, 'albs.app.dnsName and albs.app.arn name different ALBs: "ap" and "app"'],
-    ['another region', { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' }, 'albs.app.dnsName is in region eu-central-1 and albs.app.arn in eu-west-1: they name different ALBs'],
+    [
+      'another name',
+      { dnsName: 'internal-web-1234567890.eu-west-1.elb.amazonaws.com' },
+      'albs.app.dnsName and albs.app.arn name different ALBs: "web" and "app"',
+    ],
+    [
+      "a name the ARN's begins with",
+      { dnsName: 'internal-ap-1234567890.eu-west-1.elb.amazonaws.com' },
+      'albs.app.dnsName and albs.app.arn name different ALBs: "ap" and "app"',
+    ],
+    [
+      'another region',
+      { dnsName: 'internal-app-1234567890.eu-central-1.elb.amazonaws.com' },
+      'albs.app.dnsName is in region eu-central-1 and albs.app.arn in eu-west-1: they name different ALBs',
+    ],
   ])('a dnsName and an arn naming different ALBs (%s) fail', (_, change, line) => {
     problem({ ...WITH_ARN, albs: { app: { arn: ALB_ARN, ...change } } }, line);
   });
@@ -205,19 +298,23 @@ describe('mistakes caught at synth', () => {
   test.each<[string, Record<string, unknown>, string]>([
     ['vpcId', { vpcId: undefined }, 'vpcId is required: a VPC id (vpc-<8 or 17 hex>)'],
     ['region', { region: undefined }, 'region is required: an AWS region (e.g. eu-west-1)'],
-    ['a route\'s listenerPort', { routes: [{ alb: 'app' }] }, 'routes[0].listenerPort is required: a port (1-65535)'],
+    ["a route's listenerPort", { routes: [{ alb: 'app' }] }, 'routes[0].listenerPort is required: a port (1-65535)'],
   ])('a missing %s reads as required', (_, change, line) => {
     problem({ ...MINIMAL, ...change } as unknown as EnvironmentConfig, line);
   });
 
   test('a backend typo gets a "did you mean"', () => {
-    problem({ ...MINIMAL, backend: { type: 'cloud', organisation: 'acme', workspace: 'alb' } as unknown as EnvironmentConfig['backend'] }, 'backend.organisation is not a setting of the cloud backend; did you mean organization?');
+    problem(
+      { ...MINIMAL, backend: { type: 'cloud', organisation: 'acme', workspace: 'alb' } as unknown as EnvironmentConfig['backend'] },
+      'backend.organisation is not a setting of the cloud backend; did you mean organization?',
+    );
   });
 
   test('defaults that assume routes or open the static IPs warn, naming the default', () => {
     expect(resolveEnvironment({ ...MINIMAL, name: 'open' }).warnings).toEqual([
       'routes is not set: the default routes ports 80 and 443 to albs.app in ip-sync mode; list the routes to make that a choice',
-      "ingressCidrs is not set: the static IPs admit 0.0.0.0/0 (the whole internet) on ports 80, 443; set it, to ['0.0.0.0/0'] if that is the intent",
+      'ingressCidrs is not set: the static IPs admit 0.0.0.0/0 (the whole ' +
+        "internet) on ports 80, 443; set it, to ['0.0.0.0/0'] if that is the intent",
     ]);
     expect(resolveEnvironment({ ...WITH_ARN, routes: [{ listenerPort: 443 }] }).warnings).toEqual([]);
   });
@@ -254,7 +351,7 @@ describe('npm run synth prints configuration problems once', () => {
     expect(written.join('').match(/ingresCidrs is not a field/g)).toHaveLength(1);
   });
 
-  test('the synth script checks before the cdktf CLI, which would print a failing app\'s output twice', () => {
+  test("the synth script checks before the cdktf CLI, which would print a failing app's output twice", () => {
     const { scripts } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
     expect(scripts.synth).toMatch(/^tsx main\.ts --check && .*cdktf synth$/);
   });

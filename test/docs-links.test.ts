@@ -85,7 +85,7 @@ describe('the link check', () => {
     ]);
   });
 
-  it("derives heading anchors as GitHub does", () => {
+  it('derives heading anchors as GitHub does', () => {
     expect(headingAnchor("Migrating from AWS's reference function (or trussworks' module), keeping the addresses")).toBe(
       'migrating-from-awss-reference-function-or-trussworks-module-keeping-the-addresses',
     );

@@ -7,15 +7,10 @@ import { ref, resourceAt, resourcesOf, synthScope, testApp, type TerraformJson }
 import { ACCELERATOR_ONLY } from './fixtures/environments';
 import { ALB_ARN, FRONT_DOOR_PROPS as PROPS, frontDoor, type FrontDoorProps, ROUTES } from './fixtures/global-accelerator';
 
-const GA_RESOURCE_TYPES = [
-  'aws_globalaccelerator_accelerator',
-  'aws_globalaccelerator_listener',
-  'aws_globalaccelerator_endpoint_group',
-];
+const GA_RESOURCE_TYPES = ['aws_globalaccelerator_accelerator', 'aws_globalaccelerator_listener', 'aws_globalaccelerator_endpoint_group'];
 
 const synth = (props: Partial<FrontDoorProps> = {}) => synthScope((scope) => frontDoor(scope, { ...PROPS, ...props }));
-const acceleratorOf = (json: TerraformJson) =>
-  resourceAt(json, 'aws_globalaccelerator_accelerator', 'front-door/accelerator');
+const acceleratorOf = (json: TerraformJson) => resourceAt(json, 'aws_globalaccelerator_accelerator', 'front-door/accelerator');
 const endpointGroupOf = (json: TerraformJson, port: number) =>
   resourceAt(json, 'aws_globalaccelerator_endpoint_group', `front-door/endpoint-group-${port}`);
 
@@ -34,10 +29,7 @@ describe('GlobalAcceleratorFrontDoor', () => {
   });
 
   test('every Global Accelerator resource goes through the us-west-2 provider; the default stays in the ALB region', () => {
-    expect(json.provider.aws).toEqual([
-      { region: 'eu-west-1' },
-      { region: 'us-west-2', alias: 'global-accelerator' },
-    ]);
+    expect(json.provider.aws).toEqual([{ region: 'eu-west-1' }, { region: 'us-west-2', alias: 'global-accelerator' }]);
     const gaResources = GA_RESOURCE_TYPES.flatMap((type) => Object.values(resourcesOf(json, type)));
     expect(gaResources).toHaveLength(1 + 2 * ROUTES.length);
     for (const resource of gaResources) expect(resource.provider).toBe('aws.global-accelerator');
@@ -84,9 +76,7 @@ describe('GlobalAcceleratorFrontDoor', () => {
   });
 
   test('dual-stack, with addresses from a BYOIP pool, disabled', () => {
-    const byoip = acceleratorOf(
-      synth({ ipAddressType: 'DUAL_STACK', ipAddresses: ['198.51.100.10', '198.51.100.11'], enabled: false }),
-    );
+    const byoip = acceleratorOf(synth({ ipAddressType: 'DUAL_STACK', ipAddresses: ['198.51.100.10', '198.51.100.11'], enabled: false }));
     expect(byoip).toMatchObject({
       ip_address_type: 'DUAL_STACK',
       ip_addresses: ['198.51.100.10', '198.51.100.11'],
@@ -230,7 +220,12 @@ describe('globalAcceleratorProvider with no configuration given: the settings of
     const blocks = hcl.split('provider "aws" {').slice(1);
     expect(blocks).toHaveLength(2);
     const accelerator = blocks.find((block) => block.includes('alias = "global-accelerator"'))!;
-    for (const setting of ['region = "us-west-2"', 'profile = "shop-deploy"', 'role_arn = "arn:aws:iam::123456789012:role/deploy"', 'max_retries = 7']) {
+    for (const setting of [
+      'region = "us-west-2"',
+      'profile = "shop-deploy"',
+      'role_arn = "arn:aws:iam::123456789012:role/deploy"',
+      'max_retries = 7',
+    ]) {
       expect(accelerator).toContain(setting);
     }
     expect(accelerator).not.toMatch(/region = "eu-west-1"/);

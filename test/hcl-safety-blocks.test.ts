@@ -29,22 +29,30 @@ const JSON_SYNTH = {
         },
       },
     },
-    aws_iam_role: { 'sync_role_EBEAF079': { name_prefix: 'sync-', lifecycle: { create_before_destroy: true } } },
+    aws_iam_role: { sync_role_EBEAF079: { name_prefix: 'sync-', lifecycle: { create_before_destroy: true } } },
     aws_lambda_function: {
-      'sync_function_1A2B3C4D': {
+      sync_function_1A2B3C4D: {
         function_name: 'sync',
         lifecycle: { ignore_changes: ['tags', 'last_modified'], replace_triggered_by: ['${aws_iam_role.sync_role_EBEAF079.id}'] },
       },
     },
     aws_cloudwatch_dashboard: {
-      'dashboard_5E6F7A8B': { dashboard_body: '{"widgets":[{"type":"metric","properties":{"title":"${aws_lb.x.name} {ports}"}}]}' },
+      dashboard_5E6F7A8B: { dashboard_body: '{"widgets":[{"type":"metric","properties":{"title":"${aws_lb.x.name} {ports}"}}]}' },
     },
   },
   data: {
-    aws_lb: { app: { arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app/50dc6c495c0c9188', lifecycle: { postcondition: [{ condition: '${self.internal}', error_message: 'the ALB must be internal' }] } } },
+    aws_lb: {
+      app: {
+        arn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/app/50dc6c495c0c9188',
+        lifecycle: { postcondition: [{ condition: '${self.internal}', error_message: 'the ALB must be internal' }] },
+      },
+    },
   },
   output: {
-    static_ips: { value: '${aws_eip.static-ips_eip-eu-west-1a_6CA06E9B.public_ip}', precondition: [{ condition: '${true}', error_message: 'an address per zone' }] },
+    static_ips: {
+      value: '${aws_eip.static-ips_eip-eu-west-1a_6CA06E9B.public_ip}',
+      precondition: [{ condition: '${true}', error_message: 'an address per zone' }],
+    },
   },
 } as const;
 
@@ -175,7 +183,11 @@ describe('safety blocks of a JSON synthesis and of its HCL export', () => {
   });
 
   test.each([
-    ['a lifecycle setting', HCL_WITH_REMOVED.replace('    prevent_destroy = true\n', ''), 'aws_eip.static-ips_eip-eu-west-1a_6CA06E9B lifecycle.prevent_destroy=true'],
+    [
+      'a lifecycle setting',
+      HCL_WITH_REMOVED.replace('    prevent_destroy = true\n', ''),
+      'aws_eip.static-ips_eip-eu-west-1a_6CA06E9B lifecycle.prevent_destroy=true',
+    ],
     ['a precondition', HCL_WITH_REMOVED.replace(/ {4}precondition \{[^}]*\}\n/, ''), expected[0]],
     ['a moved block', HCL_WITH_REMOVED.replace(/moved \{[^}]*\}\n/, ''), expected[8]],
     ['an import block', HCL_WITH_REMOVED.replace(/import \{[^}]*\}\n/, ''), expected[7]],

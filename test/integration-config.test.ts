@@ -7,8 +7,16 @@ import { runSync, startStandIns, type StandIns } from './support/run-sync';
 
 const UNSET = undefined;
 const VARIABLES = [
-  'ALB_DNS_NAME', 'ALB_LISTENER', 'NLB_TG_ARN', 'S3_BUCKET', 'MAX_LOOKUP_PER_INVOCATION', 'INVOCATIONS_BEFORE_DEREGISTRATION',
-  'MAX_DEREGISTRATION_PERCENT', 'CW_METRIC_FLAG_IP_COUNT', 'SAME_VPC', 'DNS_SERVERS',
+  'ALB_DNS_NAME',
+  'ALB_LISTENER',
+  'NLB_TG_ARN',
+  'S3_BUCKET',
+  'MAX_LOOKUP_PER_INVOCATION',
+  'INVOCATIONS_BEFORE_DEREGISTRATION',
+  'MAX_DEREGISTRATION_PERCENT',
+  'CW_METRIC_FLAG_IP_COUNT',
+  'SAME_VPC',
+  'DNS_SERVERS',
 ] as const;
 
 describe('the sync bundle with bad configuration', () => {

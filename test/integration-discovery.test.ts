@@ -8,12 +8,14 @@ import { nodeAddresses } from '../bench/dns-model';
 import { NO_FAILURES } from '../lambda/dns/failures';
 import { startDnsServer, type DnsStandIn } from './support/dns-server';
 import { runSync, startStandIns, summaryOf, syncOk, type StandInOptions, type StandIns } from './support/run-sync';
+import type { JsonObject } from './support/json';
 
-const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
+const deregisteredIds = (world: StandIns): string[] =>
+  world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 
 /** Runs the bundle `runs` times; every summary, in order. */
-async function summaries(world: StandIns, runs: number, env?: Readonly<Record<string, string>>): Promise<Record<string, any>[]> {
-  const lines: Record<string, any>[] = [];
+async function summaries(world: StandIns, runs: number, env?: Readonly<Record<string, string>>): Promise<JsonObject[]> {
+  const lines: JsonObject[] = [];
   for (let run = 0; run < runs; run++) lines.push(summaryOf(await syncOk(world, env)));
   return lines;
 }
@@ -73,59 +75,73 @@ describe('the sync bundle discovering at the edges', () => {
     }),
   );
 
-  it.concurrent('with a dead name server first in DNS_SERVERS: every run is clean, the dead server is asked less and less, and a departed node goes on time', () => {
-    const nodes = nodeAddresses(40);
-    return withDeadServer((dead) =>
-      inWorld({ addresses: nodes }, async (world) => {
-        const env = { DNS_SERVERS: `127.0.0.1:${dead.port},127.0.0.1:${world.dns.port}` };
-        await syncOk(world, env);
-        world.dns.setAddresses(nodes.slice(1));
+  it.concurrent(
+    'with a dead name server first in DNS_SERVERS: every run is clean, the ' +
+      'dead server is asked less and less, and a departed node goes on time',
+    () => {
+      const nodes = nodeAddresses(40);
+      return withDeadServer((dead) =>
+        inWorld({ addresses: nodes }, async (world) => {
+          const env = { DNS_SERVERS: `127.0.0.1:${dead.port},127.0.0.1:${world.dns.port}` };
+          await syncOk(world, env);
+          world.dns.setAddresses(nodes.slice(1));
 
-        const runs = await summaries(world, 3, env);
-        expect(runs.map((summary) => [summary.discoveryClean, summary.dnsFailuresByKind.timeout > 0])).toEqual([
-          [true, true],
-          [true, true],
-          [true, true],
-        ]);
-        // Round-robin would send it half of each run's ~60 queries.
-        expect(dead.queries.length).toBeLessThanOrEqual(4 * 4);
-        expect(deregisteredIds(world)).toEqual([nodes[0]]);
-      }),
-    );
-  });
+          const runs = await summaries(world, 3, env);
+          expect(runs.map((summary) => [summary.discoveryClean, summary.dnsFailuresByKind.timeout > 0])).toEqual([
+            [true, true],
+            [true, true],
+            [true, true],
+          ]);
+          // Round-robin would send it half of each run's ~60 queries.
+          expect(dead.queries.length).toBeLessThanOrEqual(4 * 4);
+          expect(deregisteredIds(world)).toEqual([nodes[0]]);
+        }),
+      );
+    },
+  );
 
   // Issue 16, 8a: a fixed tolerance of 3 lost queries made every run at N = 10 unclean with the dead server second.
-  it.concurrent('DNS_SERVERS with a live server first and one that never answers: an ALB of 10 nodes discovers cleanly and a departed node goes', () => {
-    const nodes = nodeAddresses(10);
-    return withDeadServer((dead) =>
-      inWorld({ addresses: nodes }, async (world) => {
-        const env = { DNS_SERVERS: `127.0.0.1:${world.dns.port},127.0.0.1:${dead.port}` };
-        await syncOk(world, env);
-        world.dns.setAddresses(nodes.slice(1));
-        const runs = await summaries(world, 3, env);
-        expect(runs.map((summary) => [summary.discoveryClean, summary.discoveryUncleanReasons])).toEqual([[true, []], [true, []], [true, []]]);
-        expect(dead.queries.length).toBeGreaterThan(0);
-        expect(deregisteredIds(world)).toEqual([nodes[0]]);
-      }),
-    );
-  });
+  it.concurrent(
+    'DNS_SERVERS with a live server first and one that never answers: an ALB of 10 nodes discovers cleanly and a departed node goes',
+    () => {
+      const nodes = nodeAddresses(10);
+      return withDeadServer((dead) =>
+        inWorld({ addresses: nodes }, async (world) => {
+          const env = { DNS_SERVERS: `127.0.0.1:${world.dns.port},127.0.0.1:${dead.port}` };
+          await syncOk(world, env);
+          world.dns.setAddresses(nodes.slice(1));
+          const runs = await summaries(world, 3, env);
+          expect(runs.map((summary) => [summary.discoveryClean, summary.discoveryUncleanReasons])).toEqual([
+            [true, []],
+            [true, []],
+            [true, []],
+          ]);
+          expect(dead.queries.length).toBeGreaterThan(0);
+          expect(deregisteredIds(world)).toEqual([nodes[0]]);
+        }),
+      );
+    },
+  );
 
   // Issue 16, 8b: 6 A records beside 2 of another type passed for the whole set of a 6-node ALB.
-  it.concurrent('an answer of 6 A records and 2 TXT records is no short answer: nothing of an ALB of 20 nodes is ever removed for it', () => {
-    const nodes = nodeAddresses(20);
-    return inWorld({ addresses: nodes }, async (world) => {
-      await syncOk(world);
-      expect(world.registeredIps()).toEqual(nodes);
-      for (let run = 0; run < 3; run++) {
-        world.dns.clearFaults();
-        world.dns.fail('mixed', { times: 1 });
-        const summary = summaryOf(await syncOk(world));
-        expect(summary.ipsFound).toEqual(nodes);
-      }
-      expect(deregisteredIds(world)).toEqual([]);
-      expect(world.registeredIps()).toEqual(nodes);
-    });
-  });
+  it.concurrent(
+    'an answer of 6 A records and 2 TXT records is no short answer: nothing of an ALB of 20 nodes is ever removed for it',
+    () => {
+      const nodes = nodeAddresses(20);
+      return inWorld({ addresses: nodes }, async (world) => {
+        await syncOk(world);
+        expect(world.registeredIps()).toEqual(nodes);
+        for (let run = 0; run < 3; run++) {
+          world.dns.clearFaults();
+          world.dns.fail('mixed', { times: 1 });
+          const summary = summaryOf(await syncOk(world));
+          expect(summary.ipsFound).toEqual(nodes);
+        }
+        expect(deregisteredIds(world)).toEqual([]);
+        expect(world.registeredIps()).toEqual(nodes);
+      });
+    },
+  );
 
   it.concurrent('1% of the answers lost at N = 100: runs stay clean and a departed node goes on time', () => {
     const nodes = nodeAddresses(100);
@@ -163,26 +179,33 @@ describe('the sync bundle discovering at the edges', () => {
         [false, 0],
         [false, 0],
       ]);
-      expect(runs.every((summary) => summary.dnsFailuresByKind.truncated > 0 && summary.dnsFailuresByKind.truncated === summary.dnsFailures)).toBe(true);
+      expect(
+        runs.every((summary) => summary.dnsFailuresByKind.truncated > 0 && summary.dnsFailuresByKind.truncated === summary.dnsFailures),
+      ).toBe(true);
       expect(deregisteredIds(world)).toEqual([]);
     });
   });
 
-  it.concurrent('DNS_SERVERS at a caching resolver (no AA): registers what it sees but removes no live node, and writes DiscoveryClean 0', () => {
-    const nodes = nodeAddresses(40);
-    return inWorld({ addresses: nodes }, async (world) => {
-      await syncOk(world);
-      expect(world.registeredIps()).toEqual(nodes);
-      world.dns.fail('cached');
+  it.concurrent(
+    'DNS_SERVERS at a caching resolver (no AA): registers what it sees but removes no live node, and writes DiscoveryClean 0',
+    () => {
+      const nodes = nodeAddresses(40);
+      return inWorld({ addresses: nodes }, async (world) => {
+        await syncOk(world);
+        expect(world.registeredIps()).toEqual(nodes);
+        world.dns.fail('cached');
 
-      const runs = await summaries(world, 4);
-      expect(deregisteredIds(world)).toEqual([]);
-      expect(world.registeredIps()).toEqual(nodes);
-      expect(runs.map((summary) => [summary.discoveryClean, summary.DiscoveryClean, summary.ipsFound.length])).toEqual(Array(4).fill([false, 0, 8]));
-      expect(runs[0].nonAuthoritativeAnswers).toBe(runs[0].queries);
-      expect(runs[0].discoveryUncleanReasons).toContainEqual(expect.stringContaining('without the AA flag'));
-    });
-  });
+        const runs = await summaries(world, 4);
+        expect(deregisteredIds(world)).toEqual([]);
+        expect(world.registeredIps()).toEqual(nodes);
+        expect(runs.map((summary) => [summary.discoveryClean, summary.DiscoveryClean, summary.ipsFound.length])).toEqual(
+          Array(4).fill([false, 0, 8]),
+        );
+        expect(runs[0].nonAuthoritativeAnswers).toBe(runs[0].queries);
+        expect(runs[0].discoveryUncleanReasons).toContainEqual(expect.stringContaining('without the AA flag'));
+      });
+    },
+  );
 
   it.concurrent('answers repeating a record (7 distinct of 8) never pass for the whole set of 20 nodes: nothing removed', () => {
     const nodes = nodeAddresses(20);
@@ -208,7 +231,11 @@ describe('the sync bundle discovering at the edges', () => {
       expect(run.ok).toBe(false);
       expect(run.error).toContain(`${fault} `);
       const summary = summaryOf(run);
-      expect(summary).toMatchObject({ DiscoveryClean: 0, dnsFailures: summary.queries, dnsFailuresByKind: { ...NO_FAILURES, [fault]: summary.queries } });
+      expect(summary).toMatchObject({
+        DiscoveryClean: 0,
+        dnsFailures: summary.queries,
+        dnsFailuresByKind: { ...NO_FAILURES, [fault]: summary.queries },
+      });
     }),
   );
 });

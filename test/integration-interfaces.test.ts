@@ -12,27 +12,32 @@ const BOTH = { DISCOVERY: 'both', ALB_ARN: SCENARIO.albArn } as const;
 const DESCRIPTION = `ELB ${SCENARIO.albInterfaceName}`;
 const ROLE = 'arn:aws:iam::210987654321:role/alb-static-ip-discovery';
 
-const deregisteredIds = (world: StandIns): string[] => world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
+const deregisteredIds = (world: StandIns): string[] =>
+  world.elbCalls('DeregisterTargets').flatMap((request) => request.targets.map((target) => target.id));
 const listings = (world: StandIns) => world.ec2.requests.filter((request) => request.action === 'DescribeNetworkInterfaces');
 
 describe('the sync bundle discovering from network interfaces', () => {
   let world: StandIns;
   afterEach(() => world.stop());
 
-  it('lists the exact description, registers every interface address without a DNS query, and removes a node in the first run after its interface went (the default grace: one complete listing)', async () => {
-    const nodes = nodeAddresses(12);
-    world = await startStandIns({ addresses: nodes });
-    const first = summaryOf(await syncOk(world, INTERFACES));
-    expect(first).toMatchObject({ discoverySource: 'interfaces', discoveryClean: true, ipsFound: nodes, queries: 1 });
-    expect(world.registeredIps()).toEqual(nodes);
-    expect(world.dns.queries).toEqual([]);
-    expect(listings(world).map((request) => request.filters)).toEqual([{ description: [DESCRIPTION] }]);
+  it(
+    'lists the exact description, registers every interface address without a DNS query, and removes ' +
+      'a node in the first run after its interface went (the default grace: one complete listing)',
+    async () => {
+      const nodes = nodeAddresses(12);
+      world = await startStandIns({ addresses: nodes });
+      const first = summaryOf(await syncOk(world, INTERFACES));
+      expect(first).toMatchObject({ discoverySource: 'interfaces', discoveryClean: true, ipsFound: nodes, queries: 1 });
+      expect(world.registeredIps()).toEqual(nodes);
+      expect(world.dns.queries).toEqual([]);
+      expect(listings(world).map((request) => request.filters)).toEqual([{ description: [DESCRIPTION] }]);
 
-    world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
-    const next = summaryOf(await syncOk(world, INTERFACES));
-    expect(next.deregistered).toEqual([expect.objectContaining({ ip: nodes[0], port: SCENARIO.listenerPort })]);
-    expect(world.registeredIps()).toEqual(nodes.slice(1));
-  });
+      world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
+      const next = summaryOf(await syncOk(world, INTERFACES));
+      expect(next.deregistered).toEqual([expect.objectContaining({ ip: nodes[0], port: SCENARIO.listenerPort })]);
+      expect(world.registeredIps()).toEqual(nodes.slice(1));
+    },
+  );
 
   it('reads every page: 25 interfaces on pages of 4 take 7 calls, and all are registered', async () => {
     const nodes = nodeAddresses(25);
@@ -41,7 +46,15 @@ describe('the sync bundle discovering from network interfaces', () => {
     const summary = summaryOf(await syncOk(world, INTERFACES));
     expect(summary).toMatchObject({ discoveryClean: true, queries: 7 });
     expect(world.registeredIps()).toEqual(nodes);
-    expect(listings(world).map((request) => request.nextToken)).toEqual([undefined, 'page-4', 'page-8', 'page-12', 'page-16', 'page-20', 'page-24']);
+    expect(listings(world).map((request) => request.nextToken)).toEqual([
+      undefined,
+      'page-4',
+      'page-8',
+      'page-12',
+      'page-16',
+      'page-20',
+      'page-24',
+    ]);
   });
 
   it('never takes the interfaces of web-2, of a Network Load Balancer named web, or of nothing', async () => {
@@ -65,7 +78,10 @@ describe('the sync bundle discovering from network interfaces', () => {
     const nodes = nodeAddresses(6);
     world = await startStandIns({ addresses: nodes });
     await syncOk(world, INTERFACES);
-    world.ec2.setInterfaces([...elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(2)), ...elbInterfaces(SCENARIO.albInterfaceName, ['10.9.0.1'], 'vpc-0ffee')]);
+    world.ec2.setInterfaces([
+      ...elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(2)),
+      ...elbInterfaces(SCENARIO.albInterfaceName, ['10.9.0.1'], 'vpc-0ffee'),
+    ]);
     for (let run = 0; run < 2; run++) {
       const failed = await runSync(world.env(INTERFACES));
       expect(failed.ok).toBe(false);
@@ -101,7 +117,9 @@ describe('the sync bundle discovering from network interfaces', () => {
     const run = await runSync(world.env(INTERFACES));
     expect(run.ok).toBe(false);
     expect(run.error).toMatch(/is incomplete: the interface listing did not complete/);
-    expect(summaryOf(run).discoveryUncleanReasons).toEqual([expect.stringMatching(/^the interface listing did not complete after 2 calls: DescribeNetworkInterfaces failed: InternalError/)]);
+    expect(summaryOf(run).discoveryUncleanReasons).toEqual([
+      expect.stringMatching(/^the interface listing did not complete after 2 calls: DescribeNetworkInterfaces failed: InternalError/),
+    ]);
     expect(world.registeredIps()).toEqual(nodes);
     expect(deregisteredIds(world)).toEqual([]);
   });
@@ -126,25 +144,29 @@ describe('the sync bundle discovering from network interfaces', () => {
     expect(world.registeredIps()).toEqual([]);
   });
 
-  it('with DISCOVERY_ROLE_ARN the listing runs as that role; a role it may not assume fails the run, naming sts:AssumeRole and the role', async () => {
-    const nodes = nodeAddresses(5);
-    world = await startStandIns({ addresses: nodes });
-    await syncOk(world, { ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE });
-    expect(world.sts.assumed).toEqual([ROLE]);
-    expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
-    // The target group and the state stay the function's own.
-    expect(world.elbCalls('RegisterTargets').length).toBeGreaterThan(0);
-    expect(world.registeredIps()).toEqual(nodes);
+  it(
+    'with DISCOVERY_ROLE_ARN the listing runs as that role; a role it ' +
+      'may not assume fails the run, naming sts:AssumeRole and the role',
+    async () => {
+      const nodes = nodeAddresses(5);
+      world = await startStandIns({ addresses: nodes });
+      await syncOk(world, { ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE });
+      expect(world.sts.assumed).toEqual([ROLE]);
+      expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
+      // The target group and the state stay the function's own.
+      expect(world.elbCalls('RegisterTargets').length).toBeGreaterThan(0);
+      expect(world.registeredIps()).toEqual(nodes);
 
-    world.sts.deny(ROLE);
-    world.ec2.setInterfaces([]);
-    const denied = await runSync(world.env({ ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE }));
-    expect(denied.ok).toBe(false);
-    expect(denied.error).toContain(`the function's role may not sts:AssumeRole on ${ROLE}`);
-    expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
-    expect(world.registeredIps()).toEqual(nodes);
-    expect(FAKE_CREDENTIALS.accessKeyId).not.toBe(ASSUMED_CREDENTIALS.accessKeyId);
-  });
+      world.sts.deny(ROLE);
+      world.ec2.setInterfaces([]);
+      const denied = await runSync(world.env({ ...INTERFACES, DISCOVERY_ROLE_ARN: ROLE }));
+      expect(denied.ok).toBe(false);
+      expect(denied.error).toContain(`the function's role may not sts:AssumeRole on ${ROLE}`);
+      expect(listings(world).map((request) => request.accessKeyId)).toEqual([ASSUMED_CREDENTIALS.accessKeyId]);
+      expect(world.registeredIps()).toEqual(nodes);
+      expect(FAKE_CREDENTIALS.accessKeyId).not.toBe(ASSUMED_CREDENTIALS.accessKeyId);
+    },
+  );
 
   it('a function of 0.2 (DNS, no DISCOVERY) moved to interfaces keeps reading its state object', async () => {
     const nodes = nodeAddresses(10);
@@ -181,27 +203,34 @@ describe('the sync bundle with DISCOVERY=both', () => {
       InterfacesNotInDns: 1,
     });
     expect(summary._aws.CloudWatchMetrics[0].Metrics).toEqual(
-      expect.arrayContaining([{ Name: 'DnsOnlyAddresses', Unit: 'Count' }, { Name: 'InterfacesNotInDns', Unit: 'Count' }]),
+      expect.arrayContaining([
+        { Name: 'DnsOnlyAddresses', Unit: 'Count' },
+        { Name: 'InterfacesNotInDns', Unit: 'Count' },
+      ]),
     );
     expect(world.registeredIps()).toEqual([...nodes, '10.0.9.9']);
   });
 
-  it('a node drained from DNS stays a target while its interface lives, and goes in the first run after the interface vanished (the default grace)', async () => {
-    const nodes = nodeAddresses(8);
-    world = await startStandIns({ addresses: nodes });
-    await syncOk(world, BOTH);
-    world.dns.setAddresses(nodes.slice(1));
-    for (let run = 0; run < 3; run++) {
-      const summary = summaryOf(await syncOk(world, BOTH));
-      expect(summary.comparison.interfacesOnly).toEqual([nodes[0]]);
-    }
-    expect(deregisteredIds(world)).toEqual([]);
+  it(
+    'a node drained from DNS stays a target while its interface lives, and ' +
+      'goes in the first run after the interface vanished (the default grace)',
+    async () => {
+      const nodes = nodeAddresses(8);
+      world = await startStandIns({ addresses: nodes });
+      await syncOk(world, BOTH);
+      world.dns.setAddresses(nodes.slice(1));
+      for (let run = 0; run < 3; run++) {
+        const summary = summaryOf(await syncOk(world, BOTH));
+        expect(summary.comparison.interfacesOnly).toEqual([nodes[0]]);
+      }
+      expect(deregisteredIds(world)).toEqual([]);
 
-    world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
-    const gone = summaryOf(await syncOk(world, BOTH));
-    expect(gone.comparison).toMatchObject({ dnsOnly: [], interfacesOnly: [] });
-    expect(deregisteredIds(world)).toEqual([nodes[0]]);
-  });
+      world.ec2.setInterfaces(elbInterfaces(SCENARIO.albInterfaceName, nodes.slice(1)));
+      const gone = summaryOf(await syncOk(world, BOTH));
+      expect(gone.comparison).toMatchObject({ dnsOnly: [], interfacesOnly: [] });
+      expect(deregisteredIds(world)).toEqual([nodes[0]]);
+    },
+  );
 
   it('a DNS failure is reported beside the interfaces and does not fail the run', async () => {
     const nodes = nodeAddresses(4);

@@ -59,7 +59,10 @@ describe('the sync bundle over an ALB lifecycle', () => {
   it('scale-in: a vanished IP stays registered for two runs and goes on the third, with the AZ DescribeTargetHealth reported', async () => {
     // One IP registered long ago in another zone: deregistering it with another zone would silently remove nothing.
     // (Targets on another port: integration-targets-state.test.ts.)
-    world.elb.addTargets(TG, NODES.slice(1).map((ip) => ({ ip, port: SCENARIO.listenerPort, availabilityZone: 'us-east-1a' })));
+    world.elb.addTargets(
+      TG,
+      NODES.slice(1).map((ip) => ({ ip, port: SCENARIO.listenerPort, availabilityZone: 'us-east-1a' })),
+    );
     world.elb.addTargets(TG, [{ ip: NODES[0], port: SCENARIO.listenerPort, availabilityZone: 'us-east-1c' }]);
     await syncOk(world);
     const gone = [NODES[0], NODES[1]];
@@ -113,7 +116,9 @@ describe('the sync bundle over an ALB lifecycle', () => {
   it('SAME_VPC=false registers with AvailabilityZone "all" and deregisters the same way', async () => {
     const env = { SAME_VPC: 'false', INVOCATIONS_BEFORE_DEREGISTRATION: '1' };
     await syncOk(world, env);
-    expect(world.elbCalls('RegisterTargets')[0].targets).toEqual(NODES.map((id) => ({ id, port: SCENARIO.listenerPort, availabilityZone: 'all' })));
+    expect(world.elbCalls('RegisterTargets')[0].targets).toEqual(
+      NODES.map((id) => ({ id, port: SCENARIO.listenerPort, availabilityZone: 'all' })),
+    );
     expect(world.elb.targets(TG).every((target) => target.availabilityZone === 'all')).toBe(true);
 
     world.dns.setAddresses(NODES.slice(1));
@@ -132,18 +137,21 @@ describe('the sync bundle over an ALB lifecycle', () => {
     expect(world.registeredIps()).toEqual(NODES.slice(0, 5));
   });
 
-  it('MAX_LOOKUP_PER_INVOCATION caps the queries; a run cut short is not clean, so it registers what it saw and removes nothing', async () => {
-    await syncOk(world);
-    const queriesBefore = world.dns.queries.length;
-    world.dns.setAddresses([...NODES.slice(1), ...nodeAddresses(100).slice(40)]);
+  it(
+    'MAX_LOOKUP_PER_INVOCATION caps the queries; a run cut short ' + 'is not clean, so it registers what it saw and removes nothing',
+    async () => {
+      await syncOk(world);
+      const queriesBefore = world.dns.queries.length;
+      world.dns.setAddresses([...NODES.slice(1), ...nodeAddresses(100).slice(40)]);
 
-    const run = await syncOk(world, { MAX_LOOKUP_PER_INVOCATION: '3' });
-    expect(world.dns.queries.length - queriesBefore).toBe(3);
-    expect(summaryOf(run)).toMatchObject({ queries: 3, discoveryClean: false, deregistered: [] });
-    expect(world.registeredIps()).toEqual(expect.arrayContaining(NODES));
-    expect(world.registeredIps().length).toBeGreaterThan(NODES.length);
-    expect(world.state().missing).toEqual({});
-  });
+      const run = await syncOk(world, { MAX_LOOKUP_PER_INVOCATION: '3' });
+      expect(world.dns.queries.length - queriesBefore).toBe(3);
+      expect(summaryOf(run)).toMatchObject({ queries: 3, discoveryClean: false, deregistered: [] });
+      expect(world.registeredIps()).toEqual(expect.arrayContaining(NODES));
+      expect(world.registeredIps().length).toBeGreaterThan(NODES.length);
+      expect(world.state().missing).toEqual({});
+    },
+  );
 
   it('registers only private IPv4 addresses, the ones ELBv2 accepts as ip targets', async () => {
     const privateOnes = ['10.1.0.1', '100.64.0.9', '172.16.5.5', '192.168.1.1'];
@@ -187,7 +195,7 @@ describe('two ports sharing one bucket', () => {
     return [...new Set(world.s3.requests.slice(before).map((request) => request.key))];
   };
 
-  it('keep separate state objects under keys derived from their target group ARNs, and never touch each other\'s', async () => {
+  it("keep separate state objects under keys derived from their target group ARNs, and never touch each other's", async () => {
     expect(await keysTouchedBy()).toEqual([KEY]);
     // The second port starts from nothing even though the first one's state is in the same bucket.
     expect(await keysTouchedBy(port80)).toEqual([stateKeyOf(PORT_80_TG)]);

@@ -38,23 +38,26 @@ describe('the sync bundle when S3 carries out a state write but its answer is lo
     return { summary: summaryOf(run), puts: putsSince(world, since) };
   }
 
-  it('the answer lost on every absent run: each run counts the absence once, and the IP goes on its third absence, not before', async () => {
-    for (const absence of [1, 2, 3]) {
-      const { summary, puts } = await runLosingTheAnswer('AnswerLost');
-      // The counter says how many clean runs saw the IP absent: one per run, though the SDK sent each write twice.
-      expect(Object.values(summary.pending)).toEqual([absence]);
-      expect(world.registeredIps().includes(gone)).toBe(absence < 3);
-      // The write took effect, the SDK sent it again, and the retry met the run's own write.
-      expect(puts).toEqual([
-        [200, 'AnswerLost'],
-        [412, undefined],
-      ]);
-      expect(summary).toMatchObject({ stateWritten: true, writeConflicts: 0 });
-    }
-    expect(idsOf(world.elbCalls('DeregisterTargets'))).toEqual([gone]);
-  });
+  it(
+    'the answer lost on every absent run: each run counts the ' + 'absence once, and the IP goes on its third absence, not before',
+    async () => {
+      for (const absence of [1, 2, 3]) {
+        const { summary, puts } = await runLosingTheAnswer('AnswerLost');
+        // The counter says how many clean runs saw the IP absent: one per run, though the SDK sent each write twice.
+        expect(Object.values(summary.pending)).toEqual([absence]);
+        expect(world.registeredIps().includes(gone)).toBe(absence < 3);
+        // The write took effect, the SDK sent it again, and the retry met the run's own write.
+        expect(puts).toEqual([
+          [200, 'AnswerLost'],
+          [412, undefined],
+        ]);
+        expect(summary).toMatchObject({ stateWritten: true, writeConflicts: 0 });
+      }
+      expect(idsOf(world.elbCalls('DeregisterTargets'))).toEqual([gone]);
+    },
+  );
 
-  it('the answer held back past the client\'s timeout: the run recognises its own write and counts once', async () => {
+  it("the answer held back past the client's timeout: the run recognises its own write and counts once", async () => {
     const { summary, puts } = await runLosingTheAnswer('AnswerLate');
     expect(Object.values(summary.pending)).toEqual([1]);
     expect(puts).toEqual([
@@ -74,32 +77,47 @@ describe('the sync bundle with targets on another port than ALB_LISTENER', () =>
   });
   afterEach(() => world.stop());
 
-  const onPort = (port: number): string[] => world.elb.targets(TG).filter((target) => target.port === port).map((target) => target.ip);
+  const onPort = (port: number): string[] =>
+    world.elb
+      .targets(TG)
+      .filter((target) => target.port === port)
+      .map((target) => target.ip);
 
-  it('registers every node on the new port at once; the old port\'s targets leave after the grace period, the last one only once a new one is healthy', async () => {
-    // An earlier deployment registered the nodes, healthy, on the listener port the ALB had then.
-    world.elb.addTargets(TG, NODES.map((ip) => ({ ip, port: OLD_PORT, availabilityZone: 'us-east-1b' })));
+  it(
+    "registers every node on the new port at once; the old port's targets " +
+      'leave after the grace period, the last one only once a new one is healthy',
+    async () => {
+      // An earlier deployment registered the nodes, healthy, on the listener port the ALB had then.
+      world.elb.addTargets(
+        TG,
+        NODES.map((ip) => ({ ip, port: OLD_PORT, availabilityZone: 'us-east-1b' })),
+      );
 
-    const first = summaryOf(await syncOk(world));
-    expect(sortedIps(first.registered)).toEqual(NODES);
-    expect(onPort(PORT)).toEqual(NODES);
+      const first = summaryOf(await syncOk(world));
+      expect(sortedIps(first.registered)).toEqual(NODES);
+      expect(onPort(PORT)).toEqual(NODES);
 
-    await syncOk(world);
-    expect(world.elbCalls('DeregisterTargets')).toEqual([]);
+      await syncOk(world);
+      expect(world.elbCalls('DeregisterTargets')).toEqual([]);
 
-    // Third run: the old-port targets are due. The new ones are still `initial`, so one old one keeps serving.
-    const third = summaryOf(await syncOk(world));
-    expect(third.deregistered).toHaveLength(NODES.length - 1);
-    expect(third.deregistered.every((target: { port: number; availabilityZone: string }) => target.port === OLD_PORT && target.availabilityZone === 'us-east-1b')).toBe(true);
-    const [kept] = onPort(OLD_PORT);
-    expect(third.heldBack).toContainEqual({ kind: 'last-target', kept: `${kept}:${OLD_PORT}` });
-    expect(onPort(PORT)).toEqual(NODES);
+      // Third run: the old-port targets are due. The new ones are still `initial`, so one old one keeps serving.
+      const third = summaryOf(await syncOk(world));
+      expect(third.deregistered).toHaveLength(NODES.length - 1);
+      expect(
+        third.deregistered.every(
+          (target: { port: number; availabilityZone: string }) => target.port === OLD_PORT && target.availabilityZone === 'us-east-1b',
+        ),
+      ).toBe(true);
+      const [kept] = onPort(OLD_PORT);
+      expect(third.heldBack).toContainEqual({ kind: 'last-target', kept: `${kept}:${OLD_PORT}` });
+      expect(onPort(PORT)).toEqual(NODES);
 
-    world.elb.setHealth(TG, NODES[2], 'healthy', PORT);
-    const last = summaryOf(await syncOk(world));
-    expect(last.deregistered).toEqual([{ ip: kept, port: OLD_PORT, availabilityZone: 'us-east-1b' }]);
-    expect(world.elb.targets(TG).map((target) => `${target.ip}:${target.port}`)).toEqual(NODES.map((ip) => `${ip}:${PORT}`));
-  });
+      world.elb.setHealth(TG, NODES[2], 'healthy', PORT);
+      const last = summaryOf(await syncOk(world));
+      expect(last.deregistered).toEqual([{ ip: kept, port: OLD_PORT, availabilityZone: 'us-east-1b' }]);
+      expect(world.elb.targets(TG).map((target) => `${target.ip}:${target.port}`)).toEqual(NODES.map((ip) => `${ip}:${PORT}`));
+    },
+  );
 });
 
 describe('the sync bundle when RegisterTargets fails', () => {
@@ -115,23 +133,26 @@ describe('the sync bundle when RegisterTargets fails', () => {
   });
   afterEach(() => world.stop());
 
-  it('an address the API rejects: the others are registered, the removal and the state write still happen, and the run fails naming it', async () => {
-    const [good, bad, alsoGood] = ARRIVED;
-    world.elb.rejectTargets([bad]);
+  it(
+    'an address the API rejects: the others are registered, the removal ' + 'and the state write still happen, and the run fails naming it',
+    async () => {
+      const [good, bad, alsoGood] = ARRIVED;
+      world.elb.rejectTargets([bad]);
 
-    const run = await runSync(world.env(QUICK));
-    expect(run.ok).toBe(false);
-    expect(run.error).toContain(bad);
-    const summary = summaryOf(run);
-    expect(world.registeredIps()).toEqual([...NODES.slice(1), good, alsoGood]);
-    expect(summary.registered).toEqual([good, alsoGood]);
-    expect(idsOf(world.elbCalls('DeregisterTargets'))).toEqual([NODES[0]]);
-    expect(summary.stateWritten).toBe(true);
-    expect(world.state().active).toEqual([...NODES.slice(1), ...ARRIVED]);
-    expect(summary.registrationFailures).toEqual([{ ips: [bad], reason: expect.stringMatching(/^InvalidTarget/) }]);
-    expect(summary).toMatchObject({ level: 'ERROR', RegistrationFailures: 1, Registered: 2, Deregistered: 1 });
-    expect(summary._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'RegistrationFailures', Unit: 'Count' });
-  });
+      const run = await runSync(world.env(QUICK));
+      expect(run.ok).toBe(false);
+      expect(run.error).toContain(bad);
+      const summary = summaryOf(run);
+      expect(world.registeredIps()).toEqual([...NODES.slice(1), good, alsoGood]);
+      expect(summary.registered).toEqual([good, alsoGood]);
+      expect(idsOf(world.elbCalls('DeregisterTargets'))).toEqual([NODES[0]]);
+      expect(summary.stateWritten).toBe(true);
+      expect(world.state().active).toEqual([...NODES.slice(1), ...ARRIVED]);
+      expect(summary.registrationFailures).toEqual([{ ips: [bad], reason: expect.stringMatching(/^InvalidTarget/) }]);
+      expect(summary).toMatchObject({ level: 'ERROR', RegistrationFailures: 1, Registered: 2, Deregistered: 1 });
+      expect(summary._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'RegistrationFailures', Unit: 'Count' });
+    },
+  );
 
   it('the target quota reached: stale targets still leave, which makes room, and the next run registers the new ones', async () => {
     world.elb.setTargetLimit(NODES.length);

@@ -6,14 +6,7 @@ import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { AssetType, TerraformStack } from 'cdktf';
 import type { EnvironmentConfig } from '../config/types';
-import {
-  LambdaBundle,
-  SYNC_BUNDLE,
-  ZIP_ENTRY,
-  bundleSyncFunction,
-  syncBundleKey,
-  zipFileOf,
-} from '../modules/lambda-bundle';
+import { LambdaBundle, SYNC_BUNDLE, ZIP_ENTRY, bundleSyncFunction, syncBundleKey, zipFileOf } from '../modules/lambda-bundle';
 import { synthesize, testApp } from './support/synth';
 import { tempDir } from './support/temp-dir';
 
@@ -40,20 +33,24 @@ test('bundles the handler into one CommonJS file exporting `handler`', () => {
   const file = bundleSyncFunction(outdir);
   expect(file).toBe(path.join(outdir, SYNC_BUNDLE.file));
   expect(fs.readdirSync(outdir)).toEqual([SYNC_BUNDLE.file]);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by its path
   const bundle = require(file) as { handler?: unknown };
   expect(typeof bundle.handler).toBe('function');
   expect(SYNC_BUNDLE.handler).toBe(`${path.parse(SYNC_BUNDLE.file).name}.handler`);
 });
 
-test("credentials come from Lambda's environment: the default chain's SSO, profile, process and web-identity providers are left out", () => {
-  const code = fs.readFileSync(bundleSyncFunction(outdir), 'utf8');
-  expect(code).toContain('AWS_SESSION_TOKEN');
-  // The web-identity provider is known by its variable: the STS client (interface discovery's role) names the
-  // AssumeRoleWithWebIdentity operation itself.
-  for (const provider of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
-    expect(code).not.toContain(provider);
-  }
-});
+test(
+  "credentials come from Lambda's environment: the default chain's " + 'SSO, profile, process and web-identity providers are left out',
+  () => {
+    const code = fs.readFileSync(bundleSyncFunction(outdir), 'utf8');
+    expect(code).toContain('AWS_SESSION_TOKEN');
+    // The web-identity provider is known by its variable: the STS client (interface discovery's role) names the
+    // AssumeRoleWithWebIdentity operation itself.
+    for (const provider of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+      expect(code).not.toContain(provider);
+    }
+  },
+);
 
 test('a bundle is built once per set of inputs: later ones copy it from the cache, keyed by the hash of those inputs', () => {
   const cacheDir = path.join(outdir, 'cache');
@@ -146,15 +143,11 @@ async function synthesizeInChild(timeZone: string, umask: string): Promise<strin
     "buildApp([JSON.parse(environment)], { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();",
   ].join('\n');
   const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-  await execFileAsync(
-    'sh',
-    ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
-      timeout: CHILD_SYNTH_TIMEOUT_MS,
-    },
-  );
+  await execFileAsync('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, tsx, '-e', script, childOutdir, JSON.stringify(FIXTURE)], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, TZ: timeZone, CHECKPOINT_DISABLE: '1' },
+    timeout: CHILD_SYNTH_TIMEOUT_MS,
+  });
   return path.join(childOutdir, 'stacks', FIXTURE.name);
 }
 
@@ -188,6 +181,7 @@ describe('in an installed package, which ships the zip this repository built', (
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   const shippedBytes = Buffer.from('the zip the package ships');
   fs.writeFileSync(path.join(root, 'bundle', 'sync-function.zip'), shippedBytes);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the copied module, loaded by its path
   const installed = require(path.join(root, 'modules', 'lambda-bundle.ts')) as typeof import('../modules/lambda-bundle');
 
   test('the asset is the shipped zip itself: nothing is built or written', () => {

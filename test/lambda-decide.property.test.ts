@@ -12,7 +12,10 @@ const FAILING = new Set<string | undefined>(['unhealthy', 'unhealthy.draining'])
 const ip = fc.constantFrom(...POOL);
 const port = fc.constantFrom(...PORTS);
 const syncState: fc.Arbitrary<SyncState> = fc.record({
-  missing: fc.dictionary(fc.tuple(ip, port).map(([address, p]) => targetKey(address, p)), fc.nat({ max: 8 })),
+  missing: fc.dictionary(
+    fc.tuple(ip, port).map(([address, p]) => targetKey(address, p)),
+    fc.nat({ max: 8 }),
+  ),
   active: fc.subarray(POOL),
 });
 const stateRead: fc.Arbitrary<StateRead> = fc.oneof(
@@ -159,7 +162,17 @@ describe('decide (properties)', () => {
         for (const { extra, clean, stateLost } of runs) {
           const ips = clean ? [anchor, ...extra] : extra;
           const decision = decide({
-            discovery: { source: 'dns', ips, ignored: [], queries: 1, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] },
+            discovery: {
+              source: 'dns',
+              ips,
+              ignored: [],
+              queries: 1,
+              failures: clean ? 0 : 1,
+              failuresByKind: NO_FAILURES,
+              nonAuthoritative: 0,
+              clean,
+              uncleanReasons: [],
+            },
             registered,
             state: stateLost ? { kind: 'unreadable', reason: 'lost' } : state,
             settings: { albListener: 443, invocationsBeforeDeregistration: grace, maxDeregistrationPercent: 100 },
@@ -173,7 +186,7 @@ describe('decide (properties)', () => {
     );
   });
 
-  test('state round-trips through its encoding with its writer, and decide\'s next state always encodes validly', () => {
+  test("state round-trips through its encoding with its writer, and decide's next state always encodes validly", () => {
     fc.assert(
       fc.property(syncState, input, (state, i) => {
         expect(decodeState(encodeState(state, 'run-1'), i.settings.albListener)).toEqual({ state: normalizeState(state), writer: 'run-1' });

@@ -6,7 +6,17 @@ const PORT = 443;
 const settings = { albListener: PORT, invocationsBeforeDeregistration: 3, maxDeregistrationPercent: 50 };
 
 function discovery(ips: string[], clean = true): Discovery {
-  return { source: 'dns', ips, ignored: [], queries: 10, failures: clean ? 0 : 1, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean, uncleanReasons: [] };
+  return {
+    source: 'dns',
+    ips,
+    ignored: [],
+    queries: 10,
+    failures: clean ? 0 : 1,
+    failuresByKind: NO_FAILURES,
+    nonAuthoritative: 0,
+    clean,
+    uncleanReasons: [],
+  };
 }
 function target(ip: string, overrides: Partial<Target> = {}): Target {
   return { ip, port: 443, availabilityZone: 'eu-west-1a', health: 'healthy', ...overrides };
@@ -58,7 +68,11 @@ describe('decide', () => {
     expect(third.nextState.missing).toEqual({ [key('10.0.0.3')]: 3 });
     const retry = run({ discovery: seen, registered, state: { kind: 'found', state: third.nextState, etag: '"e3"' } });
     expect(retry.deregister).toEqual([gone]);
-    const drained = run({ discovery: seen, registered: registered.filter((t) => t !== gone), state: { kind: 'found', state: third.nextState, etag: '"e3"' } });
+    const drained = run({
+      discovery: seen,
+      registered: registered.filter((t) => t !== gone),
+      state: { kind: 'found', state: third.nextState, etag: '"e3"' },
+    });
     expect(drained.nextState.missing).toEqual({});
   });
 
@@ -181,7 +195,13 @@ describe('decide', () => {
       registered: [target('10.0.0.1'), target('10.0.0.2')],
       state: found({}, ['10.0.0.2', '10.0.0.1']),
     });
-    expect(decision).toEqual({ register: [], deregister: [], nextState: { missing: {}, active: ['10.0.0.1', '10.0.0.2'] }, stateChanged: false, heldBack: [] });
+    expect(decision).toEqual({
+      register: [],
+      deregister: [],
+      nextState: { missing: {}, active: ['10.0.0.1', '10.0.0.2'] },
+      stateChanged: false,
+      heldBack: [],
+    });
   });
 
   test('a first run that is unclean writes no state', () => {
@@ -230,7 +250,7 @@ describe('decide: a target is an address and a port', () => {
     expect(serving.heldBack).toEqual([]);
   });
 
-  test('an unclean discovery clears a wanted target\'s count but not that of the same IP on another port', () => {
+  test("an unclean discovery clears a wanted target's count but not that of the same IP on another port", () => {
     const decision = run({
       discovery: discovery(['10.0.0.1'], false),
       registered: [target('10.0.0.1'), target('10.0.0.1', { port: OLD })],
@@ -240,7 +260,7 @@ describe('decide: a target is an address and a port', () => {
     expect(decision.deregister).toEqual([]);
   });
 
-  test('a new ALB_LISTENER turns the counts of the old port\'s targets on, from the state alone', () => {
+  test("a new ALB_LISTENER turns the counts of the old port's targets on, from the state alone", () => {
     const registered = nodes.map((ip) => target(ip));
     const decision = run({ discovery: discovery(nodes), registered, state: found({}, nodes), settings: { ...settings, albListener: OLD } });
     expect(decision.register).toEqual(nodes);
@@ -254,13 +274,20 @@ describe('decide: targets failing their health checks', () => {
   const due = found(Object.fromEntries(vanished.map((ip) => [ip, 2])), [...alive, ...vanished]);
   /** 8 registered, 6 of them due; the cap (50%) lets 4 go. */
   const decideWith = (health: (ip: string) => string) =>
-    run({ discovery: discovery(alive), registered: [...alive, ...vanished].map((ip) => target(ip, { health: alive.includes(ip) ? 'healthy' : health(ip) })), state: due });
+    run({
+      discovery: discovery(alive),
+      registered: [...alive, ...vanished].map((ip) => target(ip, { health: alive.includes(ip) ? 'healthy' : health(ip) })),
+      state: due,
+    });
 
-  test.each(['unhealthy', 'unhealthy.draining'])('vanished targets reported %s leave beyond the cap while some target is healthy', (failing) => {
-    const decision = decideWith(() => failing);
-    expect(decision.deregister.map((t) => t.ip)).toEqual(vanished);
-    expect(decision.heldBack).toEqual([]);
-  });
+  test.each(['unhealthy', 'unhealthy.draining'])(
+    'vanished targets reported %s leave beyond the cap while some target is healthy',
+    (failing) => {
+      const decision = decideWith(() => failing);
+      expect(decision.deregister.map((t) => t.ip)).toEqual(vanished);
+      expect(decision.heldBack).toEqual([]);
+    },
+  );
 
   test.each(['healthy', 'initial', 'unused', 'unavailable'])('vanished targets reported %s stay under the cap', (health) => {
     const decision = decideWith(() => health);
@@ -268,13 +295,15 @@ describe('decide: targets failing their health checks', () => {
     expect(decision.heldBack).toEqual([{ kind: 'cap', kept: vanished.slice(4).map((ip) => key(ip)) }]);
   });
 
-  test('the cap counts only the others: failing targets go, and the cap\'s share of the rest with them', () => {
+  test("the cap counts only the others: failing targets go, and the cap's share of the rest with them", () => {
     const decision = decideWith((ip) => (vanished.indexOf(ip) % 2 === 0 ? 'unhealthy' : 'healthy'));
     // 3 failing go beyond the cap; the 3 passing ones fit the cap of 4.
     expect(decision.deregister.map((t) => t.ip)).toEqual(vanished);
     const tighter = run({
       discovery: discovery(alive),
-      registered: [...alive, ...vanished].map((ip) => target(ip, { health: ['10.0.0.1', '10.0.0.2'].includes(ip) ? 'unhealthy' : 'healthy' })),
+      registered: [...alive, ...vanished].map((ip) =>
+        target(ip, { health: ['10.0.0.1', '10.0.0.2'].includes(ip) ? 'unhealthy' : 'healthy' }),
+      ),
       state: due,
       settings: { ...settings, maxDeregistrationPercent: 25 },
     });

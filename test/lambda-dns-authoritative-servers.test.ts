@@ -12,7 +12,16 @@ describe('authoritativeServers via a resolver on 127.0.0.1', () => {
       const { name, type } = q.questions![0];
       asked.push(`${type} ${name}`);
       if (type === 'NS' && name === ZONE) {
-        return [response(q, { answers: ['ns-1.awsdns.example', 'ns-2.awsdns.example', 'ns-3.awsdns.example'].map((data) => ({ type: 'NS', name, ttl: 60, data })) })];
+        return [
+          response(q, {
+            answers: ['ns-1.awsdns.example', 'ns-2.awsdns.example', 'ns-3.awsdns.example'].map((data) => ({
+              type: 'NS',
+              name,
+              ttl: 60,
+              data,
+            })),
+          }),
+        ];
       }
       if (type === 'A' && name === 'ns-1.awsdns.example') return [response(q, { answers: aRecords(name, ['198.51.100.1']) })];
       if (type === 'A' && name === 'ns-2.awsdns.example') return [response(q, { answers: aRecords(name, ['198.51.100.2']) })];

@@ -21,13 +21,25 @@ const NAME = 'internal-app-1.eu-west-1.elb.amazonaws.com';
 describe('discover with the sampling model', () => {
   test.each([1, 3, 7])('an ALB with %i nodes costs one query and is found whole', async (n) => {
     const discovery = await discover(NAME, SERVERS, modelQuery(nodeIps(n), n), { maxLookups: 200 });
-    expect(discovery).toEqual({ source: 'dns', ips: nodeIps(n), ignored: [], queries: 1, failures: 0, failuresByKind: NO_FAILURES, nonAuthoritative: 0, clean: true, uncleanReasons: [] });
+    expect(discovery).toEqual({
+      source: 'dns',
+      ips: nodeIps(n),
+      ignored: [],
+      queries: 1,
+      failures: 0,
+      failuresByKind: NO_FAILURES,
+      nonAuthoritative: 0,
+      clean: true,
+      uncleanReasons: [],
+    });
   });
 
   test.each([100, 150, 250])('finds all %i nodes cleanly in every one of 100 seeded runs, within the default lookup cap', async (n) => {
     const ips = nodeIps(n);
     const maxLookups = SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION;
-    const runs = await Promise.all(Array.from({ length: 100 }, (_, seed) => discover(NAME, SERVERS, modelQuery(ips, seed), { maxLookups })));
+    const runs = await Promise.all(
+      Array.from({ length: 100 }, (_, seed) => discover(NAME, SERVERS, modelQuery(ips, seed), { maxLookups })),
+    );
     expect(runs.filter((d) => d.ips.length !== n || !d.clean)).toEqual([]);
     // The rule needs 455 answers at N = 250: the cap leaves room to spare, for retries too.
     expect(Math.max(...runs.map((d) => d.queries))).toBeLessThanOrEqual(maxLookups / 2);
@@ -38,7 +50,9 @@ describe('discover with the sampling model', () => {
     // factor from the posterior would stop early in most of them.
     const ips = nodeIps(30);
     const runs = await Promise.all(
-      Array.from({ length: 2000 }, (_, seed) => discover(NAME, SERVERS, modelQuery(ips, 1000 + seed), { maxLookups: 500, missChance: 0.05 })),
+      Array.from({ length: 2000 }, (_, seed) =>
+        discover(NAME, SERVERS, modelQuery(ips, 1000 + seed), { maxLookups: 500, missChance: 0.05 }),
+      ),
     );
     const missed = runs.filter((d) => d.ips.length < 30).length / runs.length;
     expect(missed).toBeLessThan(0.08);
@@ -113,7 +127,12 @@ function faultyModel(ips: readonly string[], seed: number, fault: (server: DnsSe
 }
 
 /** Seeded runs of `discover` against the model with `fault`, one per seed. */
-const seededRuns = (runs: number, n: number, servers: readonly DnsServer[], fault: (seed: number) => (server: DnsServer) => DnsAnswer | undefined) =>
+const seededRuns = (
+  runs: number,
+  n: number,
+  servers: readonly DnsServer[],
+  fault: (seed: number) => (server: DnsServer) => DnsAnswer | undefined,
+) =>
   Promise.all(
     Array.from({ length: runs }, (_, seed) =>
       discover(NAME, servers, faultyModel(nodeIps(n), seed, fault(seed)), { maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION }),
@@ -158,13 +177,20 @@ describe('discover when queries fail', () => {
     const discovery = await discover(NAME, SERVERS, query, { maxLookups: 1000 });
     expect(discovery.ips).toEqual(nodeIps(40));
     expect(discovery.clean).toBe(false);
-    expect(discovery.uncleanReasons).toEqual([expect.stringMatching(/^\d+ of \d+ queries lost \(timeout \d+\), more than the \d+ tolerated$/)]);
+    expect(discovery.uncleanReasons).toEqual([
+      expect.stringMatching(/^\d+ of \d+ queries lost \(timeout \d+\), more than the \d+ tolerated$/),
+    ]);
   });
 
   test.each<DnsFailureKind>(['servfail', 'nxdomain', 'refused', 'truncated', 'malformed', 'other'])(
     'one %s keeps it unclean though the rule is met, and is counted under its kind',
     async (kind) => {
-      const discovery = await discover(NAME, SERVERS, faultyModel(nodeIps(20), 11, (_, n) => (n === 4 ? failure(kind) : undefined)), { maxLookups: 200 });
+      const discovery = await discover(
+        NAME,
+        SERVERS,
+        faultyModel(nodeIps(20), 11, (_, n) => (n === 4 ? failure(kind) : undefined)),
+        { maxLookups: 200 },
+      );
       expect(discovery).toMatchObject({ ips: nodeIps(20), failures: 1, failuresByKind: { ...NO_FAILURES, [kind]: 1 }, clean: false });
       expect(discovery.uncleanReasons).toEqual([`1 errors or unusable answers (${kind} 1)`]);
     },
@@ -183,7 +209,9 @@ describe('discover when queries fail', () => {
         const model = modelQuery(nodeIps(n), seed);
         const query: QueryFn = (server, name) =>
           server === dead ? new Promise((resolve) => setTimeout(() => resolve(failure('timeout')), 20)) : model(server, name);
-        return discover(NAME, seed % 2 === 0 ? [alive, dead] : [dead, alive], query, { maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION });
+        return discover(NAME, seed % 2 === 0 ? [alive, dead] : [dead, alive], query, {
+          maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION,
+        });
       }),
     );
     expect(runs.filter((d) => !d.clean || d.ips.length !== n).map((d) => ({ found: d.ips.length, why: d.uncleanReasons }))).toEqual([]);
@@ -195,7 +223,9 @@ describe('discover when queries fail', () => {
     const query = faultyModel(nodeIps(40), 13, (server) => (server === SERVERS[2] || loss.next() < 0.6 ? failure('timeout') : undefined));
     const discovery = await discover(NAME, SERVERS, query, { maxLookups: 1000 });
     expect(discovery.clean).toBe(false);
-    expect(discovery.uncleanReasons).toEqual([expect.stringMatching(/^\d+ of \d+ queries lost \(timeout \d+\), more than the \d+ tolerated$/)]);
+    expect(discovery.uncleanReasons).toEqual([
+      expect.stringMatching(/^\d+ of \d+ queries lost \(timeout \d+\), more than the \d+ tolerated$/),
+    ]);
   });
 
   test('when every server is down it asks each once, and one more, rather than spending the cap', async () => {
@@ -220,10 +250,15 @@ describe('discover when queries fail', () => {
   });
 
   test('when the servers go down mid-run it stops after twice the concurrency failures in a row', async () => {
-    const discovery = await discover(NAME, SERVERS, faultyModel(nodeIps(100), 3, (_, n) => (n > 30 ? failure('timeout') : undefined)), {
-      maxLookups: 1000,
-      concurrency: 8,
-    });
+    const discovery = await discover(
+      NAME,
+      SERVERS,
+      faultyModel(nodeIps(100), 3, (_, n) => (n > 30 ? failure('timeout') : undefined)),
+      {
+        maxLookups: 1000,
+        concurrency: 8,
+      },
+    );
     expect(discovery.queries).toBeLessThanOrEqual(30 + 2 * 8 + 8);
     expect(discovery.uncleanReasons[0]).toBe('16 queries in a row failed: the servers look down');
   });

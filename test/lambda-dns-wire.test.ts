@@ -33,7 +33,11 @@ describe('udpQuery against a DNS server on 127.0.0.1', () => {
   test('follows a CNAME to the addresses and ignores records of other names', async () => {
     const server = await start((q) => [
       response(q, {
-        answers: [{ type: 'CNAME', name: NAME, ttl: 60, data: 'real.example.com' }, ...aRecords('real.example.com', ['10.0.0.3']), ...aRecords('other.example.com', ['10.0.0.4'])],
+        answers: [
+          { type: 'CNAME', name: NAME, ttl: 60, data: 'real.example.com' },
+          ...aRecords('real.example.com', ['10.0.0.3']),
+          ...aRecords('other.example.com', ['10.0.0.4']),
+        ],
       }),
     ]);
     expect(await query(server, NAME)).toEqual({ ok: true, addresses: ['10.0.0.3'], records: 2, authoritative: true });
@@ -57,14 +61,23 @@ describe('udpQuery against a DNS server on 127.0.0.1', () => {
   test('a closed port is unreachable, without waiting out the timeout', async () => {
     const closed = await start(() => []);
     await servers.pop()!.close();
-    expect(await udpQuery({ timeoutMs: 30_000 })(closed, NAME)).toEqual({ ok: false, kind: 'unreachable', error: expect.stringContaining('ECONNREFUSED') });
+    expect(await udpQuery({ timeoutMs: 30_000 })(closed, NAME)).toEqual({
+      ok: false,
+      kind: 'unreachable',
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 
   test('ignores garbage, a wrong id and a wrong question, and takes the real answer after them', async () => {
     const server = await start((q) => [
       Buffer.from([1, 2, 3]),
       response(q, { id: (q.id! + 1) % 0x10000, answers: aRecords(NAME, ['10.6.6.6']) }),
-      dnsPacket.encode({ type: 'response', id: q.id, questions: [{ type: 'A', name: 'evil.example.com' }], answers: aRecords('evil.example.com', ['10.6.6.7']) }),
+      dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        questions: [{ type: 'A', name: 'evil.example.com' }],
+        answers: aRecords('evil.example.com', ['10.6.6.7']),
+      }),
       response(q, { answers: aRecords(NAME, ['10.0.0.8']) }),
     ]);
     expect(await query(server, NAME)).toEqual({ ok: true, addresses: ['10.0.0.8'], records: 1, authoritative: true });
@@ -94,7 +107,9 @@ describe('udpQuery against a DNS server on 127.0.0.1', () => {
   test('discovers all 40 nodes of an ALB-like server over real UDP', async () => {
     const ips = nodeIps(40);
     const random = createRng(40);
-    const alb = await Promise.all([0, 1].map(() => start((q) => [response(q, { answers: aRecords(NAME, sample(random, ips, ANSWER_SIZE)) })])));
+    const alb = await Promise.all(
+      [0, 1].map(() => start((q) => [response(q, { answers: aRecords(NAME, sample(random, ips, ANSWER_SIZE)) })])),
+    );
     const discovery = await discover(NAME, alb, query, { maxLookups: 200 });
     expect(discovery).toMatchObject({ ips, failures: 0, clean: true });
   });
@@ -139,7 +154,9 @@ describe('udpQuery against the ALB stand-in, over UDP and TCP', () => {
     const many = nodeIps(250);
     alb = await startAlbDns({ name: NAME, addresses: many, delayMs: 5, seed: 250 });
     const started = performance.now();
-    const discovery = await discover(NAME, [at(alb)], udpQuery({ timeoutMs: 1_000 }), { maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION });
+    const discovery = await discover(NAME, [at(alb)], udpQuery({ timeoutMs: 1_000 }), {
+      maxLookups: SETTING_DEFAULTS.MAX_LOOKUP_PER_INVOCATION,
+    });
     const elapsedMs = performance.now() - started;
     expect(discovery).toMatchObject({ ips: many, clean: true });
     // About 460 queries, 16 in flight, 5 ms each: about 150 ms on an idle machine (the goal was under 2 s), one at

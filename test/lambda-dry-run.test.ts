@@ -83,7 +83,11 @@ describe('dry-run (npm run sync -- --dry-run) against stand-ins on 127.0.0.1', (
     const byDns = await runDryRun(['--dry-run', '--json'], world.env({ ALB_ARN: SCENARIO.albArn }));
     const planned = JSON.parse(byDns.stdout);
     expect(planned.discovery.source).toBe('dns');
-    expect(planned.comparison).toMatchObject({ dnsOnly: ARRIVED, interfacesOnly: ['10.0.1.1', '10.0.1.2', '10.0.3.1'], interfaces: { source: 'interfaces' } });
+    expect(planned.comparison).toMatchObject({
+      dnsOnly: ARRIVED,
+      interfacesOnly: ['10.0.1.1', '10.0.1.2', '10.0.3.1'],
+      interfaces: { source: 'interfaces' },
+    });
     expect(planned.decision.register).toEqual(ARRIVED);
   });
 });

@@ -4,7 +4,16 @@ import * as path from 'node:path';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { describeInterfacesForm, ec2Endpoint, ec2InterfaceQuery, Ec2Error, parseEc2Error, parseInterfacesPage, regionalEndpoint, type Ec2CallLimits } from '../lambda/ec2-query';
+import {
+  describeInterfacesForm,
+  ec2Endpoint,
+  ec2InterfaceQuery,
+  Ec2Error,
+  parseEc2Error,
+  parseInterfacesPage,
+  regionalEndpoint,
+  type Ec2CallLimits,
+} from '../lambda/ec2-query';
 import { SYNC_BUNDLE } from '../modules/lambda-bundle';
 import { elbInterfaces, startEc2Server, type Ec2StandIn } from './support/ec2-server';
 import { listenHttp, type HttpListener, type HttpRequest as ReceivedRequest } from './support/stand-in';
@@ -16,7 +25,8 @@ const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', ses
 const LIMITS: Ec2CallLimits = { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 2 };
 
 /** An interface as EC2 itself answers it: attachment, groups, tags, an association, two private addresses, one IPv6. */
-const REAL_ITEM = `
+const REAL_ITEM =
+  `
   <item>
     <networkInterfaceId>eni-0a1b2c3d4e5f60718</networkInterfaceId>
     <subnetId>subnet-0a1b2c3d</subnetId>
@@ -32,18 +42,23 @@ const REAL_ITEM = `
     <privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName>
     <sourceDestCheck>true</sourceDestCheck>
     <groupSet><item><groupId>sg-0a1b2c3d</groupId><groupName>web-alb</groupName></item></groupSet>
-    <attachment><attachmentId>ela-attach-0a1b2c3d</attachmentId><instanceOwnerId>amazon-elb</instanceOwnerId><deviceIndex>1</deviceIndex><status>attached</status><deleteOnTermination>false</deleteOnTermination></attachment>
+    <attachment><attachmentId>ela-attach-0a1b2c3d</attachmentId><instanceOwnerId>amazon-elb</instanceOwnerId>` +
+  `<deviceIndex>1</deviceIndex><status>attached</status><deleteOnTermination>false</deleteOnTermination></attachment>
     <association><publicIp>203.0.113.7</publicIp><publicDnsName/><ipOwnerId>amazon</ipOwnerId></association>
     <tagSet/>
     <privateIpAddressesSet>
-      <item><privateIpAddress>10.0.1.17</privateIpAddress><privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName><primary>true</primary><association><publicIp>203.0.113.7</publicIp></association></item>
+      ` +
+  `<item><privateIpAddress>10.0.1.17</privateIpAddress><privateDnsName>ip-10-0-1-17.eu-west-1.compute.internal</privateDnsName>` +
+  `<primary>true</primary><association><publicIp>203.0.113.7</publicIp></association></item>
       <item><privateIpAddress>10.0.1.18</privateIpAddress><primary>false</primary></item>
     </privateIpAddressesSet>
     <ipv6AddressesSet><item><ipv6Address>2001:db8::17</ipv6Address></item></ipv6AddressesSet>
     <interfaceType>interface</interfaceType>
   </item>`;
 const answer = (items: string, rest = ''): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeNetworkInterfacesResponse ${NAMESPACE}>\n  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n  <networkInterfaceSet>${items}</networkInterfaceSet>${rest}\n</DescribeNetworkInterfacesResponse>`;
+  `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeNetworkInterfacesResponse ${NAMESPACE}>\n` +
+  `  <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n` +
+  `  <networkInterfaceSet>${items}</networkInterfaceSet>${rest}\n</DescribeNetworkInterfacesResponse>`;
 
 describe('describeInterfacesForm', () => {
   test('is the Query form the SDK posts: action, version, the exact description filter, the page size, the token', () => {
@@ -66,18 +81,33 @@ describe('describeInterfacesForm', () => {
 describe('parseInterfacesPage', () => {
   test("reads EC2's answer: id, description, VPC, every private address (primary first) and the IPv6 ones", () => {
     expect(parseInterfacesPage(answer(REAL_ITEM))).toEqual({
-      interfaces: [{ id: 'eni-0a1b2c3d4e5f60718', description: DESCRIPTION, vpcId: 'vpc-0a1b2c3d', privateIps: ['10.0.1.17', '10.0.1.18'], ipv6: ['2001:db8::17'] }],
+      interfaces: [
+        {
+          id: 'eni-0a1b2c3d4e5f60718',
+          description: DESCRIPTION,
+          vpcId: 'vpc-0a1b2c3d',
+          privateIps: ['10.0.1.17', '10.0.1.18'],
+          ipv6: ['2001:db8::17'],
+        },
+      ],
       nextToken: undefined,
     });
   });
 
   test('an empty set, written either way, is no interface', () => {
     expect(parseInterfacesPage(answer('')).interfaces).toEqual([]);
-    expect(parseInterfacesPage(`<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId><networkInterfaceSet/></DescribeNetworkInterfacesResponse>`)).toEqual({ interfaces: [], nextToken: undefined });
+    expect(
+      parseInterfacesPage(
+        `<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId><networkInterfaceSet/>` +
+          `</DescribeNetworkInterfacesResponse>`,
+      ),
+    ).toEqual({ interfaces: [], nextToken: undefined });
   });
 
   test('several items and the page token; an interface without the address set falls back to its primary address', () => {
-    const bare = '<item><networkInterfaceId>eni-2</networkInterfaceId><vpcId>vpc-0a1b2c3d</vpcId><description/><privateIpAddress>10.0.2.9</privateIpAddress></item>';
+    const bare =
+      '<item><networkInterfaceId>eni-2</networkInterfaceId><vpcId>vpc-0a1b2c3d</vpcId>' +
+      '<description/><privateIpAddress>10.0.2.9</privateIpAddress></item>';
     const page = parseInterfacesPage(answer(REAL_ITEM + bare, '<nextToken>eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9</nextToken>'));
     expect(page.nextToken).toBe('eyJ2IjoiMiIsImMiOiJ0b2tlbiJ9');
     expect(page.interfaces.map((found) => found.id)).toEqual(['eni-0a1b2c3d4e5f60718', 'eni-2']);
@@ -90,21 +120,33 @@ describe('parseInterfacesPage', () => {
   });
 
   test('an answer without a networkInterfaceSet is an error, not an empty listing', () => {
-    expect(() => parseInterfacesPage(`<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId></DescribeNetworkInterfacesResponse>`)).toThrow(/holds no networkInterfaceSet/);
+    expect(() =>
+      parseInterfacesPage(`<DescribeNetworkInterfacesResponse ${NAMESPACE}><requestId>r</requestId></DescribeNetworkInterfacesResponse>`),
+    ).toThrow(/holds no networkInterfaceSet/);
     expect(() => parseInterfacesPage('<html>proxy error</html>')).toThrow(/holds no networkInterfaceSet/);
   });
 });
 
 describe('parseEc2Error', () => {
   test("EC2's error answer gives an error named by its code, with its message and request id", () => {
-    const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>ab12-cd34</RequestID></Response>';
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You ' +
+      'are not authorized to perform this operation.</Message></Error></Errors><RequestID>ab12-cd34</RequestID></Response>';
     const error = parseEc2Error(403, body);
     expect(error).toBeInstanceOf(Ec2Error);
-    expect(error).toMatchObject({ name: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.', $metadata: { httpStatusCode: 403, requestId: 'ab12-cd34' } });
+    expect(error).toMatchObject({
+      name: 'UnauthorizedOperation',
+      message: 'You are not authorized to perform this operation.',
+      $metadata: { httpStatusCode: 403, requestId: 'ab12-cd34' },
+    });
   });
 
   test('a body that is no EC2 error (a proxy, an empty 503) is an UnknownError naming the status and the body', () => {
-    expect(parseEc2Error(502, '<html>Bad Gateway</html>')).toMatchObject({ name: 'UnknownError', message: 'HTTP 502 without an EC2 error: <html>Bad Gateway</html>', $metadata: { httpStatusCode: 502 } });
+    expect(parseEc2Error(502, '<html>Bad Gateway</html>')).toMatchObject({
+      name: 'UnknownError',
+      message: 'HTTP 502 without an EC2 error: <html>Bad Gateway</html>',
+      $metadata: { httpStatusCode: 502 },
+    });
     expect(parseEc2Error(503, '')).toMatchObject({ name: 'UnknownError', message: 'HTTP 503 without an EC2 error: (empty body)' });
     expect(parseEc2Error(500, 'not xml <')).toMatchObject({ name: 'UnknownError' });
   });
@@ -167,7 +209,10 @@ describe('ec2InterfaceQuery against the EC2 stand-in', () => {
     if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EC2;
     await ec2.stop();
   });
-  const query = (credentials = jest.fn(async () => CREDENTIALS)) => ({ credentials, describe: ec2InterfaceQuery({ region: 'eu-west-1', credentials, limits: LIMITS }) });
+  const query = (credentials = jest.fn(async () => CREDENTIALS)) => ({
+    credentials,
+    describe: ec2InterfaceQuery({ region: 'eu-west-1', credentials, limits: LIMITS }),
+  });
 
   test('lists one page, then the next by its token, signed with the credentials (fetched once)', async () => {
     ec2.setPageSize(2);
@@ -175,9 +220,18 @@ describe('ec2InterfaceQuery against the EC2 stand-in', () => {
     const first = await describe({ description: DESCRIPTION, maxResults: 1000 });
     expect(first.interfaces.map((found) => found.privateIps[0])).toEqual(['10.0.1.1', '10.0.1.2']);
     const second = await describe({ description: DESCRIPTION, maxResults: 1000, nextToken: first.nextToken });
-    expect(second).toEqual({ interfaces: [expect.objectContaining({ privateIps: ['10.0.1.3'], vpcId: 'vpc-0a1b2c3d' })], nextToken: undefined });
+    expect(second).toEqual({
+      interfaces: [expect.objectContaining({ privateIps: ['10.0.1.3'], vpcId: 'vpc-0a1b2c3d' })],
+      nextToken: undefined,
+    });
     expect(ec2.requests).toEqual([
-      expect.objectContaining({ action: 'DescribeNetworkInterfaces', filters: { description: [DESCRIPTION] }, nextToken: undefined, accessKeyId: CREDENTIALS.accessKeyId, status: 200 }),
+      expect.objectContaining({
+        action: 'DescribeNetworkInterfaces',
+        filters: { description: [DESCRIPTION] },
+        nextToken: undefined,
+        accessKeyId: CREDENTIALS.accessKeyId,
+        status: 200,
+      }),
       expect.objectContaining({ nextToken: first.nextToken, accessKeyId: CREDENTIALS.accessKeyId, status: 200 }),
     ]);
     expect(credentials).toHaveBeenCalledTimes(1);
@@ -190,7 +244,11 @@ describe('ec2InterfaceQuery against the EC2 stand-in', () => {
     expect(ec2.requests.map((request) => request.errorCode)).toEqual(['RequestLimitExceeded', undefined]);
 
     ec2.fail('RequestLimitExceeded');
-    await expect(describe({ description: DESCRIPTION, maxResults: 1000 })).rejects.toMatchObject({ name: 'RequestLimitExceeded', message: 'Request limit exceeded.', $metadata: { httpStatusCode: 503 } });
+    await expect(describe({ description: DESCRIPTION, maxResults: 1000 })).rejects.toMatchObject({
+      name: 'RequestLimitExceeded',
+      message: 'Request limit exceeded.',
+      $metadata: { httpStatusCode: 503 },
+    });
     expect(ec2.requests).toHaveLength(2 + LIMITS.maxAttempts);
   });
 
@@ -203,7 +261,10 @@ describe('ec2InterfaceQuery against the EC2 stand-in', () => {
     ec2.fail('UnauthorizedOperation');
     const denied = describe({ description: DESCRIPTION, maxResults: 1000 });
     await expect(denied).rejects.toBeInstanceOf(Ec2Error);
-    await expect(denied).rejects.toMatchObject({ name: 'UnauthorizedOperation', message: expect.stringContaining('ec2:DescribeNetworkInterfaces') });
+    await expect(denied).rejects.toMatchObject({
+      name: 'UnauthorizedOperation',
+      message: expect.stringContaining('ec2:DescribeNetworkInterfaces'),
+    });
     expect(ec2.requests).toHaveLength(3);
   });
 
@@ -246,7 +307,12 @@ describe('ec2InterfaceQuery on the wire', () => {
     expect(request.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
     const authorization = String(request.headers.authorization);
     const date = String(request.headers['x-amz-date']);
-    expect(authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/eu-west-1/ec2/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`));
+    expect(authorization).toMatch(
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/eu-west-1/ec2/aws4_request, ` +
+          `SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$`,
+      ),
+    );
 
     // Re-signed independently from what arrived, at the same time, the signature is the same: nothing changed on the way.
     const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)![1].split(';');
@@ -256,11 +322,19 @@ describe('ec2InterfaceQuery on the wire', () => {
       hostname: '127.0.0.1',
       port: server.port,
       path: request.url.pathname,
-      headers: Object.fromEntries(signedHeaders.filter((name) => name !== 'x-amz-date' && name !== 'x-amz-security-token').map((name) => [name, String(request.headers[name])])),
+      headers: Object.fromEntries(
+        signedHeaders
+          .filter((name) => name !== 'x-amz-date' && name !== 'x-amz-security-token')
+          .map((name) => [name, String(request.headers[name])]),
+      ),
       body: request.body.toString(),
     });
-    const signingDate = new Date(`${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`);
-    const again = await new SignatureV4({ service: 'ec2', region: 'eu-west-1', credentials: CREDENTIALS, sha256: Sha256 }).sign(arrived, { signingDate });
+    const signingDate = new Date(
+      `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${date.slice(9, 11)}:${date.slice(11, 13)}:${date.slice(13, 15)}Z`,
+    );
+    const again = await new SignatureV4({ service: 'ec2', region: 'eu-west-1', credentials: CREDENTIALS, sha256: Sha256 }).sign(arrived, {
+      signingDate,
+    });
     expect(again.headers.authorization).toBe(authorization);
   });
 
@@ -280,7 +354,10 @@ describe('ec2InterfaceQuery on the wire', () => {
   test('an aborted call is not retried', async () => {
     reply = () => ({ status: 200, body: answer(''), delayMs: 5_000 });
     const abort = new AbortController();
-    const call = describe({ ...LIMITS, requestTimeoutMs: 10_000, maxAttempts: 3 })({ description: DESCRIPTION, maxResults: 1000 }, abort.signal);
+    const call = describe({ ...LIMITS, requestTimeoutMs: 10_000, maxAttempts: 3 })(
+      { description: DESCRIPTION, maxResults: 1000 },
+      abort.signal,
+    );
     setTimeout(() => abort.abort(), 100);
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
     expect(received).toHaveLength(1);

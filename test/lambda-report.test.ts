@@ -33,7 +33,12 @@ function outcome(
   discovery: Discovery = CLEAN,
 ): SyncOutcome {
   const registered: Target[] = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => ({ ip, port: 443, availabilityZone: 'eu-west-1a' }));
-  const state: StateRead = { kind: 'found', state: { missing: { '10.0.0.2:443': 4, '10.0.0.3:443': 2 }, active: [] }, etag: '"e"', writer: 'run' };
+  const state: StateRead = {
+    kind: 'found',
+    state: { missing: { '10.0.0.2:443': 4, '10.0.0.3:443': 2 }, active: [] },
+    etag: '"e"',
+    writer: 'run',
+  };
   const decision = decide({ discovery, registered, state, settings });
   return {
     discovery,
@@ -76,19 +81,39 @@ describe('buildReport', () => {
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [['TargetGroup']],
-          Metrics: ['IPCount', 'Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures', 'DiscoveryClean'].map((Name) => ({ Name, Unit: 'Count' })),
+          Metrics: ['IPCount', 'Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures', 'DiscoveryClean'].map((Name) => ({
+            Name,
+            Unit: 'Count',
+          })),
         },
       ],
     });
     expect(METRIC_NAMESPACE.startsWith('AWS/')).toBe(false);
-    expect(report).toMatchObject({ TargetGroup: 'targetgroup/prod-443/0123456789abcdef', IPCount: 2, Registered: 1, RegistrationFailures: 0, Deregistered: 1, DnsFailures: 1, DiscoveryClean: 1 });
+    expect(report).toMatchObject({
+      TargetGroup: 'targetgroup/prod-443/0123456789abcdef',
+      IPCount: 2,
+      Registered: 1,
+      RegistrationFailures: 0,
+      Deregistered: 1,
+      DnsFailures: 1,
+      DiscoveryClean: 1,
+    });
   });
 
   test('leaves IPCount out when CW_METRIC_FLAG_IP_COUNT is false', () => {
     const quiet = parseSettings({ ...ENV, CW_METRIC_FLAG_IP_COUNT: 'false' });
-    const line = buildReport(quiet, outcome(quiet), 1, 0) as { IPCount?: number; _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+    const line = buildReport(quiet, outcome(quiet), 1, 0) as {
+      IPCount?: number;
+      _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
+    };
     expect(line.IPCount).toBeUndefined();
-    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual(['Registered', 'RegistrationFailures', 'Deregistered', 'DnsFailures', 'DiscoveryClean']);
+    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric) => metric.Name)).toEqual([
+      'Registered',
+      'RegistrationFailures',
+      'Deregistered',
+      'DnsFailures',
+      'DiscoveryClean',
+    ]);
   });
 
   test('a failed run is an ERROR line naming every error', () => {
@@ -112,7 +137,10 @@ describe('buildReport', () => {
       failuresByKind: { ...NO_FAILURES, nxdomain: 2, timeout: 1 },
       nonAuthoritative: 4,
       clean: false,
-      uncleanReasons: ['4 answers without the AA flag (from a resolver, not the ALB\'s name servers)', '2 errors or unusable answers (nxdomain 2)'],
+      uncleanReasons: [
+        "4 answers without the AA flag (from a resolver, not the ALB's name servers)",
+        '2 errors or unusable answers (nxdomain 2)',
+      ],
     };
     const line = buildReport(settings, outcome(settings, [], [], unclean), 1, 0);
     expect(line).toMatchObject({
@@ -129,22 +157,32 @@ describe('buildReport', () => {
 
 describe('buildReport under DISCOVERY=both', () => {
   test('names the source, carries the comparison and publishes the two counts as metrics', () => {
-    const both = parseSettings({ ...ENV, DISCOVERY: 'both', ALB_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef' });
+    const both = parseSettings({
+      ...ENV,
+      DISCOVERY: 'both',
+      ALB_ARN: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef',
+    });
     const interfaces: Discovery = { ...CLEAN, source: 'interfaces', ignored: [] };
     const dns: Discovery = { ...CLEAN, ips: ['10.0.0.1', '10.0.0.9'] };
-    const line = buildReport(both, { ...outcome(both, [], [], interfaces), comparison: { dns, dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'] } }, 1, 0) as Record<string, any>;
+    const line = buildReport(
+      both,
+      { ...outcome(both, [], [], interfaces), comparison: { dns, dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'] } },
+      1,
+      0,
+    ) as Record<string, unknown>;
     expect(line).toMatchObject({
       discoverySource: 'interfaces',
       comparison: { dnsOnly: ['10.0.0.9'], interfacesOnly: ['10.0.0.4'], dnsIpsFound: dns.ips, dnsClean: true },
       DnsOnlyAddresses: 1,
       InterfacesNotInDns: 1,
     });
-    expect(line._aws.CloudWatchMetrics[0].Metrics.map((metric: { Name: string }) => metric.Name)).toEqual(expect.arrayContaining(['DnsOnlyAddresses', 'InterfacesNotInDns']));
+    const metrics = (line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0].Metrics;
+    expect(metrics.map((metric) => metric.Name)).toEqual(expect.arrayContaining(['DnsOnlyAddresses', 'InterfacesNotInDns']));
   });
 
   test('without a comparison, neither the field nor the metrics appear', () => {
     const settings = parseSettings(ENV);
-    const line = buildReport(settings, outcome(settings), 1, 0) as Record<string, any>;
+    const line = buildReport(settings, outcome(settings), 1, 0) as Record<string, unknown>;
     expect(line).toMatchObject({ discoverySource: 'dns', warnings: [] });
     expect(line).not.toHaveProperty('comparison');
     expect(line).not.toHaveProperty('DnsOnlyAddresses');

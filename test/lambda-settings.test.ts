@@ -40,7 +40,13 @@ describe('parseSettings', () => {
       MAX_DEREGISTRATION_PERCENT: '100',
       DNS_SERVERS: '10.0.0.2, 127.0.0.1:5353,ns1.example.com',
     });
-    expect(settings).toMatchObject({ maxLookups: 50, invocationsBeforeDeregistration: 5, publishIpCount: false, sameVpc: false, maxDeregistrationPercent: 100 });
+    expect(settings).toMatchObject({
+      maxLookups: 50,
+      invocationsBeforeDeregistration: 5,
+      publishIpCount: false,
+      sameVpc: false,
+      maxDeregistrationPercent: 100,
+    });
     expect(settings.dnsServers).toEqual([
       { host: '10.0.0.2', port: 53 },
       { host: '127.0.0.1', port: 5353 },
@@ -122,12 +128,19 @@ describe('parseSettings: discovery', () => {
   });
 
   test('INVOCATIONS_BEFORE_DEREGISTRATION still overrides the grace under interface discovery', () => {
-    expect(parseSettings({ ...VALID, DISCOVERY: 'interfaces', ALB_ARN: ALB, INVOCATIONS_BEFORE_DEREGISTRATION: '2' }).invocationsBeforeDeregistration).toBe(2);
+    expect(
+      parseSettings({ ...VALID, DISCOVERY: 'interfaces', ALB_ARN: ALB, INVOCATIONS_BEFORE_DEREGISTRATION: '2' })
+        .invocationsBeforeDeregistration,
+    ).toBe(2);
   });
 
   test.each([
     ['DISCOVERY', 'eni', /DISCOVERY must be one of interfaces, dns, both, got "eni"/],
-    ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/web/0123456789abcdef', /ALB_ARN must be an ALB.s ARN/],
+    [
+      'ALB_ARN',
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/web/0123456789abcdef',
+      /ALB_ARN must be an ALB.s ARN/,
+    ],
     ['ALB_ARN', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef', /ALB_ARN must be an ALB.s ARN/],
     ['DISCOVERY_ROLE_ARN', 'arn:aws:iam::210987654321:user/someone', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],
     ['DISCOVERY_ROLE_ARN', 'alb-static-ip-discovery', /DISCOVERY_ROLE_ARN must be an IAM role ARN/],

@@ -13,7 +13,12 @@ const STATE: SyncState = { missing: { '10.0.0.10:443': 2, '10.0.0.9:8443': 4, '1
 describe('state codec', () => {
   test('encodes canonically, naming its writer: sorted by address then port, so equal states give equal text', () => {
     const text = encodeState(STATE, 'run-1');
-    expect(JSON.parse(text)).toEqual({ version: 2, writer: 'run-1', missing: { '10.0.0.9:443': 1, '10.0.0.9:8443': 4, '10.0.0.10:443': 2 }, active: ['10.0.0.2', '10.0.1.1'] });
+    expect(JSON.parse(text)).toEqual({
+      version: 2,
+      writer: 'run-1',
+      missing: { '10.0.0.9:443': 1, '10.0.0.9:8443': 4, '10.0.0.10:443': 2 },
+      active: ['10.0.0.2', '10.0.1.1'],
+    });
     expect(Object.keys(JSON.parse(text).missing)).toEqual(['10.0.0.9:443', '10.0.0.9:8443', '10.0.0.10:443']);
     expect(encodeState({ ...STATE, active: [...STATE.active].reverse() }, 'run-1')).toBe(text);
   });
@@ -28,7 +33,7 @@ describe('state codec', () => {
     expect(sameState(STATE, { ...STATE, missing: { ...STATE.missing, '10.0.0.9:443': 2 } })).toBe(false);
   });
 
-  test('reads version 1, whose counts by IP become those of the IPs\' targets on ALB_LISTENER, with no writer', () => {
+  test("reads version 1, whose counts by IP become those of the IPs' targets on ALB_LISTENER, with no writer", () => {
     const v1 = '{"version":1,"missing":{"10.0.0.10":2,"10.0.0.9":1},"active":["10.0.0.2"]}';
     expect(decodeState(v1, 8080)).toEqual({ state: { missing: { '10.0.0.9:8080': 1, '10.0.0.10:8080': 2 }, active: ['10.0.0.2'] } });
   });
@@ -83,7 +88,8 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
   });
   afterEach(() => stub.stop());
   const stored = () => stub.getObject(location.bucket, location.key);
-  const requests = () => stub.requests.map(({ operation, bucket, key, ifMatch, ifNoneMatch }) => ({ operation, bucket, key, ifMatch, ifNoneMatch }));
+  const requests = () =>
+    stub.requests.map(({ operation, bucket, key, ifMatch, ifNoneMatch }) => ({ operation, bucket, key, ifMatch, ifNoneMatch }));
 
   test('no object is a first run; the first write is If-None-Match', async () => {
     expect(await readState(s3, location, PORT)).toEqual({ kind: 'absent' });
@@ -106,20 +112,25 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
   test('another run having written first is a conflict, and its counters stay', async () => {
     await writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' });
     const theirs = stored();
-    expect(await writeState(s3, location, { state: { ...STATE, missing: {} }, writer: 'run-2' }, { kind: 'found', etag: '"stale"' })).toBe('conflict');
+    expect(await writeState(s3, location, { state: { ...STATE, missing: {} }, writer: 'run-2' }, { kind: 'found', etag: '"stale"' })).toBe(
+      'conflict',
+    );
     expect(await writeState(s3, location, { state: { ...STATE, missing: {} }, writer: 'run-2' }, { kind: 'absent' })).toBe('conflict');
     expect(stored()).toEqual(theirs);
   });
 
-  test('a write S3 carried out but whose answer was lost: the retry meets it as a conflict, and the object read back names its writer', async () => {
-    stub.fail('AnswerLost', { operation: 'PutObject', times: 1 });
-    expect(await writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).toBe('conflict');
-    expect(stub.requests.map(({ status, fault }) => [status, fault])).toEqual([
-      [200, 'AnswerLost'],
-      [412, undefined],
-    ]);
-    expect(await readState(s3, location, PORT)).toMatchObject({ kind: 'found', state: normalizeState(STATE), writer: 'run-1' });
-  });
+  test(
+    'a write S3 carried out but whose answer was lost: the retry ' + 'meets it as a conflict, and the object read back names its writer',
+    async () => {
+      stub.fail('AnswerLost', { operation: 'PutObject', times: 1 });
+      expect(await writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).toBe('conflict');
+      expect(stub.requests.map(({ status, fault }) => [status, fault])).toEqual([
+        [200, 'AnswerLost'],
+        [412, undefined],
+      ]);
+      expect(await readState(s3, location, PORT)).toMatchObject({ kind: 'found', state: normalizeState(STATE), writer: 'run-1' });
+    },
+  );
 
   test('a version-1 object is read, its counts on ALB_LISTENER; the next write replaces it with version 2', async () => {
     stub.putObject(location.bucket, location.key, '{"version":1,"missing":{"10.0.0.9":2},"active":["10.0.0.2"]}');
@@ -136,7 +147,9 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
 
   test('any other write failure throws, naming the object', async () => {
     stub.fail('AccessDenied', { operation: 'PutObject' });
-    await expect(writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).rejects.toThrow(/writing s3:\/\/state-bucket\/.*AccessDenied/);
+    await expect(writeState(s3, location, { state: STATE, writer: 'run-1' }, { kind: 'absent' })).rejects.toThrow(
+      /writing s3:\/\/state-bucket\/.*AccessDenied/,
+    );
   });
 
   test('a read refused with AccessDenied is unreadable, not a first run', async () => {
@@ -145,7 +158,10 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
   });
 
   test('a missing bucket is unreadable, not a first run', async () => {
-    expect(await readState(s3, { ...location, bucket: 'no-such-bucket' }, PORT)).toEqual({ kind: 'unreadable', reason: expect.stringContaining('NoSuchBucket') });
+    expect(await readState(s3, { ...location, bucket: 'no-such-bucket' }, PORT)).toEqual({
+      kind: 'unreadable',
+      reason: expect.stringContaining('NoSuchBucket'),
+    });
   });
 
   test('a read failing with 500 is retried, then unreadable', async () => {
@@ -162,6 +178,9 @@ describe('state in S3 (real SDK against the S3 stand-in on 127.0.0.1)', () => {
 
   test('an object that does not parse is unreadable, saying why', async () => {
     stub.putObject(location.bucket, location.key, '{"version":2,"writer":"r","missing":{"10.0.0.1:443":-3},"active":[]}');
-    expect(await readState(s3, location, PORT)).toEqual({ kind: 'unreadable', reason: expect.stringContaining('not a non-negative integer') });
+    expect(await readState(s3, location, PORT)).toEqual({
+      kind: 'unreadable',
+      reason: expect.stringContaining('not a non-negative integer'),
+    });
   });
 });

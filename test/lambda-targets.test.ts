@@ -12,7 +12,12 @@ describe('target group calls (real ELBv2 client against the stand-in on 127.0.0.
   let client: ElasticLoadBalancingV2Client;
   beforeEach(async () => {
     elb = await startElbv2Server({ targetGroups: { [TG]: 443 } });
-    client = new ElasticLoadBalancingV2Client({ region: TEST_REGION, endpoint: elb.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    client = new ElasticLoadBalancingV2Client({
+      region: TEST_REGION,
+      endpoint: elb.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 1,
+    });
   });
   afterEach(async () => {
     client.destroy();
@@ -62,7 +67,10 @@ describe('target group calls (real ELBv2 client against the stand-in on 127.0.0.
 
   it(`halving stops after ${MAX_REGISTRATION_SPLITS} halvings of two calls each; what is left unresolved fails as a whole`, async () => {
     const ips = nodeAddresses(64);
-    elb.rejectTargets(ips.filter((_, i) => i % 3 === 0), { named: false });
+    elb.rejectTargets(
+      ips.filter((_, i) => i % 3 === 0),
+      { named: false },
+    );
 
     const outcome = await registerTargets(client, REGISTRATION, ips);
     expect(sent('RegisterTargets')).toHaveLength(1 + 2 * MAX_REGISTRATION_SPLITS);
@@ -83,11 +91,17 @@ describe('target group calls (real ELBv2 client against the stand-in on 127.0.0.
   });
 
   it('a refused deregistration: the batches after it are not sent, and the outcome says why', async () => {
-    elb.addTargets(TG, nodeAddresses(150).map((ip) => ({ ip, port: 443, availabilityZone: 'us-east-1a' })));
+    elb.addTargets(
+      TG,
+      nodeAddresses(150).map((ip) => ({ ip, port: 443, availabilityZone: 'us-east-1a' })),
+    );
     const targets = elb.targets(TG);
     elb.fail('TargetGroupNotFound', { operation: 'DeregisterTargets', times: 1 });
 
-    expect(await deregisterTargets(client, TG, targets)).toEqual({ deregistered: [], failure: expect.stringMatching(/^TargetGroupNotFoundException/) });
+    expect(await deregisterTargets(client, TG, targets)).toEqual({
+      deregistered: [],
+      failure: expect.stringMatching(/^TargetGroupNotFoundException/),
+    });
     expect(sent('DeregisterTargets')).toHaveLength(1);
     expect(registeredIps()).toHaveLength(150);
   });

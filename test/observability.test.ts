@@ -126,8 +126,7 @@ describe('StaticIpObservability', () => {
       const widgets = widgetsOf(json);
       const headings = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown.split('\n')[0]);
       expect(headings).toEqual(['# prod-static-ip: static-IP NLB', '## Port 443: ip-sync', '## Port 8443: alb-target']);
-      const headingY = (port: number) =>
-        widgets.find((w) => w.type === 'text' && w.properties.markdown.startsWith(`## Port ${port}:`))!.y;
+      const headingY = (port: number) => widgets.find((w) => w.type === 'text' && w.properties.markdown.startsWith(`## Port ${port}:`))!.y;
       for (const widget of widgets.filter((w) => w.type === 'metric')) {
         const [, port] = /^Port (\d+):/.exec(widget.properties.title) ?? [];
         if (port === undefined) expect(widget.y).toBeLessThan(headingY(443));
@@ -190,7 +189,11 @@ describe('StaticIpObservability', () => {
     });
 
     test('two alarms per route, nothing else', () => {
-      expect(Object.values(resourcesOf(json, 'aws_cloudwatch_metric_alarm')).map((a) => a.alarm_name).sort()).toEqual([
+      expect(
+        Object.values(resourcesOf(json, 'aws_cloudwatch_metric_alarm'))
+          .map((a) => a.alarm_name)
+          .sort(),
+      ).toEqual([
         'prod-static-ip-443-no-healthy-targets',
         'prod-static-ip-443-unhealthy-targets',
         'prod-static-ip-8443-no-healthy-targets',
@@ -213,25 +216,21 @@ describe('StaticIpObservability', () => {
   describe('rejects', () => {
     test.each<[string, Partial<StaticIpObservabilityProps>, Partial<ObservedRoute>, string]>([
       ['no route', { routes: [] }, {}, 'routes must list at least one route'],
-      [
-        'two routes on one listener port',
-        {},
-        { listenerPort: 8443 },
-        'routes repeat listener ports 8443',
-      ],
+      ['two routes on one listener port', {}, { listenerPort: 8443 }, 'routes repeat listener ports 8443'],
       ['listener port 0', {}, { listenerPort: 0 }, 'route on port 0: listenerPort is outside 1-65535'],
       ['a route without its mode', {}, { mode: '' }, "route on port 443: mode must name the route's mode"],
       [
         "a target group's whole ARN where its suffix belongs",
         {},
         { targetGroupArnSuffix: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef' },
-        "targetGroupArnSuffix \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef\" is not a target group's ARN suffix",
+        'targetGroupArnSuffix "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/prod-443/0123456789abcdef" ' +
+          "is not a target group's ARN suffix",
       ],
       [
         "an ALB's ARN suffix for the NLB's",
         { loadBalancerArnSuffix: 'app/internal-app/0123456789abcdef' },
         {},
-        "loadBalancerArnSuffix \"app/internal-app/0123456789abcdef\" is not a network load balancer's ARN suffix",
+        'loadBalancerArnSuffix "app/internal-app/0123456789abcdef" is not a network load balancer\'s ARN suffix',
       ],
       ['a name with a space', { name: 'prod static' }, {}, 'name "prod static" must be 1-230 letters'],
       ['a name too long for the alarm names', { name: 'n'.repeat(231) }, {}, `name "${'n'.repeat(231)}" must be 1-230`],

@@ -12,8 +12,8 @@ function shellLines(markdown: string): string[] {
 
 /** README.md, CONTRIBUTING.md, UPGRADING.md and docs/*.md. */
 function documentation(): string[] {
-  return ['README.md', 'CONTRIBUTING.md', 'UPGRADING.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter(
-    (f) => f.endsWith('.md'),
+  return ['README.md', 'CONTRIBUTING.md', 'UPGRADING.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter((f) =>
+    f.endsWith('.md'),
   );
 }
 
@@ -32,11 +32,17 @@ describe("the README's commands for a fresh machine", () => {
     expect(commands.indexOf('npm run test:all')).toBeGreaterThan(install);
   });
 
-  it('run every tier: test:all type-checks, then runs the fast, Terraform and emulator tiers in that order', () => {
+  it('run every tier: test:all lints, type-checks, then runs the fast, Terraform and emulator tiers in that order', () => {
     const steps = SCRIPTS['test:all'].split('&&').map((s) => s.trim());
-    const tiers = ['npm run typecheck', 'npm test', 'npm run test:terraform', 'npm run test:deploy'].map((t) => steps.indexOf(t));
+    const tiers = ['npm run lint', 'npm run typecheck', 'npm test', 'npm run test:terraform', 'npm run test:deploy'].map((t) =>
+      steps.indexOf(t),
+    );
     expect(tiers.every((at) => at >= 0)).toBe(true);
     expect([...tiers].sort((a, b) => a - b)).toEqual(tiers);
+  });
+
+  it('lint runs the linter and checks the formatting of every file', () => {
+    expect(SCRIPTS.lint.split('&&').map((s) => s.trim())).toEqual(expect.arrayContaining(['eslint .', 'prettier --check .']));
   });
 });
 

@@ -88,7 +88,7 @@ describe('diff and deploy', () => {
     expect(calls).toEqual([]);
   });
 
-  it("passes options on, values included, even a value that names a stack", async () => {
+  it('passes options on, values included, even a value that names a stack', async () => {
     const { io, calls } = recordingIo();
     const flags = ['--outputs-file', 'acme-prod', '--var-file=acme-*.tfvars', '--parallelism', '2', '--auto-approve'];
     await expect(stackCommand(['deploy', 'acme-dev', ...flags], io)).resolves.toBe(0);
@@ -132,16 +132,14 @@ describe('the command line', () => {
   const dir = tempDir('fake-cdktf-');
   const record = path.join(dir, 'calls');
   // Records its arguments and CHECKPOINT_DISABLE, and exits 7.
-  fs.writeFileSync(
-    path.join(dir, 'cdktf'),
-    `#!/bin/sh\necho "CHECKPOINT_DISABLE=$CHECKPOINT_DISABLE $*" >> "${record}"\nexit 7\n`,
-    { mode: 0o755 }
-  );
+  fs.writeFileSync(path.join(dir, 'cdktf'), `#!/bin/sh\necho "CHECKPOINT_DISABLE=$CHECKPOINT_DISABLE $*" >> "${record}"\nexit 7\n`, {
+    mode: 0o755,
+  });
   const env = { PATH: `${dir}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir };
   const script = (...args: string[]) =>
     execFileAsync(tsx, ['scripts/stack-command.ts', ...args], { cwd: PROJECT_ROOT, env }).then(
       () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error
+      (error: { code: number; stderr: string }) => error,
     );
   let stacks: string[];
 
@@ -171,8 +169,6 @@ describe('the command line', () => {
       cwd: PROJECT_ROOT,
     }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });
-    expect((failure as { stderr: string }).stderr).toContain(
-      `unknown stack "no-such-stack". Known stacks: ${stacks.join(', ')}`
-    );
+    expect((failure as { stderr: string }).stderr).toContain(`unknown stack "no-such-stack". Known stacks: ${stacks.join(', ')}`);
   });
 });

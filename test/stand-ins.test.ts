@@ -37,7 +37,11 @@ async function ask(port: number, name: string, type: 'A' | 'NS' = 'A', timeoutMs
         clearTimeout(timer);
         resolve(dnsPacket.decode(message));
       });
-      socket.send(dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] }), port, '127.0.0.1');
+      socket.send(
+        dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name }] }),
+        port,
+        '127.0.0.1',
+      );
     });
   } finally {
     socket.close();
@@ -54,9 +58,12 @@ async function askTcp(port: number, name: string): Promise<dnsPacket.DecodedPack
       socket.on('close', () => resolve('closed'));
       socket.on('data', (chunk: Buffer) => {
         received = Buffer.concat([received, chunk]);
-        if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) resolve(dnsPacket.streamDecode(received) as dnsPacket.DecodedPacket);
+        if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0))
+          resolve(dnsPacket.streamDecode(received) as dnsPacket.DecodedPacket);
       });
-      socket.write(dnsPacket.streamEncode({ type: 'query', id: 4343, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }));
+      socket.write(
+        dnsPacket.streamEncode({ type: 'query', id: 4343, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] }),
+      );
     });
   } finally {
     socket.destroy();
@@ -71,7 +78,12 @@ describe('DNS stand-in', () => {
   let dns: DnsStandIn;
   const nodes = nodeAddresses(40);
   beforeEach(async () => {
-    dns = await startDnsServer({ name: ALB, addresses: nodes, nameServers: { 'ns-1.awsdns-01.com': '127.0.0.53', 'ns-2.awsdns-02.net': '127.0.0.54' }, seed: 7 });
+    dns = await startDnsServer({
+      name: ALB,
+      addresses: nodes,
+      nameServers: { 'ns-1.awsdns-01.com': '127.0.0.53', 'ns-2.awsdns-02.net': '127.0.0.54' },
+      seed: 7,
+    });
   });
   afterEach(() => dns.stop());
 
@@ -185,7 +197,9 @@ describe('DNS stand-in', () => {
     dns.fail('cached');
     const answers = [await ask(dns.port, ALB), await ask(dns.port, ALB), await ask(dns.port, ALB)];
     expect(answers.map((response) => response !== 'timeout' && response.flag_aa)).toEqual([false, false, false]);
-    expect(new Set(answers.map((response) => addressesOf(response).sort().join()))).toEqual(new Set([addressesOf(answers[0]).sort().join()]));
+    expect(new Set(answers.map((response) => addressesOf(response).sort().join()))).toEqual(
+      new Set([addressesOf(answers[0]).sort().join()]),
+    );
     expect(addressesOf(answers[0])).toHaveLength(ALB_ANSWER_SIZE);
     dns.clearFaults();
     const fresh = await ask(dns.port, ALB);
@@ -248,8 +262,14 @@ describe('S3 stand-in, through the real S3 client', () => {
     const { ETag: second } = await put('two', { IfMatch: first });
     expect(await errorOf(put('three', { IfMatch: first }))).toBe('PreconditionFailed 412');
     expect(s3.getObject(BUCKET, KEY)).toEqual({ body: 'two', etag: second });
-    expect(await errorOf(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other', Body: 'x', IfMatch: first })))).toBe('PreconditionFailed 412');
-    expect(s3.requests.filter((request) => request.operation === 'PutObject').map((request) => request.ifMatch)).toEqual([first, first, first]);
+    expect(await errorOf(client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other', Body: 'x', IfMatch: first })))).toBe(
+      'PreconditionFailed 412',
+    );
+    expect(s3.requests.filter((request) => request.operation === 'PutObject').map((request) => request.ifMatch)).toEqual([
+      first,
+      first,
+      first,
+    ]);
   });
 
   it('lets a racing writer land just before a put is judged', async () => {
@@ -287,7 +307,13 @@ describe('S3 stand-in, through the real S3 client', () => {
   it('stalls replies by the latency set, so a client with a request timeout gives up', async () => {
     s3.putObject(BUCKET, KEY, 'kept');
     s3.setLatency(60_000);
-    const impatient = new S3Client({ region: TEST_REGION, endpoint: s3.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } });
+    const impatient = new S3Client({
+      region: TEST_REGION,
+      endpoint: s3.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true },
+    });
     expect(await errorOf(impatient.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY })))).toMatch(/^TimeoutError/);
     impatient.destroy();
     s3.setLatency(0);
@@ -300,7 +326,13 @@ describe('S3 stand-in, through the real S3 client', () => {
   ] as const)('%s: carries the put out, then the client never gets the answer; a retry meets its own write', async (fault, clientError) => {
     const etag = s3.putObject(BUCKET, KEY, 'before');
     s3.fail(fault, { operation: 'PutObject', times: 1 });
-    const impatient = new S3Client({ region: TEST_REGION, endpoint: s3.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
+    const impatient = new S3Client({
+      region: TEST_REGION,
+      endpoint: s3.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+    });
     const send = () => impatient.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: 'after', IfMatch: etag }));
     await expect(send()).rejects.toThrow(clientError);
     expect(s3.getObject(BUCKET, KEY)?.body).toBe('after');
@@ -323,7 +355,12 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
   let client: ElasticLoadBalancingV2Client;
   beforeEach(async () => {
     elb = await startElbv2Server({ targetGroups: { [TG]: 443, [OTHER_TG]: 80 } });
-    client = new ElasticLoadBalancingV2Client({ region: TEST_REGION, endpoint: elb.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
+    client = new ElasticLoadBalancingV2Client({
+      region: TEST_REGION,
+      endpoint: elb.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 1,
+    });
   });
   afterEach(async () => {
     client.destroy();
@@ -331,10 +368,12 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
   });
 
   const describeTargets = async (arn = TG) =>
-    (await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions?.map(({ Target, TargetHealth }) => ({
-      ...Target,
-      state: TargetHealth?.State,
-    }));
+    (await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions?.map(
+      ({ Target, TargetHealth }) => ({
+        ...Target,
+        state: TargetHealth?.State,
+      }),
+    );
   const errorOf = (promise: Promise<unknown>) =>
     promise.then(
       () => undefined,
@@ -342,7 +381,15 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     );
 
   it('registers idempotently, and DescribeTargetHealth reports Id, Port, AvailabilityZone and State as the SDK parses them', async () => {
-    await client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.5', Port: 443 }, { Id: '10.0.2.6', Port: 443, AvailabilityZone: 'all' }] }));
+    await client.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: TG,
+        Targets: [
+          { Id: '10.0.1.5', Port: 443 },
+          { Id: '10.0.2.6', Port: 443, AvailabilityZone: 'all' },
+        ],
+      }),
+    );
     await client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.5', Port: 443 }] }));
     expect(await describeTargets()).toEqual([
       { Id: '10.0.1.5', Port: 443, AvailabilityZone: 'us-east-1b', state: 'initial' },
@@ -352,7 +399,10 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     expect(elb.requests[0]).toMatchObject({
       action: 'RegisterTargets',
       targetGroupArn: TG,
-      targets: [{ id: '10.0.1.5', port: 443 }, { id: '10.0.2.6', port: 443, availabilityZone: 'all' }],
+      targets: [
+        { id: '10.0.1.5', port: 443 },
+        { id: '10.0.2.6', port: 443, availabilityZone: 'all' },
+      ],
       status: 200,
     });
   });
@@ -362,9 +412,19 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
       { ip: '10.0.1.5', port: 443, availabilityZone: 'us-east-1a' },
       { ip: '10.0.1.6', port: 8443, availabilityZone: 'us-east-1b' },
     ]);
-    await client.send(new DeregisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.6', Port: 443 }, { Id: '10.0.9.9', Port: 443 }] }));
+    await client.send(
+      new DeregisterTargetsCommand({
+        TargetGroupArn: TG,
+        Targets: [
+          { Id: '10.0.1.6', Port: 443 },
+          { Id: '10.0.9.9', Port: 443 },
+        ],
+      }),
+    );
     expect(elb.targets(TG).map((target) => target.ip)).toEqual(['10.0.1.5', '10.0.1.6']);
-    await client.send(new DeregisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.6', Port: 8443, AvailabilityZone: 'us-east-1b' }] }));
+    await client.send(
+      new DeregisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.6', Port: 8443, AvailabilityZone: 'us-east-1b' }] }),
+    );
     expect(elb.targets(TG)).toEqual([{ ip: '10.0.1.5', port: 443, availabilityZone: 'us-east-1a', health: 'healthy' }]);
   });
 
@@ -380,14 +440,22 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
   ] as const)('injects %s in the Query error format, for the next k calls', async (fault, expected) => {
     elb.fail(fault, { times: 2, operation: 'DescribeTargetHealth' });
     expect(await errorOf(describeTargets())).toMatch(expected);
-    expect(await errorOf(client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.5', Port: 443 }] })))).toBeUndefined();
+    expect(
+      await errorOf(client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: '10.0.1.5', Port: 443 }] }))),
+    ).toBeUndefined();
     expect(await errorOf(describeTargets())).toMatch(expected);
     expect(await errorOf(describeTargets())).toBeUndefined();
     expect(elb.requests.map((request) => request.errorCode)).toEqual([fault, undefined, fault, undefined]);
   });
 
   it('lets the SDK retry through throttling', async () => {
-    const retrying = new ElasticLoadBalancingV2Client({ region: TEST_REGION, endpoint: elb.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 3, retryMode: 'adaptive' });
+    const retrying = new ElasticLoadBalancingV2Client({
+      region: TEST_REGION,
+      endpoint: elb.endpoint,
+      credentials: FAKE_CREDENTIALS,
+      maxAttempts: 3,
+      retryMode: 'adaptive',
+    });
     elb.fail('Throttling', { times: 2 });
     await retrying.send(new DescribeTargetHealthCommand({ TargetGroupArn: TG }));
     retrying.destroy();
@@ -410,8 +478,11 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
 
   it('rejects the addresses set, naming each one in the request, and registers nothing of that request', async () => {
     elb.rejectTargets(['10.0.1.6', '10.0.1.8']);
-    const register = (ids: string[]) => client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
-    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7', '10.0.1.8']))).toMatch(/^InvalidTargetException 400: .*'10\.0\.1\.6', '10\.0\.1\.8'$/);
+    const register = (ids: string[]) =>
+      client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
+    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7', '10.0.1.8']))).toMatch(
+      /^InvalidTargetException 400: .*'10\.0\.1\.6', '10\.0\.1\.8'$/,
+    );
     expect(elb.targets(TG)).toEqual([]);
     expect(await errorOf(register(['10.0.1.5', '10.0.1.7']))).toBeUndefined();
     elb.rejectTargets(['10.0.1.9'], { named: false });
@@ -419,18 +490,26 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
     expect(elb.requests.map((request) => request.targets.length)).toEqual([4, 2, 1]);
   });
 
-  it('refuses a registration that would go above the target limit with TooManyTargets; registering again adds nothing and passes', async () => {
-    elb.setTargetLimit(2);
-    const register = (ids: string[]) => client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
-    expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7']))).toMatch(/^TooManyTargetsException 400: /);
-    expect(elb.targets(TG)).toEqual([]);
-    expect(await errorOf(register(['10.0.1.5', '10.0.1.6']))).toBeUndefined();
-    expect(await errorOf(register(['10.0.1.6']))).toBeUndefined();
-    expect(await errorOf(register(['10.0.1.7']))).toMatch(/^TooManyTargetsException/);
-  });
+  it(
+    'refuses a registration that would go above the target limit ' + 'with TooManyTargets; registering again adds nothing and passes',
+    async () => {
+      elb.setTargetLimit(2);
+      const register = (ids: string[]) =>
+        client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: ids.map((Id) => ({ Id, Port: 443 })) }));
+      expect(await errorOf(register(['10.0.1.5', '10.0.1.6', '10.0.1.7']))).toMatch(/^TooManyTargetsException 400: /);
+      expect(elb.targets(TG)).toEqual([]);
+      expect(await errorOf(register(['10.0.1.5', '10.0.1.6']))).toBeUndefined();
+      expect(await errorOf(register(['10.0.1.6']))).toBeUndefined();
+      expect(await errorOf(register(['10.0.1.7']))).toMatch(/^TooManyTargetsException/);
+    },
+  );
 
   it('sets the health of one port of an IP, or of every port', async () => {
-    elb.addTargets(TG, [443, 8443].map((port) => ({ ip: '10.0.1.5', port, availabilityZone: 'us-east-1a' })), 'initial');
+    elb.addTargets(
+      TG,
+      [443, 8443].map((port) => ({ ip: '10.0.1.5', port, availabilityZone: 'us-east-1a' })),
+      'initial',
+    );
     elb.setHealth(TG, '10.0.1.5', 'healthy', 443);
     expect(elb.targets(TG).map((target) => target.health)).toEqual(['healthy', 'initial']);
     elb.setHealth(TG, '10.0.1.5', 'unhealthy');
@@ -438,7 +517,9 @@ describe('ELBv2 stand-in, through the real ELBv2 client', () => {
   });
 
   it('rejects a target that is not an IPv4 address', async () => {
-    expect(await errorOf(client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: 'i-0123456789abcdef0' }] })))).toMatch(/^ValidationError 400/);
+    expect(
+      await errorOf(client.send(new RegisterTargetsCommand({ TargetGroupArn: TG, Targets: [{ Id: 'i-0123456789abcdef0' }] }))),
+    ).toMatch(/^ValidationError 400/);
     expect(elb.targets(TG)).toEqual([]);
   });
 });
@@ -459,7 +540,13 @@ describe('EC2 and STS stand-ins, through the real clients', () => {
   afterEach(() => Promise.all([ec2.stop(), sts.stop()]));
   const client = () => new EC2Client({ region: TEST_REGION, endpoint: ec2.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 1 });
   const listed = async (description: string, maxResults?: number, nextToken?: string) =>
-    client().send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'description', Values: [description] }], MaxResults: maxResults, NextToken: nextToken }));
+    client().send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'description', Values: [description] }],
+        MaxResults: maxResults,
+        NextToken: nextToken,
+      }),
+    );
 
   test('matches a description filter as a whole, case-sensitive, with wildcards, as EC2 does', async () => {
     const ips = async (description: string) => ((await listed(description)).NetworkInterfaces ?? []).map((found) => found.PrivateIpAddress);
@@ -487,7 +574,9 @@ describe('EC2 and STS stand-ins, through the real clients', () => {
     const { Credentials } = await stsClient.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'test' }));
     expect(Credentials?.AccessKeyId).toBe(ASSUMED_CREDENTIALS.accessKeyId);
     sts.deny(role);
-    await expect(stsClient.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'test' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(stsClient.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'test' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
     expect(sts.assumed).toEqual([role, role]);
   });
 });

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { AlbNodeTargetGroup } from '../modes/ip-sync/alb-node-target-group';
 import { PRIVATE_TARGET_RANGES, StaticIpNlb, type StaticIpNlbProps } from '../modules/static-ip-nlb';
 import { ref, resourceAt, resourcesOf, synthScope, testApp } from './support/synth';
@@ -47,19 +47,36 @@ describe('StaticIpNlb', () => {
 
   test('protection can be turned off, with a warning', () => {
     const app = testApp();
-    const stack = new (require('cdktf').TerraformStack)(app, 'unprotected');
+    const stack = new TerraformStack(app, 'unprotected');
     const nlb = new StaticIpNlb(stack, 'nlb', { ...PROPS, protect: false });
     const json = JSON.parse(Testing.synth(stack));
-    expect(resourceAt(json, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: false, lifecycle: { prevent_destroy: false } });
+    expect(resourceAt(json, 'aws_lb', 'load-balancer')).toMatchObject({
+      enable_deletion_protection: false,
+      lifecycle: { prevent_destroy: false },
+    });
     expect(nlb.node.metadata.map((entry) => String(entry.data))).toEqual([expect.stringContaining('protection is off')]);
   });
 
   test('admits only the client ports, from the allowed CIDRs only', () => {
     const ingress = Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule'));
-    expect(ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }))).toEqual(
+    expect(
+      ingress.map(({ cidr_ipv4, from_port, to_port, ip_protocol, security_group_id }) => ({
+        cidr_ipv4,
+        from_port,
+        to_port,
+        ip_protocol,
+        security_group_id,
+      })),
+    ).toEqual(
       expect.arrayContaining(
         [80, 443].flatMap((port) =>
-          PROPS.ingressCidrs!.map((cidr) => ({ cidr_ipv4: cidr, from_port: port, to_port: port, ip_protocol: 'tcp', security_group_id: ref(securityGroup, 'id') })),
+          PROPS.ingressCidrs!.map((cidr) => ({
+            cidr_ipv4: cidr,
+            from_port: port,
+            to_port: port,
+            ip_protocol: 'tcp',
+            security_group_id: ref(securityGroup, 'id'),
+          })),
         ),
       ),
     );
@@ -71,18 +88,27 @@ describe('StaticIpNlb', () => {
 
   test('rules are keyed by what they allow: removing the first CIDR or a port leaves every other rule where it is', () => {
     const before = ruleIds(json, 'aws_vpc_security_group_ingress_rule');
-    const withoutFirstCidr = ruleIds(synth({ ...PROPS, ingressCidrs: PROPS.ingressCidrs!.slice(1) }), 'aws_vpc_security_group_ingress_rule');
+    const withoutFirstCidr = ruleIds(
+      synth({ ...PROPS, ingressCidrs: PROPS.ingressCidrs!.slice(1) }),
+      'aws_vpc_security_group_ingress_rule',
+    );
     expect(withoutFirstCidr).toHaveLength(2);
     expect(before).toEqual(expect.arrayContaining(withoutFirstCidr));
     const egressBefore = ruleIds(json, 'aws_vpc_security_group_egress_rule');
-    const withoutPort80 = ruleIds(synth({ ...PROPS, clientPorts: [443], albFlows: PROPS.albFlows.slice(1) }), 'aws_vpc_security_group_egress_rule');
+    const withoutPort80 = ruleIds(
+      synth({ ...PROPS, clientPorts: [443], albFlows: PROPS.albFlows.slice(1) }),
+      'aws_vpc_security_group_egress_rule',
+    );
     expect(withoutPort80).toHaveLength(PRIVATE_TARGET_RANGES.length);
     expect(egressBefore).toEqual(expect.arrayContaining(withoutPort80));
   });
 
   test('defaults to admitting the whole internet when no CIDRs are given', () => {
     const open = synth({ ...PROPS, ingressCidrs: undefined });
-    expect(Object.values(resourcesOf(open, 'aws_vpc_security_group_ingress_rule')).map((r) => r.cidr_ipv4)).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
+    expect(Object.values(resourcesOf(open, 'aws_vpc_security_group_ingress_rule')).map((r) => r.cidr_ipv4)).toEqual([
+      '0.0.0.0/0',
+      '0.0.0.0/0',
+    ]);
   });
 
   test('egress to CIDRs reaches them on the ALB ports only; two ALBs behind one CIDR share its rule', () => {
@@ -151,7 +177,9 @@ describe('StaticIpNlb', () => {
       load_balancer_arn: ref(resourceAt(listeners, 'aws_lb', 'load-balancer'), 'arn'),
       port: 443,
       protocol: 'TCP',
-      default_action: [{ type: 'forward', target_group_arn: ref(resourceAt(listeners, 'aws_lb_target_group', 'tg-443/target-group'), 'arn') }],
+      default_action: [
+        { type: 'forward', target_group_arn: ref(resourceAt(listeners, 'aws_lb_target_group', 'tg-443/target-group'), 'arn') },
+      ],
     });
   });
 
@@ -188,6 +216,8 @@ describe('AlbNodeTargetGroup', () => {
     ['a name over 32 characters', { name: 'n'.repeat(33) }, `AlbNodeTargetGroup: name "${'n'.repeat(33)}" is longer than 32 characters`],
     ['port 0', { port: 0 }, 'AlbNodeTargetGroup: port 0 is outside 1-65535'],
   ])('rejects %s', (_, change, message) => {
-    expect(() => synthScope((scope) => new AlbNodeTargetGroup(scope, 'tg', { name: 'x', vpcId: PROPS.vpcId, port: 443, ...change }))).toThrow(message);
+    expect(() =>
+      synthScope((scope) => new AlbNodeTargetGroup(scope, 'tg', { name: 'x', vpcId: PROPS.vpcId, port: 443, ...change })),
+    ).toThrow(message);
   });
 });

@@ -5,16 +5,7 @@ import { TUNING_LIMITS } from '../config/validate';
 import { resourceNames } from '../modules/static-ip-stack';
 import { parseSettings } from '../lambda/settings';
 import { ACCELERATOR_ONLY, ALB_ARN, EXISTING_ADDRESSES, FULL, MINIMAL, TWO_ALBS } from './fixtures/environments';
-import {
-  awsNames,
-  policyStatements,
-  ref,
-  resourceAt,
-  resourcesOf,
-  synthesize,
-  type Resource,
-  type TerraformJson,
-} from './support/synth';
+import { awsNames, policyStatements, ref, resourceAt, resourcesOf, synthesize, type Resource, type TerraformJson } from './support/synth';
 
 const stacks = synthesize([MINIMAL, FULL, TWO_ALBS, ACCELERATOR_ONLY, EXISTING_ADDRESSES]);
 const json = (environment: EnvironmentConfig): TerraformJson => stacks.get(environment.name)!.json;
@@ -44,7 +35,10 @@ describe('StaticIpStack', () => {
 
   test('the static IPs and the NLB are protected by default', () => {
     for (const eip of values(full, 'aws_eip')) expect(eip.lifecycle).toEqual({ prevent_destroy: true });
-    expect(resourceAt(full, 'aws_lb', 'load-balancer')).toMatchObject({ enable_deletion_protection: true, lifecycle: { prevent_destroy: true } });
+    expect(resourceAt(full, 'aws_lb', 'load-balancer')).toMatchObject({
+      enable_deletion_protection: true,
+      lifecycle: { prevent_destroy: true },
+    });
     expect(resourceAt(full, 'aws_globalaccelerator_accelerator', 'global-accelerator').lifecycle).toEqual({ prevent_destroy: true });
     const unprotected = synthesize([{ ...MINIMAL, name: 'throwaway', staticIps: { protect: false } }]).get('throwaway')!.json;
     for (const eip of values(unprotected, 'aws_eip')) expect(eip.lifecycle).toBeUndefined();
@@ -108,12 +102,18 @@ describe('StaticIpStack', () => {
     // An ALB-type target group always keeps it, and its attributes cannot be set.
     expect(resourceAt(full, 'aws_lb_target_group', 'alb-target-443/target-group').preserve_client_ip).toBeUndefined();
     for (const group of values(full, 'aws_globalaccelerator_endpoint_group')) {
-      expect(group.endpoint_configuration).toEqual([expect.objectContaining({ endpoint_id: ALB_ARN, client_ip_preservation_enabled: true })]);
+      expect(group.endpoint_configuration).toEqual([
+        expect.objectContaining({ endpoint_id: ALB_ARN, client_ip_preservation_enabled: true }),
+      ]);
     }
   });
 
   test('the Global Accelerator listens on every route port, through the us-west-2 provider, and its IPs are an output', () => {
-    expect(values(full, 'aws_globalaccelerator_listener').map((listener) => listener.port_range[0].from_port).sort()).toEqual([443, 80]);
+    expect(
+      values(full, 'aws_globalaccelerator_listener')
+        .map((listener) => listener.port_range[0].from_port)
+        .sort(),
+    ).toEqual([443, 80]);
     expect(full.provider.aws[1]).toMatchObject({ alias: 'global-accelerator', region: 'us-west-2', default_tags: [{ tags: FULL.tags }] });
     for (const group of values(full, 'aws_globalaccelerator_endpoint_group')) expect(group.endpoint_group_region).toBe('eu-west-1');
     expect(Object.keys(full.output)).toEqual(expect.arrayContaining(['static_ips', 'accelerator_static_ips', 'accelerator_dns_name']));
@@ -170,7 +170,10 @@ describe('StaticIpStack', () => {
     for (const fn of values(existing, 'aws_lambda_function')) {
       expect(fn.environment.variables.ALB_DNS_NAME).toBe(`\${data.aws_lb.${lookup[0][0]}.dns_name}`);
       expect(fn.lifecycle.precondition).toEqual([
-        expect.objectContaining({ condition: `\${data.aws_lb.${lookup[0][0]}.internal}`, error_message: expect.stringContaining('internal ALB') }),
+        expect.objectContaining({
+          condition: `\${data.aws_lb.${lookup[0][0]}.internal}`,
+          error_message: expect.stringContaining('internal ALB'),
+        }),
       ]);
     }
   });
@@ -218,8 +221,14 @@ describe('StaticIpStack', () => {
   test("opens an ALB's security group to the NLB only where the environment names it", () => {
     // The NLB's rules; the accelerator's clients (FULL's ingressCidrs) have their own, in config-safety.test.ts.
     const albRules = (stack: TerraformJson, group: string | undefined) =>
-      values(stack, 'aws_vpc_security_group_ingress_rule').filter((rule) => rule.security_group_id === group && rule.cidr_ipv4 === undefined);
-    expect(albRules(full, FULL.albs.app.securityGroupId).map((rule) => rule.from_port).sort()).toEqual([443, 80]);
+      values(stack, 'aws_vpc_security_group_ingress_rule').filter(
+        (rule) => rule.security_group_id === group && rule.cidr_ipv4 === undefined,
+      );
+    expect(
+      albRules(full, FULL.albs.app.securityGroupId)
+        .map((rule) => rule.from_port)
+        .sort(),
+    ).toEqual([443, 80]);
     expect(values(minimal, 'aws_vpc_security_group_ingress_rule').every((rule) => rule.cidr_ipv4 !== undefined)).toBe(true);
   });
 

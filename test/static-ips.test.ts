@@ -16,8 +16,7 @@ const build = (props: StaticIpsProps = PROPS) => {
   return { json, staticIps };
 };
 const synth = (props: StaticIpsProps = PROPS) => build(props).json;
-const zone = (availabilityZone: string, props: StaticIpsProps = PROPS) =>
-  props.zones.find((z) => z.availabilityZone === availabilityZone)!;
+const zone = (availabilityZone: string, props: StaticIpsProps = PROPS) => props.zones.find((z) => z.availabilityZone === availabilityZone)!;
 /** Terraform addresses of the Elastic IPs and the data sources. */
 const addressesOf = (json: TerraformJson): string[] =>
   [
@@ -46,9 +45,7 @@ describe('StaticIps', () => {
       ...PROPS,
       zones: [{ availabilityZone: 'eu-west-1h', source: { kind: 'new' } }, ...EVERY_SOURCE],
     });
-    expect(addressesOf(added)).toEqual(
-      [...addressesOf(json), resourceAt(added, 'aws_eip', 'static-ips/eip-eu-west-1h').address].sort(),
-    );
+    expect(addressesOf(added)).toEqual([...addressesOf(json), resourceAt(added, 'aws_eip', 'static-ips/eip-eu-west-1h').address].sort());
   });
 
   test.each([
@@ -130,7 +127,10 @@ describe('StaticIps', () => {
     for (const eip of Object.values(resourcesOf(unprotected, 'aws_eip'))) expect(eip).not.toHaveProperty('lifecycle');
     expect(warnings(construct)).toEqual([
       expect.stringMatching(
-        /^StaticIps prod-static-ip: protect is false, so a destroy .* releases the owned addresses \(eu-west-1a, eu-west-1b, eu-west-1c, eu-west-1d\)/,
+        new RegExp(
+          /^StaticIps prod-static-ip: protect is false, so a destroy .* /.source +
+            /releases the owned addresses \(eu-west-1a, eu-west-1b, eu-west-1c, eu-west-1d\)/.source,
+        ),
       ),
     ]);
     expect(warnings(staticIps)).toEqual([]);
@@ -138,28 +138,29 @@ describe('StaticIps', () => {
     expect(warnings(build({ ...PROPS, zones: EVERY_SOURCE.slice(4), protect: false }).staticIps)).toEqual([]);
   });
 
-  test('a zone left out (or no longer owned) is forgotten whatever protect says; only a zone named in release is not, and synth warns', () => {
-    const removedFrom = (json: TerraformJson) =>
-      ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(
-        ({ from, lifecycle }) => {
+  test(
+    'a zone left out (or no longer owned) is forgotten whatever ' + 'protect says; only a zone named in release is not, and synth warns',
+    () => {
+      const removedFrom = (json: TerraformJson) =>
+        ((json as TerraformJson & { removed?: { from: string; lifecycle: unknown }[] }).removed ?? []).map(({ from, lifecycle }) => {
           expect(lifecycle).toEqual({ destroy: false });
           return from.replace(/^aws_eip\.static-ips_eip-(.*)_[0-9A-F]{8}$/, '$1');
-        },
+        });
+      const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
+      const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
+      expect(removedFrom(synth(twoZones))).toEqual(others);
+      expect(removedFrom(synth({ ...twoZones, protect: false }))).toEqual(others);
+      const releasing = build({ ...twoZones, protect: false, release: ['eu-west-1d'] });
+      expect(removedFrom(releasing.json)).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
+      expect(warnings(releasing.staticIps)).toContainEqual(
+        expect.stringMatching(/^StaticIps prod-static-ip: release names eu-west-1d, so a plan .* destroys it/),
       );
-    const twoZones = { ...PROPS, zones: EVERY_SOURCE.slice(0, 2) };
-    const others = ['eu-west-1c', 'eu-west-1d', 'eu-west-1e', 'eu-west-1f'];
-    expect(removedFrom(synth(twoZones))).toEqual(others);
-    expect(removedFrom(synth({ ...twoZones, protect: false }))).toEqual(others);
-    const releasing = build({ ...twoZones, protect: false, release: ['eu-west-1d'] });
-    expect(removedFrom(releasing.json)).toEqual(['eu-west-1c', 'eu-west-1e', 'eu-west-1f']);
-    expect(warnings(releasing.staticIps)).toContainEqual(
-      expect.stringMatching(/^StaticIps prod-static-ip: release names eu-west-1d, so a plan .* destroys it/),
-    );
-    expect(warnings(build(twoZones).staticIps)).toEqual([]);
-    // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
-    const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
-    expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
-  });
+      expect(warnings(build(twoZones).staticIps)).toEqual([]);
+      // A zone switched from an owned address to one the stack only reads: its old Elastic IP is forgotten too.
+      const switched = { ...twoZones, zones: [EVERY_SOURCE[0], { ...EVERY_SOURCE[4], availabilityZone: 'eu-west-1b' }] };
+      expect(removedFrom(synth(switched))).toEqual(['eu-west-1b', ...others]);
+    },
+  );
 
   test("keeps its removed blocks beside another StaticIps' and the stack's own removed blocks", () => {
     const removed = synthScope((scope) => {
@@ -184,7 +185,8 @@ describe('StaticIps', () => {
     [
       'a zone id instead of a zone name',
       { zones: [{ availabilityZone: 'euw1-az1', source: { kind: 'new' } }] },
-      'StaticIps: zones[0] "euw1-az1": availabilityZone is not an Availability Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
+      'StaticIps: zones[0] "euw1-az1": availabilityZone is not an Availability ' +
+        'Zone name (e.g. eu-west-1a; zone ids such as euw1-az1 are not accepted)',
     ],
     [
       'a region instead of a zone',
@@ -204,7 +206,8 @@ describe('StaticIps', () => {
     [
       'a malformed allocation id',
       { zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'existing', allocationId: 'eipalloc-0a1b2c3' } }] },
-      'StaticIps: zones[0] "eu-west-1a": source.allocationId "eipalloc-0a1b2c3" is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
+      'StaticIps: zones[0] "eu-west-1a": source.allocationId "eipalloc-0a1b2c3" ' +
+        'is not an Elastic IP allocation id (eipalloc-<8 or 17 hex>)',
     ],
     [
       'an association id where an allocation id belongs',
@@ -224,27 +227,21 @@ describe('StaticIps', () => {
     [
       'a BYOIP pool id given as an IPAM pool',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'ipam', poolId: IDS.byoipPool } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'ipam', poolId: IDS.byoipPool } } }],
       },
       `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.byoipPool}" is not an IPAM pool id (ipam-pool-<17 hex>)`,
     ],
     [
       'an IPAM pool id given as a BYOIP pool',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'byoip', poolId: IDS.ipamPool } } }],
       },
       `StaticIps: zones[0] "eu-west-1a": source.pool.poolId "${IDS.ipamPool}" is not a public IPv4 pool id (ipv4pool-ec2-<17 hex>)`,
     ],
     [
       'an unknown pool type',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'amazon', poolId: 'x' } as never } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'new', pool: { type: 'amazon', poolId: 'x' } as never } }],
       },
       'StaticIps: zones[0] "eu-west-1a": source.pool.type "amazon" is not ipam or byoip',
     ],
@@ -256,9 +253,7 @@ describe('StaticIps', () => {
     [
       'a lookup by both public IP and tags',
       {
-        zones: [
-          { availabilityZone: 'eu-west-1a', source: { kind: 'lookup', publicIp: '52.212.0.10', tags: { a: 'b' } } },
-        ],
+        zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'lookup', publicIp: '52.212.0.10', tags: { a: 'b' } } }],
       },
       'StaticIps: zones[0] "eu-west-1a": a lookup needs exactly one of source.publicIp and source.tags',
     ],
@@ -300,7 +295,8 @@ describe('StaticIps', () => {
     [
       'releasing a configured zone',
       { release: ['eu-west-1b'] },
-      'StaticIps: release[0] "eu-west-1b" is configured (zones[1] "eu-west-1b"): only the address of a zone no longer configured can be released',
+      'StaticIps: release[0] "eu-west-1b" is configured (zones[1] "eu-west-1b"): ' +
+        'only the address of a zone no longer configured can be released',
     ],
     [
       'releasing a zone of another region',
@@ -308,11 +304,7 @@ describe('StaticIps', () => {
       'StaticIps: release[0] "us-east-1h" is not in the zones\' region eu-west-1',
     ],
     ['releasing a zone id', { release: ['euw1-az9'] }, 'StaticIps: release[0] "euw1-az9" is not an Availability Zone name'],
-    [
-      'releasing a zone twice',
-      { release: ['eu-west-1h', 'eu-west-1h'] },
-      'StaticIps: release[1] "eu-west-1h" is named twice',
-    ],
+    ['releasing a zone twice', { release: ['eu-west-1h', 'eu-west-1h'] }, 'StaticIps: release[1] "eu-west-1h" is named twice'],
     [
       'an empty tag key',
       { zones: [{ availabilityZone: 'eu-west-1a', source: { kind: 'lookup', tags: { '': 'x' } } }] },

@@ -18,9 +18,7 @@ describe("the run's own temp folder", () => {
     const dir = tempDir('session-');
     fs.mkdirSync(path.join(dir, 'cdktf.outdir.Ab12Cd'));
     fs.writeFileSync(path.join(dir, 'plan-Xy34Zw'), '');
-    expect(() => closeTempSession(dir)).toThrow(
-      'the tests left 2 entries in the temp dir: cdktf.outdir.Ab12Cd, plan-Xy34Zw.'
-    );
+    expect(() => closeTempSession(dir)).toThrow('the tests left 2 entries in the temp dir: cdktf.outdir.Ab12Cd, plan-Xy34Zw.');
     expect(fs.existsSync(dir)).toBe(false);
   });
 

@@ -24,7 +24,7 @@ describe('logicalIdAt', () => {
     ['characters Terraform names do not take', ['a.b', 'c d', 'e:f']],
     ['one component too long to stand alone', ['x'.repeat(300)]],
     ['a path longer than the readable part', ['y'.repeat(200), 'z'.repeat(200)]],
-  ])("%s: the name cdktf gives a real resource there", (_, path) => {
+  ])('%s: the name cdktf gives a real resource there', (_, path) => {
     expect(logicalIdAt(path)).toBe(elementAt(path).friendlyUniqueId);
   });
 

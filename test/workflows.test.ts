@@ -11,12 +11,11 @@ import { stackCommand, type StackEntry, type StackSource } from '../scripts/stac
 import { MINIMAL } from './fixtures/environments';
 import { synthesize } from './support/synth';
 import { tempDir } from './support/temp-dir';
+import type { JsonObject } from './support/json';
 
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..');
-const SCRIPTS: Record<string, string> = JSON.parse(
-  fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')
-).scripts;
+const SCRIPTS: Record<string, string> = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts;
 
 interface Step {
   readonly id?: string;
@@ -129,7 +128,7 @@ async function runOutputStep(step: Step): Promise<Record<string, string>> {
       .readFileSync(outputFile, 'utf8')
       .trim()
       .split('\n')
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 }
 
@@ -170,7 +169,9 @@ function jobsThatRun(workflow: Workflow, event: { headRepository: string; stacks
     const allSucceeded = needed.every((other) => results[other] === 'success');
     const functions = [status('success', allSucceeded), status('failure', false), status('cancelled', false), status('always', true)];
     const condition = job.if ?? 'success()';
-    const guarded = /\b(success|failure|cancelled|always)\(\)/.test(condition) ? condition : `success() && (${condition.replace(/^\$\{\{([\s\S]*)\}\}$/, '$1')})`;
+    const guarded = /\b(success|failure|cancelled|always)\(\)/.test(condition)
+      ? condition
+      : `success() && (${condition.replace(/^\$\{\{([\s\S]*)\}\}$/, '$1')})`;
     const needs = Object.fromEntries(needed.map((other) => [other, { result: results[other], outputs: { stacks: event.stacks } }]));
     results[name] = evaluate(guarded, { github, needs, vars: {}, secrets: {} }, functions) ? 'success' : 'skipped';
   }
@@ -207,7 +208,9 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
   it('gives each job its own permissions, writing only the id-token or, without running any code, a comment', () => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const runsCode = job.steps.some((step) => step.run !== undefined || usesAction(step, 'actions/checkout'));
-      const writes = Object.entries(job.permissions ?? {}).filter(([, access]) => access === 'write').map(([scope]) => scope);
+      const writes = Object.entries(job.permissions ?? {})
+        .filter(([, access]) => access === 'write')
+        .map(([scope]) => scope);
       expect({ name, declared: job.permissions !== undefined }).toEqual({ name, declared: true });
       expect({ name, writes: writes.filter((scope) => scope !== 'id-token') }).toEqual({
         name,
@@ -229,23 +232,30 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
     }
   });
 
-  it('runs no checkout, npm or node in a job that holds a credential: it takes the synthesized JSON, refused first if it could run code', () => {
-    const holding = Object.entries(workflow.jobs).filter(([, job]) => holdsCredential(job));
-    expect(holding.length).toBeGreaterThan(0);
-    for (const [name, job] of holding) {
-      expect({ job: name, runsProjectCode: runsProjectCode(job) }).toEqual({ job: name, runsProjectCode: false });
-      const steps = job.steps;
-      const download = steps.findIndex((step) => usesAction(step, 'actions/download-artifact'));
-      const guard = steps.findIndex((step) => step.name === GUARD_STEP);
-      const firstCredential = steps.findIndex((step) => /\bsecrets\./.test(JSON.stringify(step)) || usesAction(step, CREDENTIALS_ACTION));
-      const firstTerraform = steps.findIndex((step) => /\bterraform\b/.test(step.run ?? ''));
-      expect({ job: name, order: [download, guard, firstCredential, firstTerraform].every((i, k, all) => i >= 0 && (k === 0 || i > all[k - 1])) }).toEqual({
-        job: name,
-        order: true,
-      });
-      expect(steps[guard].env!.STACK_DIR).toBe(`${steps[download].with!.path}/\${{ matrix.stack }}`);
-    }
-  });
+  it(
+    'runs no checkout, npm or node in a job that holds a credential: ' +
+      'it takes the synthesized JSON, refused first if it could run code',
+    () => {
+      const holding = Object.entries(workflow.jobs).filter(([, job]) => holdsCredential(job));
+      expect(holding.length).toBeGreaterThan(0);
+      for (const [name, job] of holding) {
+        expect({ job: name, runsProjectCode: runsProjectCode(job) }).toEqual({ job: name, runsProjectCode: false });
+        const steps = job.steps;
+        const download = steps.findIndex((step) => usesAction(step, 'actions/download-artifact'));
+        const guard = steps.findIndex((step) => step.name === GUARD_STEP);
+        const firstCredential = steps.findIndex((step) => /\bsecrets\./.test(JSON.stringify(step)) || usesAction(step, CREDENTIALS_ACTION));
+        const firstTerraform = steps.findIndex((step) => /\bterraform\b/.test(step.run ?? ''));
+        expect({
+          job: name,
+          order: [download, guard, firstCredential, firstTerraform].every((i, k, all) => i >= 0 && (k === 0 || i > all[k - 1])),
+        }).toEqual({
+          job: name,
+          order: true,
+        });
+        expect(steps[guard].env!.STACK_DIR).toBe(`${steps[download].with!.path}/\${{ matrix.stack }}`);
+      }
+    },
+  );
 
   it('checks out without leaving the token in the working copy', () => {
     const checkouts = allSteps(workflow).filter((step) => usesAction(step, 'actions/checkout'));
@@ -261,7 +271,7 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
 
   it('sets Terraform up before every step that synthesizes', () => {
     const synthesizing = Object.entries(workflow.jobs).flatMap(([name, job]) =>
-      job.steps.flatMap((step, index) => (SYNTHESIZES.test(step.run ?? '') ? [{ name, job, step, index }] : []))
+      job.steps.flatMap((step, index) => (SYNTHESIZES.test(step.run ?? '') ? [{ name, job, step, index }] : [])),
     );
     expect(synthesizing.length).toBeGreaterThan(0);
     for (const { name, job, step, index } of synthesizing) {
@@ -303,7 +313,7 @@ describe.each(Object.values(WORKFLOWS))('$file', ({ file, text, workflow }) => {
       if (npmIndex >= 0) expect(runs.slice(0, npmIndex)).toContain('npm ci');
     }
     const scripts = allSteps(workflow).flatMap((step) =>
-      [...(step.run ?? '').matchAll(/\bnpm (?:run (?:--\S+ )*([\w:-]+)|(test))\b/g)].map(([, run, test]) => run ?? test)
+      [...(step.run ?? '').matchAll(/\bnpm (?:run (?:--\S+ )*([\w:-]+)|(test))\b/g)].map(([, run, test]) => run ?? test),
     );
     expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) expect(Object.keys(SCRIPTS)).toContain(script);
@@ -330,7 +340,7 @@ describe('both workflows', () => {
         expect.stringContaining("Unexpected value 'runs_on'"),
         expect.stringContaining('Required property is missing: runs-on'),
         expect.stringContaining("Unexpected value 'maybe'"),
-      ])
+      ]),
     );
   });
 });
@@ -370,9 +380,7 @@ describe('plan.yml', () => {
   });
 
   it("runs no job with an id-token or a write token for a fork's pull request, and every job for the repository's own", () => {
-    const privileged = Object.keys(workflow.jobs).filter((name) =>
-      Object.values(workflow.jobs[name].permissions ?? {}).includes('write')
-    );
+    const privileged = Object.keys(workflow.jobs).filter((name) => Object.values(workflow.jobs[name].permissions ?? {}).includes('write'));
     expect(privileged.length).toBeGreaterThan(0);
     const fromFork = jobsThatRun(workflow, { headRepository: 'someone/alb-static-ip', stacks: STACKS_OUTPUT });
     expect(fromFork).toEqual(['test']);
@@ -394,7 +402,10 @@ describe('plan.yml', () => {
       const stackDir = tempDir('stack-');
       await runStep(step, { ...step.env, BACKEND: backend, PATH: `${bin}:${process.env.PATH}` }, stackDir);
       expect(fs.readFileSync(path.join(stackDir, 'plan.txt'), 'utf8')).toBe('Plan: 1 to add\n');
-      return fs.readFileSync(record, 'utf8').split('\n').find((line) => line.startsWith('plan '))!;
+      return fs
+        .readFileSync(record, 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith('plan '))!;
     }
 
     it('plans an S3 stack without taking its lock, so that the plan role only reads the state', async () => {
@@ -512,13 +523,15 @@ describe('apply.yml', () => {
 
 describe('the guard before terraform runs a synthesized configuration', () => {
   const scripts = Object.values(WORKFLOWS).map(({ workflow }) =>
-    Object.values(workflow.jobs).flatMap((job) => job.steps.filter((step) => step.name === GUARD_STEP).map((step) => step.with!.script as string)),
+    Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.filter((step) => step.name === GUARD_STEP).map((step) => step.with!.script as string),
+    ),
   );
   const [script] = scripts[0];
   const stack = synthesize([{ ...MINIMAL, name: 'guarded' }]).get('guarded')!;
 
   /** A copy of the synthesized stack with its configuration changed, and optionally a file added. */
-  const variant = (change: (json: Record<string, any>) => void, extraFile?: string): string => {
+  const variant = (change: (json: JsonObject) => void, extraFile?: string): string => {
     const dir = tempDir('guarded-');
     fs.cpSync(stack.dir, dir, { recursive: true });
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8'));
@@ -527,8 +540,8 @@ describe('the guard before terraform runs a synthesized configuration', () => {
     if (extraFile) fs.writeFileSync(path.join(dir, extraFile), 'resource "null_resource" "x" {}\n');
     return dir;
   };
-  const firstResource = (json: Record<string, any>) => {
-    const [type, byName] = Object.entries(json.resource as Record<string, Record<string, any>>)[0];
+  const firstResource = (json: JsonObject) => {
+    const [type, byName] = Object.entries(json.resource as Record<string, JsonObject>)[0];
     const [name, body] = Object.entries(byName)[0];
     return { address: `${type}.${name}`, body };
   };
@@ -542,7 +555,7 @@ describe('the guard before terraform runs a synthesized configuration', () => {
     expect(await runGuard(script, stack.dir)).toBeUndefined();
   });
 
-  it.each<[string, (json: Record<string, any>) => void, RegExp]>([
+  it.each<[string, (json: JsonObject) => void, RegExp]>([
     [
       'an external data source',
       (json) => (json.data = { ...json.data, external: { probe: { program: ['sh', '-c', 'env'] } } }),
@@ -568,7 +581,11 @@ describe('the guard before terraform runs a synthesized configuration', () => {
       (json) => (json.terraform.required_providers.aws = { source: 'evil/aws', version: '1.0.0' }),
       /provider aws \(evil\/aws\) is not allowed/,
     ],
-    ['a resource of another provider', (json) => (json.resource.null_resource = { x: {} }), /null_resource is not a resource type of the aws provider/],
+    [
+      'a resource of another provider',
+      (json) => (json.resource.null_resource = { x: {} }),
+      /null_resource is not a resource type of the aws provider/,
+    ],
     ['a module', (json) => (json.module = { remote: { source: 'git::https://example.invalid/x.git' } }), /modules are not allowed: remote/],
   ])('refuses %s, naming it, before anything is planned', async (_, change, problem) => {
     const error = await runGuard(script, variant(change));
@@ -577,7 +594,12 @@ describe('the guard before terraform runs a synthesized configuration', () => {
   });
 
   it('refuses a folder holding any file terraform would read besides the synthesis', async () => {
-    expect(await runGuard(script, variant(() => undefined, 'override.tf'))).toMatch(/override\.tf: not part of a synthesized stack/);
+    expect(
+      await runGuard(
+        script,
+        variant(() => undefined, 'override.tf'),
+      ),
+    ).toMatch(/override\.tf: not part of a synthesized stack/);
   });
 });
 

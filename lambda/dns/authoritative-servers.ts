@@ -27,7 +27,7 @@ export async function authoritativeServers(name: string, options: AuthoritativeL
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       if (NOT_THERE.has(code)) continue;
-      throw new Error(`NS lookup of ${zone} failed: ${code || (error as Error).message}`);
+      throw new Error(`NS lookup of ${zone} failed: ${code || (error as Error).message}`, { cause: error });
     }
     if (hosts.length === 0) continue;
     const lookups = await Promise.allSettled(hosts.map((host) => resolver.resolve4(host)));

@@ -35,7 +35,9 @@ interface ServerStanding {
 
 /** The server for the next query: the one with the fewest queries, each failure beyond its answers counting 16-fold. */
 function leastLoaded(standing: readonly ServerStanding[]): number {
-  const loads = standing.map(({ sent, failed, answered }) => Math.log(sent + 1) + Math.max(0, failed - answered) * Math.log(FAILED_SERVER_PENALTY));
+  const loads = standing.map(
+    ({ sent, failed, answered }) => Math.log(sent + 1) + Math.max(0, failed - answered) * Math.log(FAILED_SERVER_PENALTY),
+  );
   return loads.indexOf(Math.min(...loads));
 }
 
@@ -61,12 +63,17 @@ function uncleanReasons(verdict: Verdict): string[] {
   // Once some server answered, those that answered nothing are down; the others must look like a working path.
   const up = verdict.standing.filter((server) => server.answered > 0);
   const down = verdict.standing.filter((server) => server.answered === 0);
-  const sum = (servers: readonly ServerStanding[], pick: (server: ServerStanding) => number): number => servers.reduce((total, server) => total + pick(server), 0);
+  const sum = (servers: readonly ServerStanding[], pick: (server: ServerStanding) => number): number =>
+    servers.reduce((total, server) => total + pick(server), 0);
   const lostAllowed =
-    up.length === 0 ? verdict.standing.length - 1 : sum(down, (server) => server.lost) + lostQueriesTolerated(sum(up, (server) => server.sent));
+    up.length === 0
+      ? verdict.standing.length - 1
+      : sum(down, (server) => server.lost) + lostQueriesTolerated(sum(up, (server) => server.sent));
   return [
     ...(verdict.complete ? [] : [verdict.incomplete]),
-    ...(verdict.nonAuthoritative > 0 ? [`${verdict.nonAuthoritative} answers without the AA flag (from a resolver, not the ALB's name servers)`] : []),
+    ...(verdict.nonAuthoritative > 0
+      ? [`${verdict.nonAuthoritative} answers without the AA flag (from a resolver, not the ALB's name servers)`]
+      : []),
     ...(trouble > 0 ? [`${trouble} errors or unusable answers (${named(troubleKinds)})`] : []),
     ...(lost > lostAllowed ? [`${lost} of ${queries} queries lost (${named(lostKinds)}), more than the ${lostAllowed} tolerated`] : []),
   ];
@@ -104,18 +111,14 @@ interface Tally {
  * held (full answers all have the same size), so the answers that did arrive are still independent random draws
  * and the rule's bound holds for them. Many lost queries mean a broken path all the same, hence the limit in 4.
  */
-export async function discover(
-  name: string,
-  servers: readonly DnsServer[],
-  query: QueryFn,
-  options: DiscoveryOptions,
-): Promise<Discovery> {
+export async function discover(name: string, servers: readonly DnsServer[], query: QueryFn, options: DiscoveryOptions): Promise<Discovery> {
   const { maxLookups, signal } = options;
   const concurrency = options.concurrency ?? DISCOVERY_DEFAULTS.concurrency;
   const missChance = options.missChance ?? DISCOVERY_DEFAULTS.missChance;
   if (servers.length === 0) throw new Error('discovery needs at least one DNS server');
   if (!Number.isSafeInteger(maxLookups) || maxLookups < 1) throw new RangeError(`maxLookups must be a positive integer, got ${maxLookups}`);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   if (!(missChance > 0 && missChance < 1)) throw new RangeError(`missChance must lie strictly between 0 and 1, got ${missChance}`);
 
   const seen = new Set<string>();

@@ -25,7 +25,12 @@ const RCODE_KINDS: Readonly<Record<number, { readonly name: string; readonly kin
 export function udpQuery(options: { readonly timeoutMs: number }): QueryFn {
   return async (server, name) => {
     const id = randomInt(0, 0x10000);
-    const packet: dnsPacket.Packet = { type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name, class: 'IN' }] };
+    const packet: dnsPacket.Packet = {
+      type: 'query',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name, class: 'IN' }],
+    };
     const where = `${server.host}:${server.port}`;
     const overUdp = await exchange(where, options.timeoutMs, (settle) => {
       // A connected socket only receives datagrams from the server it asked.
@@ -69,16 +74,16 @@ const unreachable = (error: Error): DnsAnswer => ({ ok: false, kind: 'unreachabl
 function exchange(where: string, timeoutMs: number, open: (settle: (answer: DnsAnswer) => void) => () => void): Promise<DnsAnswer> {
   return new Promise((resolve) => {
     let settled = false;
-    let close: (() => void) | undefined;
     const settle = (answer: DnsAnswer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      close?.();
+      close();
       resolve(answer.ok ? answer : { ...answer, error: `${where}: ${answer.error}` });
     };
     const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    close = open(settle);
+    // Sockets answer, fail and time out from the event loop, so settle never runs before open returns close.
+    const close = open(settle);
   });
 }
 
@@ -101,7 +106,8 @@ function readResponse(decode: () => dnsPacket.DecodedPacket, message: Buffer, id
   }
   const question = response.questions?.[0];
   const asked = name.toLowerCase();
-  if (response.type !== 'response' || response.id !== id || question?.type !== 'A' || question.name.toLowerCase() !== asked) return undefined;
+  if (response.type !== 'response' || response.id !== id || question?.type !== 'A' || question.name.toLowerCase() !== asked)
+    return undefined;
   if (response.flag_tc) return { ok: false, kind: 'truncated', error: 'truncated answer' };
   const rcode = (response.flags ?? 0) & 0x0f;
   if (rcode !== 0) return { ok: false, kind: RCODE_KINDS[rcode]?.kind ?? 'other', error: RCODE_KINDS[rcode]?.name ?? `rcode ${rcode}` };

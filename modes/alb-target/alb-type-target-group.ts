@@ -165,17 +165,27 @@ export function healthCheckProblems(check: AlbTargetHealthCheck, field: string, 
   } else if (isPort(checkedPort) && healthCheckProtocol(checkedPort, check.protocol) === undefined) {
     problems.push(
       `${field}.protocol is required: the check goes to the ALB listener on port ${checkedPort}, which may speak HTTP or HTTPS; ` +
-        'state the listener\'s protocol (only 80 and 443 are assumed: HTTP and HTTPS)',
+        "state the listener's protocol (only 80 and 443 are assumed: HTTP and HTTPS)",
     );
   }
   // Tokens (values from the user's own code) are Terraform's to check at plan time.
-  if (check.path !== undefined && !Token.isUnresolved(check.path) && !(typeof check.path === 'string' && HEALTH_CHECK_PATH.test(check.path))) {
-    problems.push(`${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`);
+  if (
+    check.path !== undefined &&
+    !Token.isUnresolved(check.path) &&
+    !(typeof check.path === 'string' && HEALTH_CHECK_PATH.test(check.path))
+  ) {
+    problems.push(
+      `${field}.path must start with "/" and have at most ${pathLength.max} printable characters: ${JSON.stringify(check.path)}`,
+    );
   }
   if (check.port !== undefined && check.port !== 'traffic-port' && !isPort(check.port)) {
     problems.push(`${field}.port must be "traffic-port" or an integer in ${PORT_RANGE.min}-${PORT_RANGE.max}: ${check.port}`);
   }
-  if (check.matcher !== undefined && !Token.isUnresolved(check.matcher) && !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))) {
+  if (
+    check.matcher !== undefined &&
+    !Token.isUnresolved(check.matcher) &&
+    !(typeof check.matcher === 'string' && isHttpCodeMatcher(check.matcher))
+  ) {
     const { min, max } = NLB_HEALTH_CHECK_RANGES.httpCode;
     problems.push(`${field}.matcher must list HTTP codes or ranges within ${min}-${max}: "${check.matcher}"`);
   }

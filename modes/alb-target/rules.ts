@@ -55,7 +55,6 @@ function albTargetFieldProblems(context: RouteInContext): string[] {
   return problems;
 }
 
-
 export const ALB_TARGET_RULES: ModeRules = {
   routeFields: ALB_TARGET_ROUTE_FIELDS,
   needs: albTargetNeeds,

@@ -4,10 +4,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import {
-  DataAwsIamPolicyDocument,
-  type DataAwsIamPolicyDocumentStatement,
-} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
@@ -294,7 +291,9 @@ export class AlbIpSync extends Construct {
     // An unclean run registers what it saw but removes nothing, so departed nodes stay registered: harmless for a
     // while, but if it lasts, one cause (an ALB past the lookup cap, a resolver in DNS_SERVERS) holds every run.
     this.discoveryUncleanAlarm = alarm('discovery-unclean', {
-      alarmDescription: `${functionName} had no clean discovery of ${props.albDnsName} for 15 minutes: departed nodes stay registered (see discoveryUncleanReasons in its log)`,
+      alarmDescription:
+        `${functionName} had no clean discovery of ${props.albDnsName} for 15 minutes: departed nodes stay registered ` +
+        `(see discoveryUncleanReasons in its log)`,
       namespace: METRIC_NAMESPACE,
       metricName: METRIC_NAMES.discoveryClean,
       dimensions: { TargetGroup: targetGroup.arnSuffix },
@@ -379,11 +378,7 @@ type AlarmSettings = Partial<Pick<MetricAlarmSettings, 'namespace' | 'dimensions
  * would not count. A first run (no state yet) would then look like an unreadable state and the sync would
  * never start. The bucket holds only this stack's state, whose key names are target group ARNs.
  */
-function syncPermissions(
-  targetGroupArn: string,
-  bucketArn: string,
-  logGroupArn: string,
-): DataAwsIamPolicyDocumentStatement[] {
+function syncPermissions(targetGroupArn: string, bucketArn: string, logGroupArn: string): DataAwsIamPolicyDocumentStatement[] {
   return [
     {
       sid: 'ChangeOwnTargetGroup',
@@ -457,9 +452,7 @@ function networkAndKeyPermissions(props: AlbIpSyncProps): DataAwsIamPolicyDocume
 
 function validate(props: AlbIpSyncProps): void {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
-    throw new Error(
-      `AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`,
-    );
+    throw new Error(`AlbIpSync: functionName "${props.functionName}" must be 1-64 letters, digits, dashes or underscores`);
   }
   if (!isPort(props.port)) {
     throw new Error(`AlbIpSync: port ${props.port} is outside ${PORT_RANGE.min}-${PORT_RANGE.max}`);
@@ -473,8 +466,6 @@ function validate(props: AlbIpSyncProps): void {
   }
   const retention = props.logRetentionDays;
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention)) {
-    throw new Error(
-      `AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`,
-    );
+    throw new Error(`AlbIpSync: logRetentionDays ${retention} is not one CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`);
   }
 }

@@ -46,8 +46,9 @@ class IpSyncRoutes implements ModeBuilder {
     if (route.preserveClientIp && alb.config.securityGroupId === undefined) {
       // The stack writes no rule into a security group it was not given: say what that rule must be.
       Annotations.of(scope).addWarning(
-        `environment "${environment.name}": routes with listenerPort ${route.listenerPort}: preserveClientIp: albs.${route.alb}'s security group must admit the NLB's ` +
-          `security group (output nlb_security_group_id) on port ${route.albPort}; a rule admitting the NLB's private addresses ` +
+        `environment "${environment.name}": routes with listenerPort ${route.listenerPort}: preserveClientIp: ` +
+          `albs.${route.alb}'s security group must admit the NLB's security group (output nlb_security_group_id) ` +
+          `on port ${route.albPort}; a rule admitting the NLB's private addresses ` +
           `no longer matches, as the ALB now sees the clients' addresses`,
       );
     }

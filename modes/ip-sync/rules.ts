@@ -63,7 +63,10 @@ function discoveryProblems(context: RouteInContext): string[] {
     const why = route.discovery === 'dns' ? 'discovery is dns' : `discovery defaults to dns: albs.${albKey} has no arn or name`;
     if (role !== undefined) problems.push(`${where} discoveryRoleArn has no effect: ${why}`);
     if (route.events === true) {
-      problems.push(`${where} events needs interface discovery (${why}): a node's interface exists before DNS names it, so a run on its event finds nothing new`);
+      problems.push(
+        `${where} events needs interface discovery (${why}): a node's interface exists before DNS names ` +
+          `it, so a run on its event finds nothing new`,
+      );
     }
     return problems;
   }
@@ -76,10 +79,15 @@ function discoveryProblems(context: RouteInContext): string[] {
   const roleAccount = literal(role) ? parseAwsId('iamRoleArn', role)?.account : undefined;
   const albAccount = albArnAccount(alb?.arn);
   if (roleAccount !== undefined && albAccount !== undefined && roleAccount !== albAccount) {
-    problems.push(`${where} discoveryRoleArn is in account ${roleAccount}, not the ALB's (${albAccount}): the role lists the interfaces where they are`);
+    problems.push(
+      `${where} discoveryRoleArn is in account ${roleAccount}, not the ALB's (${albAccount}): the role lists the interfaces where they are`,
+    );
   }
   if (route.events === true && role !== undefined) {
-    problems.push(`${where} events: the ALB's interface events are delivered in its own account, not to this stack's rule; remove events or discoveryRoleArn`);
+    problems.push(
+      `${where} events: the ALB's interface events are delivered in its own ` +
+        `account, not to this stack's rule; remove events or discoveryRoleArn`,
+    );
   }
   return problems;
 }

@@ -43,7 +43,8 @@ export class SyncEvents extends Construct {
   constructor(scope: Construct, id: string, props: SyncEventsProps) {
     super(scope, id);
     const name = `${props.name}-events`;
-    if (name.length > EVENT_RULE_NAME_MAX_LENGTH) throw new Error(`SyncEvents: rule name "${name}" is longer than ${EVENT_RULE_NAME_MAX_LENGTH} characters`);
+    if (name.length > EVENT_RULE_NAME_MAX_LENGTH)
+      throw new Error(`SyncEvents: rule name "${name}" is longer than ${EVENT_RULE_NAME_MAX_LENGTH} characters`);
     this.rule = new CloudwatchEventRule(this, 'rule', {
       name,
       description: `Runs ${props.name} when Elastic Load Balancing creates or deletes a network interface`,

@@ -142,7 +142,7 @@ function validate(props: SyncNetworkProps, endpoints: 'create' | 'existing'): vo
     problems.push('securityGroupIds must list at least one group, or be left out for one the stack creates');
   }
   if (endpoints === 'create' && (props.routeTableIds === undefined || props.routeTableIds.length === 0)) {
-    problems.push('routeTableIds must list the subnets\' route tables, for the S3 gateway endpoint');
+    problems.push("routeTableIds must list the subnets' route tables, for the S3 gateway endpoint");
   }
   if (endpoints === 'existing') {
     if (props.routeTableIds !== undefined) problems.push('routeTableIds has no effect with existing endpoints');

@@ -65,7 +65,10 @@ describeWithEmulator('an ALB known by its DNS name only, with the default routes
     sync.dns.setAddresses([staying]);
     for (let run = 1; run < SETTING_DEFAULTS.INVOCATIONS_BEFORE_DEREGISTRATION; run++) {
       await sync.run(deployment, 80);
-      expect({ run, targets: await registeredTargets(aws, targetGroupArn) }).toEqual({ run, targets: [`${departed}:80`, `${staying}:80`].sort() });
+      expect({ run, targets: await registeredTargets(aws, targetGroupArn) }).toEqual({
+        run,
+        targets: [`${departed}:80`, `${staying}:80`].sort(),
+      });
     }
     await sync.run(deployment, 80);
     expect(await registeredTargets(aws, targetGroupArn)).toEqual([`${staying}:80`]);

@@ -69,17 +69,26 @@ describeWithEmulator('a stack applied into the emulator', (mirror) => {
     expect(held.get(adopted.allocationId)?.publicIp).toBe(adopted.publicIp);
 
     // Adopted: owned under its own id; attached: not owned at all, only mapped to its zone's subnet.
-    const owned = deployedResources(deployment, 'aws_eip').map((eip) => eip.id).sort();
+    const owned = deployedResources(deployment, 'aws_eip')
+      .map((eip) => eip.id)
+      .sort();
     expect(owned).toEqual([adopted.allocationId, allocated[0][0]].sort());
     const [nlb] = deployedResources(deployment, 'aws_lb');
-    const mapped = Object.fromEntries(nlb.subnet_mapping.map((m: { subnet_id: string; allocation_id: string }) => [m.subnet_id, m.allocation_id]));
+    const mapped = Object.fromEntries(
+      nlb.subnet_mapping.map((m: { subnet_id: string; allocation_id: string }) => [m.subnet_id, m.allocation_id]),
+    );
     expect(mapped).toEqual({
       [world.publicSubnets['us-east-1a']]: attached.allocationId,
       [world.publicSubnets['us-east-1b']]: adopted.allocationId,
       [world.publicSubnets['us-east-1c']]: allocated[0][0],
     });
     expect(outputs.target_group_arns).toEqual(
-      Object.fromEntries(deployedResources(deployment, 'aws_lb_target_group').map((tg) => [`${tg.port}/${tg.target_type === 'ip' ? 'ip-sync' : 'alb-target'}`, tg.arn])),
+      Object.fromEntries(
+        deployedResources(deployment, 'aws_lb_target_group').map((tg) => [
+          `${tg.port}/${tg.target_type === 'ip' ? 'ip-sync' : 'alb-target'}`,
+          tg.arn,
+        ]),
+      ),
     );
   });
 
@@ -121,7 +130,10 @@ describeWithEmulator('a stack applied into the emulator', (mirror) => {
       expect(grace).toBe(SETTING_DEFAULTS.INTERFACE_INVOCATIONS_BEFORE_DEREGISTRATION);
       for (let run = 1; run < grace; run++) {
         await sync.run(deployment, 80);
-        expect({ run, targets: await registeredTargets(aws, targetGroupArn) }).toEqual({ run, targets: [albNode(staying), albNode(departed)].sort() });
+        expect({ run, targets: await registeredTargets(aws, targetGroupArn) }).toEqual({
+          run,
+          targets: [albNode(staying), albNode(departed)].sort(),
+        });
       }
       await sync.run(deployment, 80);
       expect(await registeredTargets(aws, targetGroupArn)).toEqual([albNode(staying)]);

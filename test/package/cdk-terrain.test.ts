@@ -38,11 +38,16 @@ const TYPECHECK_TIMEOUT_MS = 180_000;
 /** Two plans side by side; a deploy "as if" is several plans of the whole stack (cached across runs), then one more. */
 const TERRAFORM_TIMEOUT_MS = 600_000;
 
+/** The manifest of the package `name` as installed here. */
+function manifestOf<T>(name: string): T {
+  return JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as T;
+}
+
 /** The packages the proof is about: the swap must leave no cdktf module behind. */
 const CDKTF_VERSIONS = {
-  cdktf: (require('cdktf/package.json') as { version: string }).version,
-  providerAws: require('@cdktf/provider-aws/package.json') as { version: string; cdktf: { provider: { version: string } } },
-  constructs: (require('constructs/package.json') as { version: string }).version,
+  cdktf: manifestOf<{ version: string }>('cdktf').version,
+  providerAws: manifestOf<{ version: string; cdktf: { provider: { version: string } } }>('@cdktf/provider-aws'),
+  constructs: manifestOf<{ version: string }>('constructs').version,
 };
 
 describeWithTerraform('CDK Terrain synthesizes the app to the Terraform cdktf does', (mirror) => {
@@ -124,46 +129,58 @@ function proveSwitch(terrain: Extract<CdkTerrainAvailability, { available: true 
     expect(differences).toEqual([{ path: 'version', left: CDKTF_VERSIONS.cdktf, right: CDK_TERRAIN_PACKAGES.cdktn }]);
   });
 
-  test("the project's code type-checks against cdktn's types, its imports unchanged", async () => {
-    const { errors, files } = await typeCheckOn(terrain.modulesDir);
-    expect(errors).toEqual([]);
-    // The imports resolved to cdktn's declarations, and to none of cdktf's.
-    const declarations = (name: string) => files.filter((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
-    expect(declarations('cdktn')).toContain(fs.realpathSync(path.join(terrain.modulesDir, 'cdktn', 'lib', 'index.d.ts')));
-    expect(declarations(path.join('@cdktn', 'provider-aws')).length).toBeGreaterThan(0);
-    expect([...declarations('cdktf'), ...declarations(path.join('@cdktf', 'provider-aws'))]).toEqual([]);
-  }, TYPECHECK_TIMEOUT_MS);
+  test(
+    "the project's code type-checks against cdktn's types, its imports unchanged",
+    async () => {
+      const { errors, files } = await typeCheckOn(terrain.modulesDir);
+      expect(errors).toEqual([]);
+      // The imports resolved to cdktn's declarations, and to none of cdktf's.
+      const declarations = (name: string) => files.filter((file) => file.includes(`${path.sep}node_modules${path.sep}${name}${path.sep}`));
+      expect(declarations('cdktn')).toContain(fs.realpathSync(path.join(terrain.modulesDir, 'cdktn', 'lib', 'index.d.ts')));
+      expect(declarations(path.join('@cdktn', 'provider-aws')).length).toBeGreaterThan(0);
+      expect([...declarations('cdktf'), ...declarations(path.join('@cdktf', 'provider-aws'))]).toEqual([]);
+    },
+    TYPECHECK_TIMEOUT_MS,
+  );
 
   describe(`under terraform (hashicorp/aws ${mirror.awsVersion} from the mirror, for both)`, () => {
     const PLANNED = FULL.name;
     let deployed: Deployed | undefined;
     afterAll(() => deployed?.dispose());
 
-    test('both require the one provider, registry.terraform.io/hashicorp/aws, each at its bindings\' version', async () => {
+    test("both require the one provider, registry.terraform.io/hashicorp/aws, each at its bindings' version", async () => {
       const [onCdktf, onCdktn] = await Promise.all([cdktf, cdktn].map(({ stacks }) => requiredProviders(stacks.get(PLANNED)!.dir, mirror)));
       expect(onCdktf).toEqual([`provider[registry.terraform.io/hashicorp/aws] ${CDKTF_VERSIONS.providerAws.cdktf.provider.version}`]);
       expect(onCdktn).toEqual([`provider[registry.terraform.io/hashicorp/aws] ${cdktnProviderVersion}`]);
     });
 
-    test(`${PLANNED}: plans offline, and both syntheses plan the same actions, each creating exactly its resources`, async () => {
-      const [left, right] = [cdktf, cdktn].map(({ stacks }) => stacks.get(PLANNED)!);
-      expect(needsAws(right.json)).toEqual([]);
-      const workDirs = [left, right].map(({ dir }) => copyStackForCheck(dir));
-      try {
-        const [onCdktf, onCdktn] = await Promise.all(workDirs.map((dir) => terraformCheck(dir, mirror)));
-        expectCleanPlan(onCdktn, right.json);
-        expect(onCdktn).toEqual(onCdktf);
-      } finally {
-        workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
-      }
-    }, TERRAFORM_TIMEOUT_MS);
+    test(
+      `${PLANNED}: plans offline, and both syntheses plan the same actions, each creating exactly its resources`,
+      async () => {
+        const [left, right] = [cdktf, cdktn].map(({ stacks }) => stacks.get(PLANNED)!);
+        expect(needsAws(right.json)).toEqual([]);
+        const workDirs = [left, right].map(({ dir }) => copyStackForCheck(dir));
+        try {
+          const [onCdktf, onCdktn] = await Promise.all(workDirs.map((dir) => terraformCheck(dir, mirror)));
+          expectCleanPlan(onCdktn, right.json);
+          expect(onCdktn).toEqual(onCdktf);
+        } finally {
+          workDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+        }
+      },
+      TERRAFORM_TIMEOUT_MS,
+    );
 
-    test(`${PLANNED}: switching a stack deployed from the cdktf synthesis to the cdktn one plans no change`, async () => {
-      deployed = await deployStack(cdktf.stacks.get(PLANNED)!.dir, mirror);
-      const result = await planAgainst(deployed, cdktn.stacks.get(PLANNED)!.dir);
-      expect(result.error).toBeUndefined();
-      expect(result.changes).toEqual([]);
-      expect(result.outputChanges).toEqual([]);
-    }, TERRAFORM_TIMEOUT_MS);
+    test(
+      `${PLANNED}: switching a stack deployed from the cdktf synthesis to the cdktn one plans no change`,
+      async () => {
+        deployed = await deployStack(cdktf.stacks.get(PLANNED)!.dir, mirror);
+        const result = await planAgainst(deployed, cdktn.stacks.get(PLANNED)!.dir);
+        expect(result.error).toBeUndefined();
+        expect(result.changes).toEqual([]);
+        expect(result.outputChanges).toEqual([]);
+      },
+      TERRAFORM_TIMEOUT_MS,
+    );
   });
 }

@@ -59,7 +59,7 @@ async function step(name: string, command: string, args: readonly string[], cwd:
     return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`${name} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`);
+    throw new Error(`${name} failed in ${cwd}:\n${stderr ?? ''}\n${stdout ?? ''}`, { cause: error });
   } finally {
     phases.push(`${name} ${((Date.now() - start) / 1000).toFixed(1)} s`);
   }
@@ -94,7 +94,8 @@ afterAll(() => {
   if (packed) {
     console.log(
       `package: ${packed.filename}, ${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB packed, ` +
-        `${(packed.unpackedSize / 1024).toFixed(1)} KB unpacked; ${phases.join(', ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+        `${(packed.unpackedSize / 1024).toFixed(1)} KB ` +
+        `unpacked; ${phases.join(', ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
     );
   }
 });

@@ -70,6 +70,7 @@ function synthesizeFixtures(): void {
   const modulesDir = process.env.CDK_TERRAIN_MODULES;
   if (modulesDir) swapPackages(path.resolve(modulesDir));
   // Loaded only now, so that the app's own imports go through the swap.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the swap, see above
   const { buildApp } = require('../../main') as typeof import('../../main');
   buildApp(environments, { outdir, bundleOutdir: path.join(outdir, 'bundle') }).synth();
   fs.writeFileSync(path.join(outdir, LOADED_PACKAGES_FILE), JSON.stringify(loadedPackages(), null, 2));

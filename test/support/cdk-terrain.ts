@@ -42,9 +42,7 @@ export interface CdkTerrain {
   readonly modulesDir: string;
 }
 
-export type CdkTerrainAvailability =
-  | ({ readonly available: true } & CdkTerrain)
-  | { readonly available: false; readonly reason: string };
+export type CdkTerrainAvailability = ({ readonly available: true } & CdkTerrain) | { readonly available: false; readonly reason: string };
 
 /**
  * CDK Terrain's packages (and a Node.js 22 where this one is older), installed into CDK_TERRAIN_CACHE_DIR on first
@@ -57,7 +55,9 @@ export function cdkTerrainAvailability(): CdkTerrainAvailability {
   const needsRuntime = currentMajor < CDK_TERRAIN_NODE_MAJOR;
   if (needsRuntime && (process.platform !== NODE_RUNTIME.platform || process.arch !== NODE_RUNTIME.arch)) {
     const pinned = `${NODE_RUNTIME.platform}-${NODE_RUNTIME.arch}`;
-    const reason = `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, and a Node.js ${CDK_TERRAIN_NODE_MAJOR} is pinned for ${pinned} only`;
+    const reason =
+      `cdktn needs Node.js ${CDK_TERRAIN_NODE_MAJOR}, this is ${process.version}, ` +
+      `and a Node.js ${CDK_TERRAIN_NODE_MAJOR} is pinned for ${pinned} only`;
     return { available: false, reason };
   }
   const dependencies: Record<string, string> = { ...CDK_TERRAIN_PACKAGES };
@@ -99,7 +99,7 @@ function install(installDir: string, dependencies: Record<string, string>): void
     }
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
-    throw new Error(stderr || (error as Error).message);
+    throw new Error(stderr || (error as Error).message, { cause: error });
   } finally {
     fs.rmSync(installing, { recursive: true, force: true });
   }
@@ -138,7 +138,9 @@ export async function synthesizeOn(
     await run(runtime.node, ['--require', require.resolve('tsx/cjs'), app], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const { stderr } = error as { stderr?: string };
-    throw new Error(`the app did not synthesize under ${runtime.node}${runtime.modulesDir ? ' on cdktn' : ''}:\n${stderr ?? ''}`);
+    throw new Error(`the app did not synthesize under ${runtime.node}${runtime.modulesDir ? ' on cdktn' : ''}:\n${stderr ?? ''}`, {
+      cause: error,
+    });
   }
   const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8'));
   const stacks = new Map(
@@ -193,7 +195,7 @@ export async function typeCheckOn(modulesDir: string): Promise<TypeCheck> {
     output = (await run(process.execPath, tsc, { cwd: PROJECT_ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    if (!stdout) throw new Error(`tsc did not run: ${stderr ?? (error as Error).message}`);
+    if (!stdout) throw new Error(`tsc did not run: ${stderr ?? (error as Error).message}`, { cause: error });
     output = stdout;
   }
   const lines = output.split('\n').filter(Boolean);

@@ -27,7 +27,10 @@ export async function startScriptedDnsServer(reply: Reply): Promise<ScriptedDnsS
 }
 
 /** A response to `query` (authoritative, NOERROR and its id unless `fields` say otherwise). */
-export function response(query: dnsPacket.DecodedPacket, fields: { rcode?: number; flags?: number; id?: number; answers?: dnsPacket.Answer[] } = {}): Buffer {
+export function response(
+  query: dnsPacket.DecodedPacket,
+  fields: { rcode?: number; flags?: number; id?: number; answers?: dnsPacket.Answer[] } = {},
+): Buffer {
   return dnsPacket.encode({
     type: 'response',
     id: fields.id ?? query.id,
@@ -37,4 +40,5 @@ export function response(query: dnsPacket.DecodedPacket, fields: { rcode?: numbe
   });
 }
 
-export const aRecords = (name: string, ips: readonly string[]): dnsPacket.Answer[] => ips.map((data) => ({ type: 'A', name, ttl: 60, data }));
+export const aRecords = (name: string, ips: readonly string[]): dnsPacket.Answer[] =>
+  ips.map((data) => ({ type: 'A', name, ttl: 60, data }));

@@ -103,7 +103,11 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsStan
       if (question.type !== 'A') return [];
       if (fault === 'cached') cached ??= sample(rng, addresses, ALB_ANSWER_SIZE);
       const drawn = fault === 'cached' ? cached! : sample(rng, addresses, ALB_ANSWER_SIZE);
-      if (fault === 'mixed') return [...drawn.slice(0, MIXED_A_RECORDS).map((ip) => record('A', ip)), ...drawn.slice(MIXED_A_RECORDS).map((ip) => ({ ...record('A', ip), type: 'TXT', data: `node ${ip}` }) as unknown as Answer)];
+      if (fault === 'mixed')
+        return [
+          ...drawn.slice(0, MIXED_A_RECORDS).map((ip) => record('A', ip)),
+          ...drawn.slice(MIXED_A_RECORDS).map((ip) => ({ ...record('A', ip), type: 'TXT', data: `node ${ip}` }) as unknown as Answer),
+        ];
       return (fault === 'duplicate' ? [...drawn.slice(0, -1), drawn[0]] : drawn).map((ip) => record('A', ip));
     }
     if (name === zone) return question.type === 'NS' ? nameServers.map(([host]) => record('NS', host)) : [];

@@ -15,7 +15,12 @@ export const STS_API = { version: '2011-06-15', namespace: 'https://sts.amazonaw
 /** EC2 errors by code, with the status EC2 answers them with. */
 export const EC2_ERRORS = {
   RequestLimitExceeded: { status: 503, message: 'Request limit exceeded.' },
-  UnauthorizedOperation: { status: 403, message: 'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized to perform: ec2:DescribeNetworkInterfaces because no identity-based policy allows the ec2:DescribeNetworkInterfaces action' },
+  UnauthorizedOperation: {
+    status: 403,
+    message:
+      'You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized ' +
+      'to perform: ec2:DescribeNetworkInterfaces because no identity-based policy allows the ec2:DescribeNetworkInterfaces action',
+  },
   InternalError: { status: 500, message: 'An internal error has occurred' },
   InvalidParameterValue: { status: 400, message: 'The filter is invalid' },
   InvalidAction: { status: 400, message: 'The action is not valid for this web service' },
@@ -60,7 +65,12 @@ export interface Ec2StandIn {
 
 /** Interfaces ELB would create for an ALB or NLB (`kind/name/id` of its ARN) at these addresses. */
 export function elbInterfaces(balancer: string, ips: readonly string[], vpcId = 'vpc-0a1b2c3d'): StandInInterface[] {
-  return ips.map((ip) => ({ id: `eni-${balancer.replace(/\W/g, '').slice(-6)}${ip.replace(/\./g, '')}`, description: `ELB ${balancer}`, vpcId, privateIp: ip }));
+  return ips.map((ip) => ({
+    id: `eni-${balancer.replace(/\W/g, '').slice(-6)}${ip.replace(/\./g, '')}`,
+    description: `ELB ${balancer}`,
+    vpcId,
+    privateIp: ip,
+  }));
 }
 
 class ApiError extends Error {
@@ -74,7 +84,9 @@ class ApiError extends Error {
 
 const FILTERS = new Set(['description']);
 
-export async function startEc2Server(options: { readonly interfaces?: readonly StandInInterface[]; readonly seed?: number } = {}): Promise<Ec2StandIn> {
+export async function startEc2Server(
+  options: { readonly interfaces?: readonly StandInInterface[]; readonly seed?: number } = {},
+): Promise<Ec2StandIn> {
   const faults = new FaultPlan<Ec2Fault>(createRng(options.seed ?? 1));
   const requests: Ec2RequestRecord[] = [];
   let interfaces = [...(options.interfaces ?? [])];
@@ -105,12 +117,16 @@ export async function startEc2Server(options: { readonly interfaces?: readonly S
       if (action !== 'DescribeNetworkInterfaces' || form.get('Version') !== EC2_API.version) throw new ApiError('InvalidAction');
       const fault = faults.draw(nextToken === undefined ? action : NEXT_PAGE);
       if (fault !== undefined) throw new ApiError(fault);
-      const body = `<${action}Response xmlns="${EC2_API.namespace}"><requestId>${randomUUID()}</requestId>${describe(form, filters)}</${action}Response>`;
+      const body =
+        `<${action}Response xmlns="${EC2_API.namespace}"><requestId>${randomUUID()}</requestId>` +
+        `${describe(form, filters)}</${action}Response>`;
       reply = { status: 200, headers: { 'content-type': 'text/xml' }, body };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       errorCode = error.code;
-      const body = `<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlText(error.message)}</Message></Error></Errors><RequestID>${randomUUID()}</RequestID></Response>`;
+      const body =
+        `<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlText(error.message)}</Message></Error>` +
+        `</Errors><RequestID>${randomUUID()}</RequestID></Response>`;
       reply = { status: EC2_ERRORS[error.code].status, headers: { 'content-type': 'text/xml' }, body };
     }
     requests.push({ action, filters, nextToken, accessKeyId, status: reply.status, errorCode });
@@ -146,7 +162,10 @@ function requestedFilters(form: URLSearchParams): Record<string, string[]> {
 
 /** EC2's filter wildcards over the whole value: `*` any run, `?` one character, `[...]` a class. */
 function globPattern(value: string): RegExp {
-  const source = value.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = value
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`);
 }
 
@@ -157,16 +176,22 @@ function describeInterface(found: StandInInterface): string {
     `<networkInterfaceId>${xmlText(found.id)}</networkInterfaceId>` +
     `<vpcId>${xmlText(found.vpcId)}</vpcId>` +
     `<description>${xmlText(found.description)}</description>` +
-    '<interfaceType>interface</interfaceType><requesterId>amazon-elb</requesterId><requesterManaged>true</requesterManaged><status>in-use</status>' +
+    '<interfaceType>interface</interfaceType><requesterId>amazon-elb</requesterId>' +
+    '<requesterManaged>true</requesterManaged><status>in-use</status>' +
     `<privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress>` +
-    `<privateIpAddressesSet><item><privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress><primary>true</primary></item></privateIpAddressesSet>` +
+    `<privateIpAddressesSet><item><privateIpAddress>${xmlText(found.privateIp)}</privateIpAddress><primary>true</primary>` +
+    `</item></privateIpAddressesSet>` +
     `<ipv6AddressesSet>${ipv6}</ipv6AddressesSet>` +
     '</item>'
   );
 }
 
 /** The credentials an AssumeRole answer hands out. */
-export const ASSUMED_CREDENTIALS = { accessKeyId: 'ASIAASSUMEDROLE00001', secretAccessKey: 'assumed-secret', sessionToken: 'assumed-session-token' } as const;
+export const ASSUMED_CREDENTIALS = {
+  accessKeyId: 'ASIAASSUMEDROLE00001',
+  secretAccessKey: 'assumed-secret',
+  sessionToken: 'assumed-session-token',
+} as const;
 
 export interface StsStandIn {
   readonly endpoint: string;
@@ -186,17 +211,25 @@ export async function startStsServer(): Promise<StsStandIn> {
     assumed.push(role);
     if (form.get('Action') !== 'AssumeRole' || form.get('Version') !== STS_API.version || denied.has(role)) {
       const [code, message] = denied.has(role)
-        ? ['AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized to perform: sts:AssumeRole on resource: ${role}`]
+        ? [
+            'AccessDenied',
+            `User: arn:aws:sts::123456789012:assumed-role/alb-ip-sync/fn is not authorized to perform: sts:AssumeRole on resource: ${role}`,
+          ]
         : ['InvalidAction', 'Could not find operation'];
-      const body = `<ErrorResponse xmlns="${STS_API.namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlText(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+      const body =
+        `<ErrorResponse xmlns="${STS_API.namespace}"><Error><Type>` +
+        `Sender</Type><Code>${code}</Code><Message>${xmlText(message)}</Message></Error>` +
+        `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
       return { status: 403, headers: { 'content-type': 'text/xml' }, body };
     }
     const expiration = new Date(Date.now() + 900_000).toISOString();
     const body =
       `<AssumeRoleResponse xmlns="${STS_API.namespace}"><AssumeRoleResult>` +
-      `<Credentials><AccessKeyId>${ASSUMED_CREDENTIALS.accessKeyId}</AccessKeyId><SecretAccessKey>${ASSUMED_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
+      `<Credentials><AccessKeyId>${ASSUMED_CREDENTIALS.accessKeyId}</AccessKeyId>` +
+      `<SecretAccessKey>${ASSUMED_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
       `<SessionToken>${ASSUMED_CREDENTIALS.sessionToken}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
-      `<AssumedRoleUser><Arn>${xmlText(role)}/${xmlText(form.get('RoleSessionName') ?? '')}</Arn><AssumedRoleId>AROA0000:session</AssumedRoleId></AssumedRoleUser>` +
+      `<AssumedRoleUser><Arn>${xmlText(role)}/${xmlText(form.get('RoleSessionName') ?? '')}</Arn><AssumedRoleId>` +
+      `AROA0000:session</AssumedRoleId></AssumedRoleUser>` +
       `</AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
     return { status: 200, headers: { 'content-type': 'text/xml' }, body };
   });

@@ -17,7 +17,11 @@ export const ELBV2_ERRORS = {
   Throttling: { status: 400, type: 'Sender', message: 'Rate exceeded' },
   TargetGroupNotFound: { status: 400, type: 'Sender', message: 'One or more target groups not found' },
   ValidationError: { status: 400, type: 'Sender', message: 'The request is not valid' },
-  InvalidTarget: { status: 400, type: 'Sender', message: 'The specified target does not exist, is not in the same VPC as the target group, or has an unsupported instance type.' },
+  InvalidTarget: {
+    status: 400,
+    type: 'Sender',
+    message: 'The specified target does not exist, is not in the same VPC as the target group, or has an unsupported instance type.',
+  },
   TooManyTargets: { status: 400, type: 'Sender', message: "You've reached the limit on the number of targets." },
   InvalidAction: { status: 400, type: 'Sender', message: 'The action or operation requested is not valid' },
   InternalFailure: { status: 500, type: 'Receiver', message: 'The request processing has failed because of an unknown error' },
@@ -96,7 +100,10 @@ export const INITIAL_HEALTH = 'initial';
 const defaultZone = (ip: string, targetGroupArn: string): string => `${targetGroupArn.split(':')[3]}${'abc'[Number(ip.split('.')[2]) % 3]}`;
 
 class ApiError extends Error {
-  constructor(readonly code: Elbv2ErrorCode, message?: string) {
+  constructor(
+    readonly code: Elbv2ErrorCode,
+    message?: string,
+  ) {
     super(message ?? ELBV2_ERRORS[code].message);
   }
 }
@@ -125,11 +132,17 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
   /** Each action, on the target group the request named (its ARN, its targets), with the targets requested. */
   type Action = (arn: string, targets: Map<string, RegisteredTarget>, requested: readonly RequestedTarget[]) => string;
   const actions: Readonly<Record<string, Action>> = {
-    DescribeTargetHealth: (_arn, targets) => `<TargetHealthDescriptions>${sortTargets([...targets.values()]).map(describeTarget).join('')}</TargetHealthDescriptions>`,
+    DescribeTargetHealth: (_arn, targets) =>
+      `<TargetHealthDescriptions>${sortTargets([...targets.values()])
+        .map(describeTarget)
+        .join('')}</TargetHealthDescriptions>`,
     RegisterTargets: (arn, targets, requested) => {
       const refused = requested.filter((target) => rejected.has(target.id)).map((target) => `'${target.id}'`);
       if (refused.length > 0) {
-        throw new ApiError('InvalidTarget', rejectionsNamed ? `The following targets are not valid for target group ${arn}: ${refused.join(', ')}` : undefined);
+        throw new ApiError(
+          'InvalidTarget',
+          rejectionsNamed ? `The following targets are not valid for target group ${arn}: ${refused.join(', ')}` : undefined,
+        );
       }
       const added = new Set(requested.map(({ id, port = options.targetGroups[arn] }) => `${id}:${port}`).filter((id) => !targets.has(id)));
       if (targets.size + added.size > targetLimit) throw new ApiError('TooManyTargets');
@@ -154,7 +167,8 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     try {
       const perform = actions[action];
       if (request.method !== 'POST' || !perform) throw new ApiError('InvalidAction', `Could not find operation ${action}`);
-      if (form.get('Version') !== ELBV2_API.version) throw new ApiError('InvalidAction', `Version ${form.get('Version')} is not ${ELBV2_API.version}`);
+      if (form.get('Version') !== ELBV2_API.version)
+        throw new ApiError('InvalidAction', `Version ${form.get('Version')} is not ${ELBV2_API.version}`);
       const fault = faults.draw(action);
       if (fault !== undefined && fault !== 'Stall') throw new ApiError(fault);
       const invalid = targets.find((target) => !isIpv4(target.id));
@@ -178,7 +192,8 @@ export async function startElbv2Server(options: Elbv2ServerOptions): Promise<Elb
     targets: (arn) => sortTargets([...group(arn).values()]),
     addTargets: (arn, targets, health = 'healthy') => targets.forEach((target) => register(group(arn), target, health)),
     setHealth: (arn, ip, health, port) => {
-      for (const [id, target] of group(arn)) if (target.ip === ip && (port === undefined || target.port === port)) group(arn).set(id, { ...target, health });
+      for (const [id, target] of group(arn))
+        if (target.ip === ip && (port === undefined || target.port === port)) group(arn).set(id, { ...target, health });
     },
     rejectTargets: (ips, { named = true } = {}) => {
       ips.forEach((ip) => rejected.add(ip));

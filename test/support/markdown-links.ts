@@ -106,14 +106,17 @@ export function linkProblems(root: string, file: string): LinkProblem[] {
     if (OUTSIDE_TARGET.test(target)) return [`${at(line)}: links outside the repository: ${target}`];
     const hash = target.indexOf('#');
     const [pathPart, anchor] = hash < 0 ? [target, undefined] : [target.slice(0, hash), decodeURIComponent(target.slice(hash + 1))];
-    const resolved = pathPart === '' ? path.join(root, file) : path.resolve(path.dirname(path.join(root, file)), decodeURIComponent(pathPart));
+    const resolved =
+      pathPart === '' ? path.join(root, file) : path.resolve(path.dirname(path.join(root, file)), decodeURIComponent(pathPart));
     const relative = path.relative(root, resolved);
     if (relative.startsWith('..') || path.isAbsolute(relative) || pathPart.startsWith('/')) {
       return [`${at(line)}: ${target} leaves the repository; link relative to ${file}`];
     }
     if (!fs.existsSync(resolved)) return [`${at(line)}: ${target}: no such file (${relative})`];
     if (anchor === undefined || !resolved.endsWith('.md')) return [];
-    return anchorsOf(fs.readFileSync(resolved, 'utf8')).has(anchor) ? [] : [`${at(line)}: ${target}: ${relative} has no heading #${anchor}`];
+    return anchorsOf(fs.readFileSync(resolved, 'utf8')).has(anchor)
+      ? []
+      : [`${at(line)}: ${target}: ${relative} has no heading #${anchor}`];
   });
   return [...outside, ...broken];
 }

@@ -9,6 +9,7 @@ import { startDnsServer, type DnsServerOptions, type DnsStandIn } from './dns-se
 import { elbInterfaces, startEc2Server, startStsServer, type Ec2StandIn, type StandInInterface, type StsStandIn } from './ec2-server';
 import { startElbv2Server, type Elbv2RequestRecord, type Elbv2StandIn } from './elbv2-server';
 import { startS3Server, type S3Object, type S3StandIn } from './s3-server';
+import type { JsonObject } from './json';
 
 export const TEST_REGION = 'us-east-1';
 export const FAKE_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -41,7 +42,8 @@ export interface SyncRun {
 }
 
 /** The runner: requires the bundle and calls `handler({}, context)` once, like the Lambda runtime. */
-const runner = (remainingMs: number): string => `
+const runner = (remainingMs: number): string =>
+  `
 const { handler } = require(${JSON.stringify(BUNDLE_FILE)});
 const deadline = Date.now() + ${remainingMs};
 const context = {
@@ -49,7 +51,8 @@ const context = {
   functionName: 'alb-ip-sync',
   getRemainingTimeInMillis: () => deadline - Date.now(),
 };
-const finish = (outcome) => process.stdout.write('\\n' + ${JSON.stringify(OUTCOME_MARK)} + JSON.stringify(outcome) + '\\n', () => process.exit(0));
+const finish = (outcome) => process.stdout.write('\\n' + ${JSON.stringify(OUTCOME_MARK)} + JSON.stringify(outcome) + ` +
+  `'\\n', () => process.exit(0));
 Promise.resolve()
   .then(() => handler({}, context))
   .then((result) => finish({ ok: true, result }), (error) => finish({ ok: false, error: String(error && error.message) }));
@@ -65,7 +68,11 @@ export function runSync(env: Readonly<Record<string, string>>, options: RunOptio
       (failure, stdout, stderr) => {
         const marked = stdout.split('\n').find((line) => line.startsWith(OUTCOME_MARK));
         if (!marked) {
-          reject(new Error(`the sync process ended without an outcome (${failure?.message ?? 'no error'})\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(
+            new Error(
+              `the sync process ended without an outcome (${failure?.message ?? 'no error'})\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+            ),
+          );
           return;
         }
         const outcome = JSON.parse(marked.slice(OUTCOME_MARK.length)) as { ok: boolean; result?: unknown; error?: string };
@@ -87,7 +94,7 @@ export async function syncOk(world: StandIns, overrides?: Readonly<Record<string
 }
 
 /** The run's summary: its one structured log line. Fails the test unless there is exactly one. */
-export function summaryOf(run: SyncRun): Record<string, any> {
+export function summaryOf(run: SyncRun): JsonObject {
   if (run.logLines.length !== 1) throw new Error(`expected one JSON log line, got ${run.logLines.length}:\n${run.stdout}`);
   return run.logLines[0];
 }
@@ -104,7 +111,8 @@ export const SCENARIO = {
 } as const;
 
 /** The key the contract's example derives from the target group ARN and the ALB name. */
-export const stateKeyOf = (targetGroupArn: string, albDnsName: string = SCENARIO.albDnsName): string => `${targetGroupArn}/${albDnsName}/state.json`;
+export const stateKeyOf = (targetGroupArn: string, albDnsName: string = SCENARIO.albDnsName): string =>
+  `${targetGroupArn}/${albDnsName}/state.json`;
 
 export interface StandIns {
   readonly dns: DnsStandIn;
@@ -122,8 +130,8 @@ export interface StandIns {
   registeredIps(targetGroupArn?: string): string[];
   /** The state object as stored, or undefined. @default the scenario's key */
   stateObject(key?: string): S3Object | undefined;
-  /** The stored state, parsed. @default the scenario's key */
-  state(key?: string): any;
+  /** The stored state, parsed (null when there is none). @default the scenario's key */
+  state(key?: string): JsonObject;
   stop(): Promise<void>;
 }
 

@@ -11,7 +11,10 @@ export const S3_ERRORS = {
   NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
   NoSuchBucket: { status: 404, message: 'The specified bucket does not exist' },
   PreconditionFailed: { status: 412, message: 'At least one of the pre-conditions you specified did not hold' },
-  ConditionalRequestConflict: { status: 409, message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.' },
+  ConditionalRequestConflict: {
+    status: 409,
+    message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+  },
   AccessDenied: { status: 403, message: 'Access Denied' },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
   NotImplemented: { status: 501, message: 'A header or operation you provided implies functionality that is not implemented' },
@@ -210,6 +213,7 @@ function s3Error(code: S3ErrorCode, resource: string): HttpReply {
   const requestId = randomUUID();
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${code}</Code><Message>${xmlText(message)}</Message><Resource>${xmlText(resource)}</Resource><RequestId>${requestId}</RequestId></Error>`;
+    `<Error><Code>${code}</Code><Message>${xmlText(message)}</Message><Resource>${xmlText(resource)}</Resource>` +
+    `<RequestId>${requestId}</RequestId></Error>`;
   return { status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId }, body };
 }

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../../config/types';
 import { buildApp } from '../../main';
 import { tempDir } from './temp-dir';
+import type { JsonObject } from './json';
 
 process.env.CHECKPOINT_DISABLE = '1';
 
@@ -18,7 +19,7 @@ export interface TerraformJson {
 }
 
 /** One resource's arguments. */
-export type Resource = Record<string, any>;
+export type Resource = JsonObject;
 
 export interface SynthesizedStack {
   readonly name: string;
@@ -105,9 +106,7 @@ export function awsNames(json: TerraformJson): string[] {
     .filter(([type]) => !scopedToParent.has(type))
     .flatMap(([, byName]) =>
       Object.values(byName).flatMap((resource) =>
-        nameArguments
-          .map((argument) => resource[argument])
-          .filter((v): v is string => typeof v === 'string' && !v.includes('${')),
+        nameArguments.map((argument) => resource[argument]).filter((v): v is string => typeof v === 'string' && !v.includes('${')),
       ),
     );
 }

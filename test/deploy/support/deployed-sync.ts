@@ -5,10 +5,11 @@ import { startDnsServer, type DnsStandIn } from '../../support/dns-server';
 import { FAKE_CREDENTIALS, runSync, TEST_REGION, type SyncRun } from '../../support/run-sync';
 import type { Deployment } from './deployment';
 import { withBucketPolicySuspended, type Clients, type World } from './world';
+import type { JsonObject } from '../../support/json';
 
 /** A resource instance as the state file records it. */
 interface StateInstance {
-  readonly attributes: Record<string, any>;
+  readonly attributes: JsonObject;
   create_before_destroy?: boolean;
 }
 
@@ -28,7 +29,7 @@ export function stateInstances(deployment: Deployment, type: string): StateInsta
 }
 
 /** The managed resources of a type in the deployment's state file, as the emulator returned them. */
-export function deployedResources(deployment: Deployment, type: string): Record<string, any>[] {
+export function deployedResources(deployment: Deployment, type: string): JsonObject[] {
   return stateInstances(deployment, type).map((instance) => instance.attributes);
 }
 
@@ -60,8 +61,10 @@ export class DeployedSync {
   }
 
   /** The deployed function of the sync of this route (its NLB listener port), by its function name's suffix. */
-  functionOf(deployment: Deployment, listenerPort: number): Record<string, any> {
-    const found = deployedResources(deployment, 'aws_lambda_function').filter((f) => f.function_name.endsWith(`-alb-ip-sync-${listenerPort}`));
+  functionOf(deployment: Deployment, listenerPort: number): JsonObject {
+    const found = deployedResources(deployment, 'aws_lambda_function').filter((f) =>
+      f.function_name.endsWith(`-alb-ip-sync-${listenerPort}`),
+    );
     if (found.length !== 1) throw new Error(`expected one deployed sync function for port ${listenerPort}, found ${found.length}`);
     return found[0];
   }

@@ -4,6 +4,7 @@ import type { EnvironmentConfig } from '../../../config/types';
 import { synthesize, type TerraformJson } from '../../support/synth';
 import { tempDir } from '../../support/temp-dir';
 import { offlineTerraform, type ProviderMirror, type TerraformCli } from '../../support/terraform';
+import type { JsonObject } from '../../support/json';
 
 /** Services the stacks call, by the provider's `endpoints` keys: all pointed at the emulator. */
 const EMULATED_SERVICES = ['ec2', 'elbv2', 'iam', 's3', 'lambda', 'events', 'cloudwatch', 'logs', 'sts'] as const;
@@ -68,7 +69,12 @@ export class Deployment {
         address: string;
         type: string;
         mode: string;
-        change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null; after_unknown?: Record<string, unknown> };
+        change: {
+          actions: string[];
+          before: Record<string, unknown> | null;
+          after: Record<string, unknown> | null;
+          after_unknown?: Record<string, unknown>;
+        };
       }[];
     };
     return (plan.resource_changes ?? [])
@@ -86,7 +92,7 @@ export class Deployment {
   }
 
   /** The stack's outputs, by name. */
-  async outputs(): Promise<Record<string, any>> {
+  async outputs(): Promise<JsonObject> {
     const outputs = JSON.parse(await this.terraform('output', '-json')) as Record<string, { value: unknown }>;
     return Object.fromEntries(Object.entries(outputs).map(([name, { value }]) => [name, value]));
   }

@@ -7,19 +7,26 @@ import type { PlannedChange } from './deployment';
  * ignore. Everything not named here is compared as AWS would return it.
  */
 export const EMULATOR_GAPS = {
-  /** elbv2/models.py create_load_balancer and set_subnets keep the subnet of each SubnetMapping, not its AllocationId. Modelled: {@link startAllocationIdKeeper}. */
+  /**
+   * elbv2/models.py create_load_balancer and set_subnets keep the subnet of each SubnetMapping, not its AllocationId.
+   * Modelled: {@link startAllocationIdKeeper}.
+   */
   nlbAllocationIds: 'aws_lb.subnet_mapping[].allocation_id',
   /** lambda/models.py keeps no LoggingConfig: the function reads back with the default (Text, no group). */
   lambdaLoggingConfig: 'aws_lambda_function.logging_config',
   /** ec2 security group rules: a rule's description is read back for CIDR rules only, not for group-referencing ones. */
-  groupRuleDescription: 'aws_vpc_security_group_ingress_rule.description / aws_vpc_security_group_egress_rule.description (group-referencing)',
+  groupRuleDescription:
+    'aws_vpc_security_group_ingress_rule.description / aws_vpc_security_group_egress_rule.description (group-referencing)',
   /**
    * iam/access_control.py evaluates a bucket policy with no condition keys, and denies whenever a condition does
    * not hold: the state bucket's `aws:SecureTransport` deny refuses every object request, over HTTP or HTTPS.
    * Modelled: the policy is lifted only while the bundle runs, then put back as it was (see suspendBucketPolicy).
    */
   secureTransportDeny: 'aws_s3_bucket_policy.policy (enforcement only, during bundle runs)',
-  /** elbv2/models.py names every load balancer `<name>-1.<region>.elb.amazonaws.com`: the test environment prefixes `internal-`, which validation requires, and the DNS stand-in serves that name. */
+  /**
+   * elbv2/models.py names every load balancer `<name>-1.<region>.elb.amazonaws.com`: the test environment prefixes
+   * `internal-`, which validation requires, and the DNS stand-in serves that name.
+   */
   internalDnsPrefix: 'albs.<key>.dnsName',
   /** No Global Accelerator backend at all: the environments here have no accelerator. */
   globalAccelerator: 'frontDoors.globalAccelerator (not used)',

@@ -79,10 +79,7 @@ function motoAvailable(): boolean {
  */
 export function describeWithEmulator(title: string, body: (mirror: ProviderMirror) => void): void {
   const terraform = terraformAvailability();
-  const missing = [
-    ...(motoAvailable() ? [] : ['moto_server is not on PATH']),
-    ...(terraform.available ? [] : [terraform.reason]),
-  ];
+  const missing = [...(motoAvailable() ? [] : ['moto_server is not on PATH']), ...(terraform.available ? [] : [terraform.reason])];
   if (terraform.available && missing.length === 0) {
     describe(title, () => body(terraform.mirror));
   } else if (terraformRequired) {

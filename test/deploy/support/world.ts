@@ -18,7 +18,6 @@ import {
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EnvironmentConfig, RouteConfig } from '../../../config/types';
 import { FAKE_CREDENTIALS, TEST_REGION } from '../../support/run-sync';
-import { EMULATOR_GAPS } from './gaps';
 
 /** The Availability Zones of the world, in the order the test environment lists them. */
 export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'] as const;
@@ -55,7 +54,11 @@ export interface Clients {
 
 export function clients(endpoint: string): Clients {
   const config = { region: TEST_REGION, endpoint, credentials: FAKE_CREDENTIALS };
-  return { ec2: new EC2Client(config), elb: new ElasticLoadBalancingV2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }) };
+  return {
+    ec2: new EC2Client(config),
+    elb: new ElasticLoadBalancingV2Client(config),
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+  };
 }
 
 /** Creates a VPC, public subnets in three zones, an internal ALB in two with its security group and listeners, and two Elastic IPs. */
@@ -66,10 +69,17 @@ export async function createWorld({ ec2, elb }: Clients): Promise<World> {
   const publicSubnets: Record<string, string> = {};
   for (const [index, zone] of ZONES.entries()) publicSubnets[zone] = await subnet(`10.20.${index}.0/24`, zone);
   const albSubnets = [await subnet('10.20.10.0/24', ZONES[0]), await subnet('10.20.11.0/24', ZONES[1])];
-  const securityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'app-alb', Description: 'ALB', VpcId: vpcId }))).GroupId!;
+  const securityGroupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'app-alb', Description: 'ALB', VpcId: vpcId })))
+    .GroupId!;
   const balancer = (
     await elb.send(
-      new CreateLoadBalancerCommand({ Name: 'app', Type: 'application', Scheme: 'internal', Subnets: albSubnets, SecurityGroups: [securityGroupId] }),
+      new CreateLoadBalancerCommand({
+        Name: 'app',
+        Type: 'application',
+        Scheme: 'internal',
+        Subnets: albSubnets,
+        SecurityGroups: [securityGroupId],
+      }),
     )
   ).LoadBalancers![0];
   const albListeners: Record<number, string> = {};
@@ -79,7 +89,9 @@ export async function createWorld({ ec2, elb }: Clients): Promise<World> {
         LoadBalancerArn: balancer.LoadBalancerArn,
         Protocol: 'HTTP',
         Port: port,
-        DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200', ContentType: 'text/plain', MessageBody: 'ok' } }],
+        DefaultActions: [
+          { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '200', ContentType: 'text/plain', MessageBody: 'ok' } },
+        ],
       }),
     );
     albListeners[port] = listener.Listeners![0].ListenerArn!;
@@ -120,7 +132,7 @@ export async function removeAlbNode({ ec2 }: Clients, world: World, ip: string):
 
 /**
  * The test environment, shaped like the shipped production example without its accelerator
- * ({@link EMULATOR_GAPS.globalAccelerator}): three zones (one address attached by id, one adopted, one new),
+ * (`EMULATOR_GAPS.globalAccelerator` in gaps.ts): three zones (one address attached by id, one adopted, one new),
  * port 80 in ip-sync mode and 443 as an ALB-type target group with a health check and the ALB listener's ARN.
  */
 export function environmentOf(world: World, name: string, routes?: readonly RouteConfig[]): EnvironmentConfig {
@@ -131,14 +143,23 @@ export function environmentOf(world: World, name: string, routes?: readonly Rout
     vpcId: world.vpcId,
     zones: [
       { availabilityZone: ZONES[0], subnetId: world.publicSubnets[ZONES[0]], staticIp: { allocationId: attached.allocationId } },
-      { availabilityZone: ZONES[1], subnetId: world.publicSubnets[ZONES[1]], staticIp: { allocationId: adopted.allocationId, adopt: true } },
+      {
+        availabilityZone: ZONES[1],
+        subnetId: world.publicSubnets[ZONES[1]],
+        staticIp: { allocationId: adopted.allocationId, adopt: true },
+      },
       { availabilityZone: ZONES[2], subnetId: world.publicSubnets[ZONES[2]] },
     ],
     albs: { app: { dnsName: world.alb.dnsName, arn: world.alb.arn, securityGroupId: world.alb.securityGroupId } },
     routes: routes ?? [
       { listenerPort: 80 },
       // The world's listener on 443 speaks HTTP: the route says so (synth would otherwise take HTTPS for 443).
-      { listenerPort: 443, mode: 'alb-target', healthCheck: { path: '/health', protocol: 'HTTP' }, albListenerArn: world.albListeners[443] },
+      {
+        listenerPort: 443,
+        mode: 'alb-target',
+        healthCheck: { path: '/health', protocol: 'HTTP' },
+        albListenerArn: world.albListeners[443],
+      },
     ],
     ingressCidrs: ['198.51.100.0/24'],
     tags: { Environment: name, Service: 'alb-static-ip' },
@@ -146,10 +167,15 @@ export function environmentOf(world: World, name: string, routes?: readonly Rout
 }
 
 /** Every Elastic IP of the account, by allocation id. */
-export async function addresses({ ec2 }: Clients): Promise<Map<string, { publicIp: string; associationId?: string; networkInterfaceId?: string }>> {
+export async function addresses({
+  ec2,
+}: Clients): Promise<Map<string, { publicIp: string; associationId?: string; networkInterfaceId?: string }>> {
   const { Addresses = [] } = await ec2.send(new DescribeAddressesCommand({}));
   return new Map(
-    Addresses.map((a) => [a.AllocationId!, { publicIp: a.PublicIp!, associationId: a.AssociationId, networkInterfaceId: a.NetworkInterfaceId }]),
+    Addresses.map((a) => [
+      a.AllocationId!,
+      { publicIp: a.PublicIp!, associationId: a.AssociationId, networkInterfaceId: a.NetworkInterfaceId },
+    ]),
   );
 }
 
@@ -172,7 +198,7 @@ export async function registeredTargets({ elb }: Clients, targetGroupArn: string
 
 /**
  * Runs `body` with the bucket's policy lifted and puts the same policy back after: the one part of the bucket
- * the emulator cannot evaluate ({@link EMULATOR_GAPS.secureTransportDeny}). The deployed configuration is
+ * the emulator cannot evaluate (`EMULATOR_GAPS.secureTransportDeny` in gaps.ts). The deployed configuration is
  * untouched, so the next refreshed plan still compares the policy terraform wrote.
  */
 export async function withBucketPolicySuspended<T>({ s3 }: Clients, bucket: string, body: () => Promise<T>): Promise<T> {

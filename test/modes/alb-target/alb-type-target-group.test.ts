@@ -32,9 +32,7 @@ describe('AlbTypeTargetGroup', () => {
     // argument here. The provider keeps its schema defaults for them in state but sends none for type alb.
     // (`lifecycle` is Terraform's, not the group's: see the create_before_destroy test.)
     const { address: _, lifecycle: __, ...argumentsOfGroup } = targetGroup;
-    expect(Object.keys(argumentsOfGroup).sort()).toEqual(
-      ['health_check', 'name', 'port', 'protocol', 'target_type', 'vpc_id'].sort(),
-    );
+    expect(Object.keys(argumentsOfGroup).sort()).toEqual(['health_check', 'name', 'port', 'protocol', 'target_type', 'vpc_id'].sort());
   });
 
   test('client IP: nothing on the group turns preservation off; an alb group always keeps the client IP', () => {
@@ -57,9 +55,7 @@ describe('AlbTypeTargetGroup', () => {
       new AlbTypeTargetGroup(scope, 'route', { ...PROPS, albListener: albListener(scope, 443) });
     });
     const listener = resourceAt(withListener, 'aws_lb_listener', 'alb-listener-443');
-    expect(resourceAt(withListener, 'aws_lb_target_group_attachment', 'route/attachment').depends_on).toEqual([
-      listener.address,
-    ]);
+    expect(resourceAt(withListener, 'aws_lb_target_group_attachment', 'route/attachment').depends_on).toEqual([listener.address]);
     expect(resourceAt(json, 'aws_lb_target_group_attachment', 'route/attachment').depends_on).toBeUndefined();
   });
 
@@ -114,9 +110,7 @@ describe('AlbTypeTargetGroup', () => {
       new AlbTypeTargetGroup(scope, 'route', { ...PROPS, albArn: alb.arn });
     });
     const alb = resourceAt(withReference, 'aws_lb', 'alb');
-    expect(resourceAt(withReference, 'aws_lb_target_group_attachment', 'route/attachment').target_id).toBe(
-      ref(alb, 'arn'),
-    );
+    expect(resourceAt(withReference, 'aws_lb_target_group_attachment', 'route/attachment').target_id).toBe(ref(alb, 'arn'));
   });
 
   const NLB_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/prod-nlb/50dc6c495c0c9188';
@@ -133,8 +127,16 @@ describe('AlbTypeTargetGroup', () => {
     ['a TCP health check', invalid({ protocol: 'TCP' }), 'healthCheck.protocol must be HTTP or HTTPS: "TCP"'],
     ['a relative path', invalid({ path: 'healthz' }), 'healthCheck.path must start with "/"'],
     ['a path over 1024 characters', invalid({ path: `/${'p'.repeat(1024)}` }), 'at most 1024 printable characters'],
-    ['a listener on 8080 of an unstated protocol', { port: 8080 }, 'healthCheck.protocol is required: the check goes to the ALB listener on port 8080'],
-    ['a check on 8443 of an unstated protocol', invalid({ port: 8443 }), 'healthCheck.protocol is required: the check goes to the ALB listener on port 8443'],
+    [
+      'a listener on 8080 of an unstated protocol',
+      { port: 8080 },
+      'healthCheck.protocol is required: the check goes to the ALB listener on port 8080',
+    ],
+    [
+      'a check on 8443 of an unstated protocol',
+      invalid({ port: 8443 }),
+      'healthCheck.protocol is required: the check goes to the ALB listener on port 8443',
+    ],
     ['health check port 0', invalid({ port: 0 }), 'healthCheck.port must be "traffic-port" or an integer'],
     ['health check port 70000', invalid({ port: 70000 }), 'healthCheck.port must be "traffic-port" or an integer'],
     ['a 1xx code', invalid({ matcher: '100' }), 'healthCheck.matcher must list HTTP codes or ranges within 200-599'],

@@ -98,9 +98,7 @@ describe('AlbIpSync', () => {
     expect(fn.depends_on).toEqual(
       expect.arrayContaining([logGroup.address, resourceAt(json, 'aws_iam_role_policy', 'sync-443/policy').address]),
     );
-    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(
-      90,
-    );
+    expect(resourceAt(synth({ logRetentionDays: 90 }), 'aws_cloudwatch_log_group', 'log-group').retention_in_days).toBe(90);
   });
 
   test('has a role only Lambda can assume, named by a prefix (IAM names are account-wide) and replaced before it goes', () => {
@@ -260,7 +258,9 @@ describe('AlbIpSync', () => {
       treat_missing_data: 'notBreaching',
     });
     const notified = synth({ alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts' });
-    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({ alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'] });
+    expect(resourceAt(notified, 'aws_cloudwatch_metric_alarm', 'discovery-unclean')).toMatchObject({
+      alarm_actions: ['arn:aws:sns:eu-west-1:123456789012:alerts'],
+    });
   });
 
   test('notifies the alarm topic on ALARM and OK when one is set, and nothing otherwise', () => {
@@ -279,11 +279,7 @@ describe('AlbIpSync', () => {
     ['a function name over 64 characters', { functionName: 'f'.repeat(65) }, 'must be 1-64 letters, digits'],
     ['a function name with a slash', { functionName: 'a/b' }, 'functionName "a/b" must be 1-64'],
     ['port 0', { port: 0 }, 'AlbIpSync: port 0 is outside 1-65535'],
-    [
-      'a retention CloudWatch does not offer',
-      { logRetentionDays: 10 },
-      'logRetentionDays 10 is not one CloudWatch accepts',
-    ],
+    ['a retention CloudWatch does not offer', { logRetentionDays: 10 }, 'logRetentionDays 10 is not one CloudWatch accepts'],
   ])('rejects %s', (_, change, message) => {
     expect(() => synth(change)).toThrow(message);
   });
@@ -299,67 +295,103 @@ describe('AlbIpSync discovery', () => {
   const hasDiscoveryPolicy = (json: TerraformJson) =>
     Object.keys(json.resource.aws_iam_role_policy).some((name) => name.includes('discovery-policy'));
 
-  test('dns (the default): DISCOVERY dns, three runs before a missing target goes, no ALB ARN and no permission beyond the target group', () => {
-    const json = synth({ discovery: { source: 'dns', chosen: true } });
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'dns', INVOCATIONS_BEFORE_DEREGISTRATION: '3' });
-    expect(variablesOf(json).ALB_ARN).toBeUndefined();
-    expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
-    expect(hasDiscoveryPolicy(json)).toBe(false);
-    expect(hasDiscoveryPolicy(synth())).toBe(false);
-  });
+  test(
+    'dns (the default): DISCOVERY dns, three runs before a missing ' + 'target goes, no ALB ARN and no permission beyond the target group',
+    () => {
+      const json = synth({ discovery: { source: 'dns', chosen: true } });
+      expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'dns', INVOCATIONS_BEFORE_DEREGISTRATION: '3' });
+      expect(variablesOf(json).ALB_ARN).toBeUndefined();
+      expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
+      expect(hasDiscoveryPolicy(json)).toBe(false);
+      expect(hasDiscoveryPolicy(synth())).toBe(false);
+    },
+  );
 
-  test('interfaces: the ALB ARN, two runs before a missing target goes, DescribeNetworkInterfaces on "*" (no resource-level permissions) and no AssumeRole', () => {
-    const json = synth({ discovery: interfaces });
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
-    expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
-    expect(discoveryStatements(json)).toEqual([
-      { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
-    ]);
-    const role = resourceAt(json, 'aws_iam_role', 'sync-443/role');
-    expect(discoveryPolicy(json).role).toBe(ref(role, 'id'));
-    // The first run must find the permission in place.
-    expect(resourceAt(json, 'aws_lambda_function', 'sync-443/function').depends_on).toContain(discoveryPolicy(json).address);
-    // The target group's policy is unchanged: the listing has a policy of its own.
-    expect(JSON.stringify(statementsOf(json, 443))).not.toContain('ec2:');
-  });
+  test(
+    'interfaces: the ALB ARN, two runs before a missing target goes, ' +
+      'DescribeNetworkInterfaces on "*" (no resource-level permissions) and no AssumeRole',
+    () => {
+      const json = synth({ discovery: interfaces });
+      expect(variablesOf(json)).toMatchObject({
+        DISCOVERY: 'interfaces',
+        ALB_ARN: ALB_ARN,
+        INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE,
+      });
+      expect(variablesOf(json).DISCOVERY_ROLE_ARN).toBeUndefined();
+      expect(discoveryStatements(json)).toEqual([
+        { sid: 'ListAlbInterfaces', effect: 'Allow', actions: ['ec2:DescribeNetworkInterfaces'], resources: ['*'] },
+      ]);
+      const role = resourceAt(json, 'aws_iam_role', 'sync-443/role');
+      expect(discoveryPolicy(json).role).toBe(ref(role, 'id'));
+      // The first run must find the permission in place.
+      expect(resourceAt(json, 'aws_lambda_function', 'sync-443/function').depends_on).toContain(discoveryPolicy(json).address);
+      // The target group's policy is unchanged: the listing has a policy of its own.
+      expect(JSON.stringify(statementsOf(json, 443))).not.toContain('ec2:');
+    },
+  );
 
-  test('both: listed and sampled, with the interface grace; an explicit sync.invocationsBeforeDeregistration wins over either default', () => {
-    expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({ DISCOVERY: 'both', INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE });
-    expect(variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('5');
-    expect(variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } })).INVOCATIONS_BEFORE_DEREGISTRATION).toBe('1');
-  });
+  test(
+    'both: listed and sampled, with the interface grace; an explicit ' + 'sync.invocationsBeforeDeregistration wins over either default',
+    () => {
+      expect(variablesOf(synth({ discovery: { ...interfaces, source: 'both' } }))).toMatchObject({
+        DISCOVERY: 'both',
+        INVOCATIONS_BEFORE_DEREGISTRATION: INTERFACE_GRACE,
+      });
+      expect(
+        variablesOf(synth({ discovery: interfaces, tuning: { invocationsBeforeDeregistration: 5 } })).INVOCATIONS_BEFORE_DEREGISTRATION,
+      ).toBe('5');
+      expect(
+        variablesOf(synth({ discovery: { source: 'dns', chosen: false }, tuning: { invocationsBeforeDeregistration: 1 } }))
+          .INVOCATIONS_BEFORE_DEREGISTRATION,
+      ).toBe('1');
+    },
+  );
 
-  test('a discovery role: AssumeRole on that role only, no DescribeNetworkInterfaces in the own account, the role in DISCOVERY_ROLE_ARN', () => {
-    const json = synth({ discovery: { ...interfaces, roleArn: ROLE_ARN } });
-    expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, DISCOVERY_ROLE_ARN: ROLE_ARN });
-    expect(discoveryStatements(json)).toEqual([{ sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [ROLE_ARN] }]);
-  });
+  test(
+    'a discovery role: AssumeRole on that role only, no ' + 'DescribeNetworkInterfaces in the own account, the role in DISCOVERY_ROLE_ARN',
+    () => {
+      const json = synth({ discovery: { ...interfaces, roleArn: ROLE_ARN } });
+      expect(variablesOf(json)).toMatchObject({ DISCOVERY: 'interfaces', ALB_ARN: ALB_ARN, DISCOVERY_ROLE_ARN: ROLE_ARN });
+      expect(discoveryStatements(json)).toEqual([
+        { sid: 'AssumeDiscoveryRole', effect: 'Allow', actions: ['sts:AssumeRole'], resources: [ROLE_ARN] },
+      ]);
+    },
+  );
 
-  test("a default interfaces for a literal ARN of a given account: interfaces, the grace and the permission only when the target group is in that account, else DNS as before", () => {
-    const json = synth({ discovery: { ...interfaces, albAccount: '111111111111' } });
-    const tgArn = ref(resourceAt(json, 'aws_lb_target_group', 'tg-443'), 'arn').slice(2, -1);
-    const sameAccount = `(element(split(":", ${tgArn}), 4) == "111111111111")`;
-    expect(variablesOf(json)).toMatchObject({
-      DISCOVERY: `\${${sameAccount} ? "interfaces" : "dns"}`,
-      INVOCATIONS_BEFORE_DEREGISTRATION: `\${${sameAccount} ? "${INTERFACE_GRACE}" : "3"}`,
-    });
-    expect(discoveryStatements(json)[0].effect).toBe(`\${${sameAccount} ? "Allow" : "Deny"}`);
-    expect(discoveryPolicy(json).lifecycle).toBeUndefined();
-  });
+  test(
+    'a default interfaces for a literal ARN of a given account: interfaces, the grace ' +
+      'and the permission only when the target group is in that account, else DNS as before',
+    () => {
+      const json = synth({ discovery: { ...interfaces, albAccount: '111111111111' } });
+      const tgArn = ref(resourceAt(json, 'aws_lb_target_group', 'tg-443'), 'arn').slice(2, -1);
+      const sameAccount = `(element(split(":", ${tgArn}), 4) == "111111111111")`;
+      expect(variablesOf(json)).toMatchObject({
+        DISCOVERY: `\${${sameAccount} ? "interfaces" : "dns"}`,
+        INVOCATIONS_BEFORE_DEREGISTRATION: `\${${sameAccount} ? "${INTERFACE_GRACE}" : "3"}`,
+      });
+      expect(discoveryStatements(json)[0].effect).toBe(`\${${sameAccount} ? "Allow" : "Deny"}`);
+      expect(discoveryPolicy(json).lifecycle).toBeUndefined();
+    },
+  );
 
-  test('a chosen interfaces for a literal ARN of a given account fails the apply in another account, naming the function and the field', () => {
-    const json = synth({ discovery: { ...interfaces, chosen: true, albAccount: '111111111111' } });
-    expect(variablesOf(json).DISCOVERY).toBe('interfaces');
-    expect(discoveryPolicy(json).lifecycle.precondition).toEqual([
-      {
-        condition: expect.stringContaining('== "111111111111")'),
-        error_message: expect.stringMatching(/^prod-alb-ip-sync-443: discovery interfaces needs the ALB in this stack's account.*discoveryRoleArn/),
-      },
-    ]);
-  });
+  test(
+    'a chosen interfaces for a literal ARN of a given account fails ' + 'the apply in another account, naming the function and the field',
+    () => {
+      const json = synth({ discovery: { ...interfaces, chosen: true, albAccount: '111111111111' } });
+      expect(variablesOf(json).DISCOVERY).toBe('interfaces');
+      expect(discoveryPolicy(json).lifecycle.precondition).toEqual([
+        {
+          condition: expect.stringContaining('== "111111111111")'),
+          error_message: expect.stringMatching(
+            /^prod-alb-ip-sync-443: discovery interfaces needs the ALB in this stack's account.*discoveryRoleArn/,
+          ),
+        },
+      ]);
+    },
+  );
 
   test.each<[string, Partial<AlbIpSyncProps>, string]>([
-    ['interfaces without the ALB ARN', { discovery: { source: 'interfaces', chosen: true } }, 'discovery interfaces needs the ALB\'s ARN'],
+    ['interfaces without the ALB ARN', { discovery: { source: 'interfaces', chosen: true } }, "discovery interfaces needs the ALB's ARN"],
     ['events with DNS discovery', { events: true }, 'events need interface discovery'],
     ['events with a discovery role', { events: true, discovery: { ...interfaces, roleArn: ROLE_ARN } }, 'events need interface discovery'],
   ])('rejects %s', (_, change, message) => {
@@ -411,8 +443,11 @@ describe('AlbIpSync events', () => {
     expect(Object.keys(quiet.resource.aws_cloudwatch_event_rule)).toEqual([expect.stringContaining('schedule')]);
   });
 
-  test("an ARN token: the description is derived by Terraform from the ARN", () => {
-    const tokenJson = synth({ discovery: { source: 'interfaces', chosen: false, albArn: Token.asString(terraformRef('data.aws_lb.app.arn')) }, events: true });
+  test('an ARN token: the description is derived by Terraform from the ARN', () => {
+    const tokenJson = synth({
+      discovery: { source: 'interfaces', chosen: false, albArn: Token.asString(terraformRef('data.aws_lb.app.arn')) },
+      events: true,
+    });
     const pattern = resourceAt(tokenJson, 'aws_cloudwatch_event_rule', 'sync-443/events/rule').event_pattern;
     expect(pattern).toMatch(/^\$\{jsonencode\(/);
     expect(pattern).toContain('join("", ["ELB ", element(split(":loadbalancer/", data.aws_lb.app.arn), 1)])');
