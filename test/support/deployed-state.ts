@@ -82,12 +82,10 @@ export interface PlanAgainstResult {
 }
 
 /** Replacements: destroyed and created again (either order). */
-export const replaced = (changes: readonly PlannedChange[]): PlannedChange[] =>
-  changes.filter(({ action }) => action === 'replace');
+export const replaced = (changes: readonly PlannedChange[]): PlannedChange[] => changes.filter(({ action }) => action === 'replace');
 
 /** Resources removed for good. */
-export const destroyed = (changes: readonly PlannedChange[]): PlannedChange[] =>
-  changes.filter(({ action }) => action === 'delete');
+export const destroyed = (changes: readonly PlannedChange[]): PlannedChange[] => changes.filter(({ action }) => action === 'delete');
 
 /** Changes of one resource type. */
 export const ofType = (changes: readonly PlannedChange[], type: string): PlannedChange[] =>
@@ -111,14 +109,15 @@ const ROUNDS_FILE = 'rounds.json';
  * The modules that turn a plan into a state: a change to any of them makes every cached state stale. (What
  * terraform.ts adds to a configuration, the offline override, is hashed with the configuration.)
  */
-const STATE_MAKERS = ['deployed-state.ts', 'plausible-values.ts', 'terraform-json.ts'].map((file) =>
-  path.join(__dirname, file),
-);
+const STATE_MAKERS = ['deployed-state.ts', 'plausible-values.ts', 'terraform-json.ts'].map((file) => path.join(__dirname, file));
 
 /** What a converged state depends on: the configuration as planned (offline override included), the provider, the harness. */
 function deploymentKey(dir: string, mirror: ProviderMirror): string {
   const hash = createHash('sha256').update(`hashicorp/aws ${mirror.awsVersion}\n`);
-  const configs = fs.readdirSync(dir).filter((file) => file.endsWith('.tf.json')).sort();
+  const configs = fs
+    .readdirSync(dir)
+    .filter((file) => file.endsWith('.tf.json'))
+    .sort();
   for (const file of [...configs.map((config) => path.join(dir, config)), ...STATE_MAKERS]) {
     hash.update(`\n${path.basename(file)}\n`).update(fs.readFileSync(file));
   }
@@ -166,9 +165,7 @@ export async function deployStack(stackDir: string, mirror: ProviderMirror): Pro
       const plan = JSON.parse(await terraform('show', '-json', '-no-color', PLAN_FILE)) as PlanJson;
       if (round === MAX_ROUNDS) {
         throw new Error(
-          `the state of ${stackDir} did not converge in ${MAX_ROUNDS} rounds; still planned: ${pendingChanges(
-            plan,
-          ).join(', ')}`,
+          `the state of ${stackDir} did not converge in ${MAX_ROUNDS} rounds; still planned: ${pendingChanges(plan).join(', ')}`,
         );
       }
       state = state.settle(plan);
@@ -275,9 +272,8 @@ function resourceSchemas(terraform: TerraformCli, mirror: ProviderMirror): Promi
     const loading = fs.existsSync(cachedFile)
       ? fs.promises.readFile(cachedFile, 'utf8').then((text) => JSON.parse(text) as Record<string, ResourceSchema>)
       : terraform('providers', 'schema', '-json').then((out) => {
-          const schemas = (
-            JSON.parse(out) as { provider_schemas: Record<string, { resource_schemas: Record<string, ResourceSchema> }> }
-          ).provider_schemas;
+          const schemas = (JSON.parse(out) as { provider_schemas: Record<string, { resource_schemas: Record<string, ResourceSchema> }> })
+            .provider_schemas;
           const aws = Object.entries(schemas).find(([source]) => source.endsWith('/hashicorp/aws'));
           if (!aws) throw new Error(`no hashicorp/aws schema in ${Object.keys(schemas).join(', ')}`);
           storeInCache(cached, { 'resource_schemas.json': JSON.stringify(aws[1].resource_schemas) });
@@ -331,9 +327,7 @@ class StateBuilder {
    */
   private static fill(plan: PlanJson, schemas: Record<string, ResourceSchema>): Map<string, Instance> {
     const context = new FillContext(plan);
-    const versions = new Map(
-      (plan.planned_values.root_module.resources ?? []).map((r) => [r.address, r.schema_version] as const),
-    );
+    const versions = new Map((plan.planned_values.root_module.resources ?? []).map((r) => [r.address, r.schema_version] as const));
     const changes = new Map(plan.resource_changes.filter((c) => c.mode === 'managed').map((c) => [c.address, c]));
     const instances = new Map<string, Instance>();
     const filling = new Set<string>();
@@ -398,9 +392,7 @@ class StateBuilder {
       terraform_version: plan.terraform_version,
       serial,
       lineage: uuidFrom([...this.instances.keys()].sort().join('\n')),
-      outputs: Object.fromEntries(
-        Object.entries(this.outputs).map(([name, value]) => [name, { value, type: impliedType(value) }]),
-      ),
+      outputs: Object.fromEntries(Object.entries(this.outputs).map(([name, value]) => [name, { value, type: impliedType(value) }])),
       resources: [...byResource.entries()].map(([key, { change, instances }]) => ({
         mode: 'managed',
         type: change.type,
@@ -429,14 +421,7 @@ function schemaOf(schemas: Record<string, ResourceSchema>, type: string): Resour
  * A block's attributes: the planned value where it is known, else the prior state's, else a plausible one.
  * `unknown` mirrors the planned value with `true` where a value is known only after apply.
  */
-function settleBlock(
-  block: SchemaBlock,
-  after: Json,
-  unknown: Json,
-  prior: Json,
-  at: readonly string[],
-  fill: Filler,
-): Attributes {
+function settleBlock(block: SchemaBlock, after: Json, unknown: Json, prior: Json, at: readonly string[], fill: Filler): Attributes {
   const value = asRecord(after);
   const unknowns = asRecord(unknown);
   const before = asRecord(prior);
@@ -448,14 +433,7 @@ function settleBlock(
       : settleValue(attribute.type!, value[name], unknowns[name], before[name], where, fill);
   }
   for (const [name, { nesting_mode, block: nested }] of Object.entries(block.block_types ?? {})) {
-    out[name] = settleNested(
-      { nesting_mode, block: nested },
-      value[name],
-      unknowns[name],
-      before[name],
-      [...at, name],
-      fill,
-    );
+    out[name] = settleNested({ nesting_mode, block: nested }, value[name], unknowns[name], before[name], [...at, name], fill);
   }
   return out;
 }
@@ -474,8 +452,7 @@ function settleNested(
 ): Json {
   const block: SchemaBlock = nested.block ?? { attributes: nested.attributes };
   const mode = nested.nesting_mode;
-  if (unknown === true)
-    return prior !== undefined ? prior : mode === 'single' || mode === 'group' ? null : mode === 'map' ? {} : [];
+  if (unknown === true) return prior !== undefined ? prior : mode === 'single' || mode === 'group' ? null : mode === 'map' ? {} : [];
   if (mode === 'single' || mode === 'group') {
     return after == null ? null : settleBlock(block, after, unknown, prior, at, fill);
   }
@@ -486,26 +463,15 @@ function settleNested(
   }
   const elements = (Array.isArray(after) ? after : []).map((element, i) => ({ element, unknown: asArray(unknown)[i] }));
   // A planned set with unknown parts can hold placeholder elements with nothing known: they are no element.
-  const real =
-    mode === 'set'
-      ? elements.filter(({ element }) => Object.values(asRecord(element)).some((v) => v !== null))
-      : elements;
+  const real = mode === 'set' ? elements.filter(({ element }) => Object.values(asRecord(element)).some((v) => v !== null)) : elements;
   return real.map(({ element, unknown: elementUnknown }, i) => {
     // Set elements have no position: the prior element is the one that agrees on what both know.
-    const before =
-      mode === 'set' ? asArray(prior).find((p) => sameKnownScalars(asRecord(p), asRecord(element))) : asArray(prior)[i];
+    const before = mode === 'set' ? asArray(prior).find((p) => sameKnownScalars(asRecord(p), asRecord(element))) : asArray(prior)[i];
     return settleBlock(block, element, elementUnknown, before, [...at, String(i)], fill);
   });
 }
 
-function settleValue(
-  type: CtyType,
-  after: Json,
-  unknown: Json,
-  prior: Json,
-  at: readonly string[],
-  fill: Filler,
-): Json {
+function settleValue(type: CtyType, after: Json, unknown: Json, prior: Json, at: readonly string[], fill: Filler): Json {
   if (unknown === true) return prior !== undefined ? prior : fill(at, type);
   if (unknown === undefined || unknown === false || after === null || after === undefined) return after ?? null;
   const [kind, element] = type as readonly [string, unknown];
@@ -545,8 +511,7 @@ function impliedType(value: Json): CtyType {
   if (typeof value === 'number') return 'number';
   if (typeof value === 'boolean') return 'bool';
   if (Array.isArray(value)) return ['tuple', value.map(impliedType)];
-  if (value !== null && typeof value === 'object')
-    return ['object', mapValues(value as Record<string, Json>, (_, v) => impliedType(v))];
+  if (value !== null && typeof value === 'object') return ['object', mapValues(value as Record<string, Json>, (_, v) => impliedType(v))];
   return 'dynamic';
 }
 

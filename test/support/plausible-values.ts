@@ -44,8 +44,7 @@ const ID_FROM: Readonly<Record<string, string>> = {
 /** Ids AWS makes up with a prefix, by resource type (others get `<type>-<hex>`). */
 const ID_PREFIX: Readonly<Record<string, string>> = { aws_security_group: 'sg', aws_security_group_rule: 'sgrule' };
 
-const regional = (r: Resource, service: string, resource: string) =>
-  `arn:aws:${service}:${r.region}:${ACCOUNT}:${resource}`;
+const regional = (r: Resource, service: string, resource: string) => `arn:aws:${service}:${r.region}:${ACCOUNT}:${resource}`;
 
 /** ARNs by resource type, in the shapes AWS gives them (others get a regional ARN named after the type). */
 const ARN_OF: Readonly<Record<string, (r: Resource) => string>> = {
@@ -56,14 +55,11 @@ const ARN_OF: Readonly<Record<string, (r: Resource) => string>> = {
       `loadbalancer/${r.get('load_balancer_type') === 'application' ? 'app' : 'net'}/${r.get('name')}/${r.hex(16)}`,
     ),
   aws_lb_target_group: (r) => regional(r, 'elasticloadbalancing', `targetgroup/${r.get('name')}/${r.hex(16)}`),
-  aws_lb_listener: (r) =>
-    regional(r, 'elasticloadbalancing', `listener/net/${r.hex(8, 'lb')}/${r.hex(16, 'lb')}/${r.hex(16)}`),
+  aws_lb_listener: (r) => regional(r, 'elasticloadbalancing', `listener/net/${r.hex(8, 'lb')}/${r.hex(16, 'lb')}/${r.hex(16)}`),
   aws_eip: (r) => regional(r, 'ec2', `elastic-ip/${r.get('allocation_id')}`),
   aws_security_group: (r) => regional(r, 'ec2', `security-group/${r.get('id')}`),
-  aws_vpc_security_group_ingress_rule: (r) =>
-    regional(r, 'ec2', `security-group-rule/${r.get('security_group_rule_id')}`),
-  aws_vpc_security_group_egress_rule: (r) =>
-    regional(r, 'ec2', `security-group-rule/${r.get('security_group_rule_id')}`),
+  aws_vpc_security_group_ingress_rule: (r) => regional(r, 'ec2', `security-group-rule/${r.get('security_group_rule_id')}`),
+  aws_vpc_security_group_egress_rule: (r) => regional(r, 'ec2', `security-group-rule/${r.get('security_group_rule_id')}`),
   aws_lambda_function: (r) => regional(r, 'lambda', `function:${r.get('function_name')}`),
   aws_cloudwatch_log_group: (r) => regional(r, 'logs', `log-group:${r.get('name')}`),
   aws_cloudwatch_event_rule: (r) => regional(r, 'events', `rule/${r.get('name')}`),
@@ -73,8 +69,7 @@ const ARN_OF: Readonly<Record<string, (r: Resource) => string>> = {
 };
 
 /** An ARN for a resource type with no entry above, or for an ARN-valued argument: the shape is all that counts. */
-const madeUpArn = (r: Resource, salt = '') =>
-  regional(r, r.type.split('_')[1], `${r.type.replace(/^aws_/, '')}/${r.hex(17, salt)}`);
+const madeUpArn = (r: Resource, salt = '') => regional(r, r.type.split('_')[1], `${r.type.replace(/^aws_/, '')}/${r.hex(17, salt)}`);
 
 /** Plausible top-level strings by attribute name. */
 const STRING_OF: Readonly<Record<string, (r: Resource) => string>> = {
@@ -110,8 +105,7 @@ const STRING_OF: Readonly<Record<string, (r: Resource) => string>> = {
   bucket_regional_domain_name: (r) => `${r.get('bucket')}.s3.${r.region}.amazonaws.com`,
   invoke_arn: (r) => `arn:aws:apigateway:${r.region}:lambda:path/2015-03-31/functions/${r.get('arn')}/invocations`,
   qualified_arn: (r) => `${r.get('arn')}:$LATEST`,
-  qualified_invoke_arn: (r) =>
-    `arn:aws:apigateway:${r.region}:lambda:path/2015-03-31/functions/${r.get('qualified_arn')}/invocations`,
+  qualified_invoke_arn: (r) => `arn:aws:apigateway:${r.region}:lambda:path/2015-03-31/functions/${r.get('qualified_arn')}/invocations`,
   version: () => '$LATEST',
   code_sha256: (r) => String(r.get('source_code_hash') ?? ''),
   name: (r) => `${r.get('name_prefix') || 'terraform-'}${r.hex(8)}`,
@@ -163,8 +157,8 @@ export class FillContext {
           ? { ...this.defaultTags, ...asRecord(after.tags) }
           : emptyOf(type)
         : at.length === 1
-        ? resource.get(at[0])
-        : plausibleString(resource, at.at(-1)!, at.join('.')));
+          ? resource.get(at[0])
+          : plausibleString(resource, at.at(-1)!, at.join('.')));
     const resource: Resource = {
       type: change.type,
       region: this.region,
@@ -174,14 +168,12 @@ export class FillContext {
           made.set(attribute, null); // a fill that needs itself gets null, not a loop
           made.set(
             attribute,
-            referencedValue(expressionAt(expressions, after, [attribute]), 'string', settled) ??
-              plausibleString(resource, attribute),
+            referencedValue(expressionAt(expressions, after, [attribute]), 'string', settled) ?? plausibleString(resource, attribute),
           );
         }
         return made.get(attribute)!;
       },
-      hex: (length, salt = '') =>
-        createHash('sha256').update(`${change.address}#${salt}`).digest('hex').slice(0, length),
+      hex: (length, salt = '') => createHash('sha256').update(`${change.address}#${salt}`).digest('hex').slice(0, length),
       ordinal: () => this.addressesByType.get(change.type)!.indexOf(change.address),
     };
     return fill;
@@ -229,29 +221,21 @@ export function sameKnownScalars(a: Record<string, Json>, b: Record<string, Json
  * resource is filled already and the value fits the type (a string where a list of strings is expected becomes
  * a one-element list, as in `security_groups = [aws_security_group.x.id]`). Anything else: undefined.
  */
-function referencedValue(
-  expression: Json,
-  type: CtyType,
-  settled: (address: string) => Attributes | undefined,
-): Json | undefined {
+function referencedValue(expression: Json, type: CtyType, settled: (address: string) => Attributes | undefined): Json | undefined {
   const { references: found, constant_value: written } = asRecord(expression);
   const references = asArray(found) as string[];
   // A JSON configuration's template is written out: only a bare `${x.y.z}` (alone or as list elements) is the value.
   const bare = (v: Json) => typeof v !== 'string' || /^\$\{[^}]+\}$/.test(v);
   if (!(Array.isArray(written) ? written.every(bare) : bare(written))) return undefined;
   const attributes = references.filter((ref) => ref.split('.').length === 3);
-  const others = references.filter(
-    (ref) => ref.split('.').length !== 3 && !attributes.some((a) => a.startsWith(`${ref}.`)),
-  );
-  if (attributes.length !== 1 || others.length > 0 || /^(data|var|local|module|each|count)\./.test(attributes[0]))
-    return undefined;
+  const others = references.filter((ref) => ref.split('.').length !== 3 && !attributes.some((a) => a.startsWith(`${ref}.`)));
+  if (attributes.length !== 1 || others.length > 0 || /^(data|var|local|module|each|count)\./.test(attributes[0])) return undefined;
   const [resourceType, name, attribute] = attributes[0].split('.');
   const value = settled(`${resourceType}.${name}`)?.[attribute];
   if (value === undefined || value === null) return undefined;
   const kind = Array.isArray(type) ? type[0] : type;
   if (kind === 'string') return typeof value === 'string' ? value : undefined;
-  if (kind === 'list' || kind === 'set')
-    return typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
+  if (kind === 'list' || kind === 'set') return typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
   return typeof value === typeof emptyOf(type) ? value : undefined;
 }
 

@@ -10,9 +10,7 @@ export type Attributes = Record<string, Json>;
 export interface PlanJson {
   readonly terraform_version: string;
   readonly resource_changes: readonly ResourceChange[];
-  readonly output_changes?: Readonly<
-    Record<string, { actions: readonly Action[]; after?: unknown; after_unknown?: unknown }>
-  >;
+  readonly output_changes?: Readonly<Record<string, { actions: readonly Action[]; after?: unknown; after_unknown?: unknown }>>;
   readonly configuration: {
     readonly provider_config?: Record<string, ProviderConfig>;
     readonly root_module: ConfigModule;
@@ -78,10 +76,8 @@ export interface ResourceSchema {
 export const asRecord = (value: Json): Record<string, Json> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, Json>) : {};
 export const asArray = (value: Json): readonly Json[] => (Array.isArray(value) ? value : []);
-export const mapValues = (
-  record: Record<string, Json>,
-  map: (key: string, value: Json) => Json,
-): Record<string, Json> => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(key, value)]));
+export const mapValues = (record: Record<string, Json>, map: (key: string, value: Json) => Json): Record<string, Json> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(key, value)]));
 
 /** A diagnostic of terraform's JSON output (`validate -json`, or a `diagnostic` message of `plan -json`). */
 export interface Diagnostic {

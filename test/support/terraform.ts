@@ -30,8 +30,7 @@ export interface TerraformCheckResult {
 }
 
 export type TerraformAvailability =
-  | { readonly available: true; readonly mirror: ProviderMirror }
-  | { readonly available: false; readonly reason: string };
+  { readonly available: true; readonly mirror: ProviderMirror } | { readonly available: false; readonly reason: string };
 
 /** CI (or REQUIRE_TERRAFORM=1) turns a missing terraform or mirror from a skip into a failure. */
 export const terraformRequired = process.env.CI === 'true' || process.env.REQUIRE_TERRAFORM === '1';
@@ -273,10 +272,7 @@ export type TerraformCli = (...args: string[]) => Promise<string>;
 export function offlineTerraform(dir: string, mirror: ProviderMirror): TerraformCli {
   writeOfflineOverride(dir, mirror);
   const cliConfig = path.join(dir, '.terraformrc');
-  fs.writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`,
-  );
+  fs.writeFileSync(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(mirror.dir)}\n  }\n}\n`);
   const env = terraformEnv({ TF_CLI_CONFIG_FILE: cliConfig, TF_DATA_DIR: path.join(dir, '.terraform') });
   return (...args) =>
     withTerraformSlot(async () => {

@@ -5,6 +5,7 @@ import { MINIMAL } from '../fixtures/environments';
 import { CLOUD, S3, terraformBlock } from '../fixtures/backend';
 import { synthesize } from '../support/synth';
 import { describeWithTerraform, terraformCheck } from '../support/terraform';
+import type { JsonObject } from '../support/json';
 
 process.env.CHECKPOINT_DISABLE = '1';
 /**
@@ -19,8 +20,7 @@ describeWithTerraform('terraform init with the block', (mirror) => {
       { ...MINIMAL, name: 'alpha' },
       { ...MINIMAL, name: 'gamma', backend: CLOUD },
     ]);
-    const terraform = (name: string) =>
-      (stacks.get(name)!.json as unknown as { terraform: Record<string, any> }).terraform;
+    const terraform = (name: string) => (stacks.get(name)!.json as unknown as { terraform: JsonObject }).terraform;
     expect(terraform('alpha').backend.local).toBeDefined();
     expect(terraform('gamma').cloud.workspaces).toEqual({ name: 'alb-static-ip-prod' });
   });
@@ -31,7 +31,7 @@ describeWithTerraform('terraform init with the block', (mirror) => {
     try {
       return await terraformCheck(dir, mirror).then(
         () => 'init succeeded',
-        (error: Error) => error.message
+        (error: Error) => error.message,
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -51,13 +51,9 @@ describeWithTerraform('terraform init with the block', (mirror) => {
 
   it('s3 with use_lockfile: terraform accepts it and goes on to list the bucket', async () => {
     const s3 = { ...terraformBlock('prod', S3).backend.s3, ...S3_ON_LOOPBACK };
-    expect(await init({ backend: { s3 } })).toMatch(
-      /ListObjectsV2[\s\S]*dial tcp 127\.0\.0\.1:9: connect: connection refused/
-    );
+    expect(await init({ backend: { s3 } })).toMatch(/ListObjectsV2[\s\S]*dial tcp 127\.0\.0\.1:9: connect: connection refused/);
     // The same harness tells a misspelt setting apart.
-    expect(await init({ backend: { s3: { ...s3, use_lock_file: true } } })).toContain(
-      'No argument or block type is named "use_lock_file"'
-    );
+    expect(await init({ backend: { s3: { ...s3, use_lock_file: true } } })).toContain('No argument or block type is named "use_lock_file"');
   });
 
   it('cloud: terraform accepts it and goes on to discover the host', async () => {

@@ -1,7 +1,16 @@
 import * as path from 'node:path';
 import type { EnvironmentConfig } from '../../config/types';
 import { DEPLOYED as BASE, CHANGES, ORDINARY } from '../fixtures/deployed-changes';
-import { deployStack, destroyed, ofType, planAgainst, replaced, type Deployed, type PlanAgainstResult, type PlannedChange } from '../support/deployed-state';
+import {
+  deployStack,
+  destroyed,
+  ofType,
+  planAgainst,
+  replaced,
+  type Deployed,
+  type PlanAgainstResult,
+  type PlannedChange,
+} from '../support/deployed-state';
 import { resourcesOf, synthesize, type SynthesizedStack } from '../support/synth';
 import { describeWithTerraform, type ProviderMirror } from '../support/terraform';
 
@@ -134,7 +143,11 @@ describeWithTerraform('changes planned against a deployed stack', (mirror: Provi
       const { changes, error } = await upgrade;
       expect(error).toBeUndefined();
       expect(touchesAddresses(changes)).toEqual([]);
-      expect([...replaced(changes), ...destroyed(changes)].filter((change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'))).toEqual([]);
+      expect(
+        [...replaced(changes), ...destroyed(changes)].filter(
+          (change) => change.type === 'aws_lb_target_group' || change.type.startsWith('aws_vpc_security_group'),
+        ),
+      ).toEqual([]);
     },
     TIMEOUT_MS,
   );

@@ -13,6 +13,7 @@ import {
 } from '../support/deployed-state';
 import { resourceAt, resourcesOf, synthesize, type SynthesizedStack } from '../support/synth';
 import { describeWithTerraform } from '../support/terraform';
+import type { JsonObject } from '../support/json';
 
 /** A deploy is three plans and a plan against it one more, on a 2-core machine other test files share. */
 const TERRAFORM_TIMEOUT_MS = 600_000;
@@ -41,8 +42,7 @@ const WITH_A_PARTNER_CIDR: EnvironmentConfig = { ...FIXTURE, ingressCidrs: ['198
 const WITH_SLOWER_DEREGISTRATION: EnvironmentConfig = { ...FIXTURE, sync: { invocationsBeforeDeregistration: 5 } };
 
 describeWithTerraform('a stack planned against its own state "as if deployed"', (mirror) => {
-  const synthesized = (environment: EnvironmentConfig): SynthesizedStack =>
-    synthesize([environment]).get(environment.name)!;
+  const synthesized = (environment: EnvironmentConfig): SynthesizedStack => synthesize([environment]).get(environment.name)!;
   const original = synthesized(FIXTURE);
   const again = synthesized(FIXTURE);
   const withPartnerCidr = synthesized(WITH_A_PARTNER_CIDR);
@@ -82,7 +82,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
   test('the state is what AWS would hold: each Elastic IP its own address, the NLB bound to exactly those', () => {
     const state = JSON.parse(fs.readFileSync(deployed.stateFile, 'utf8')) as {
       version: number;
-      resources: { type: string; instances: { attributes: Record<string, any> }[] }[];
+      resources: { type: string; instances: { attributes: JsonObject }[] }[];
     };
     expect(state.version).toBe(4);
     const attributesOf = (type: string) =>
@@ -95,9 +95,7 @@ describeWithTerraform('a stack planned against its own state "as if deployed"', 
     }
     expect(new Set(eips.map((eip) => eip.public_ip)).size).toBe(eips.length);
     const [nlb] = attributesOf('aws_lb');
-    expect(nlb.arn).toMatch(
-      /^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/net\/deployed-static-ip\/[0-9a-f]{16}$/,
-    );
+    expect(nlb.arn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:\d{12}:loadbalancer\/net\/deployed-static-ip\/[0-9a-f]{16}$/);
     expect(nlb.arn_suffix).toBe(nlb.arn.split(':loadbalancer/')[1]);
     expect(nlb.subnet_mapping.map((m: { allocation_id: string }) => m.allocation_id).sort()).toEqual(
       eips.map((eip) => eip.allocation_id).sort(),

@@ -12,7 +12,9 @@ const app = new App({ outdir });
 new ShopEdgeStack(app, 'shop-edge');
 app.synth();
 const stackDir = path.join(outdir, 'stacks', 'shop-edge');
-const json: TerraformJson & { terraform: { backend?: Record<string, unknown> } } = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+const json: TerraformJson & { terraform: { backend?: Record<string, unknown> } } = JSON.parse(
+  fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'),
+);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 test('the team keeps its provider and backend; the front doors use its ALB by reference', () => {
@@ -27,16 +29,12 @@ test('the team keeps its provider and backend; the front doors use its ALB by re
 });
 
 describeWithTerraform('terraform validate and plan of the embedded example', (mirror) => {
-  test(
-    'plans to create exactly the synthesized resources, the team’s and the front doors’',
-    async () => {
-      const workDir = copyStackForCheck(stackDir);
-      try {
-        expectCleanPlan(await terraformCheck(workDir, mirror), json);
-      } finally {
-        fs.rmSync(workDir, { recursive: true, force: true });
-      }
-    },
-    300_000,
-  );
+  test('plans to create exactly the synthesized resources, the team’s and the front doors’', async () => {
+    const workDir = copyStackForCheck(stackDir);
+    try {
+      expectCleanPlan(await terraformCheck(workDir, mirror), json);
+    } finally {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

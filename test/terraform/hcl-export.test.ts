@@ -53,7 +53,11 @@ const FIXTURES: readonly EnvironmentConfig[] = [
     region: 'us-east-1',
     vpcId: 'vpc-1a2b3c4d',
     zones: [
-      { availabilityZone: 'us-east-1a', subnetId: 'subnet-1a2b3c4d', staticIp: { allocationId: 'eipalloc-0a1b2c3d4e5f60718', adopt: true } },
+      {
+        availabilityZone: 'us-east-1a',
+        subnetId: 'subnet-1a2b3c4d',
+        staticIp: { allocationId: 'eipalloc-0a1b2c3d4e5f60718', adopt: true },
+      },
     ],
     albs: { other: { dnsName: 'internal-other-987654321.us-east-1.elb.amazonaws.com' } },
     routes: [{ listenerPort: 443 }],
@@ -99,9 +103,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     const topLevel = (stack: string) => exported.filter((file) => path.dirname(file) === stack).sort();
     expect(exported.filter((file) => !file.includes(path.sep))).toEqual([...STACKS].sort());
     for (const stack of STACKS) {
-      expect(topLevel(stack)).toEqual(
-        [EXPORT_DEFAULTS.assetsFolder, EXPORT_DEFAULTS.exportedFile].map((f) => path.join(stack, f))
-      );
+      expect(topLevel(stack)).toEqual([EXPORT_DEFAULTS.assetsFolder, EXPORT_DEFAULTS.exportedFile].map((f) => path.join(stack, f)));
       const referenced = [...mainTf(stack).matchAll(/"(assets\/[^"]+\.zip)"/g)];
       expect(referenced.length).toBeGreaterThan(0);
       for (const [, asset] of referenced) expect(fs.statSync(path.join(outdir, stack, asset)).size).toBeGreaterThan(0);
@@ -125,7 +127,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     await expect(
       execFileAsync('terraform', ['fmt', '-check', '-recursive', '-diff', '-no-color', outdir], {
         env: { ...process.env, CHECKPOINT_DISABLE: '1' },
-      })
+      }),
     ).resolves.toBeDefined();
   });
 
@@ -149,12 +151,12 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     }
   });
 
-  test(`requires hashicorp/aws by a version range that admits the bindings' version and the tested ${mirror.awsVersion}, not the next major`, () => {
+  test(`requires hashicorp/aws by a range admitting the bindings' version and the tested ${mirror.awsVersion}, not the next major`, () => {
     const requirement = /required_providers\s*\{\s*aws\s*=\s*\{([^}]*)\}/.exec(mainTf(STACKS[0]))![1];
     expect(/source\s*=\s*"([^"]+)"/.exec(requirement)![1]).toBe('hashicorp/aws');
     const constraint = /version\s*=\s*"([^"]+)"/.exec(requirement)![1];
-    const bindings = (require('@cdktf/provider-aws/package.json') as { cdktf: { provider: { version: string } } }).cdktf
-      .provider.version;
+    const manifest = fs.readFileSync(require.resolve('@cdktf/provider-aws/package.json'), 'utf8');
+    const bindings = (JSON.parse(manifest) as { cdktf: { provider: { version: string } } }).cdktf.provider.version;
     expect(admits(constraint, bindings)).toBe(true);
     expect(admits(constraint, mirror.awsVersion)).toBe(true);
     expect(admits(constraint, `${Number(bindings.split('.')[0]) + 1}.0.0`)).toBe(false);
@@ -207,7 +209,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
     test.each(offline)(
       `%s: validates offline (hashicorp/aws ${mirror.awsVersion}) and plans exactly the resources of the JSON synth`,
       async (stack) => expectCleanPlan(await checks.get(stack)!, synthesized.get(stack)!.json),
-      EXPORT_TIMEOUT_MS
+      EXPORT_TIMEOUT_MS,
     );
 
     test(
@@ -218,7 +220,7 @@ describeWithTerraform('npm run export:hcl', (mirror) => {
         expect(result.changes).toEqual([]);
         expect(result.outputChanges).toEqual([]);
       },
-      DEPLOY_TIMEOUT_MS
+      DEPLOY_TIMEOUT_MS,
     );
   });
 });

@@ -12,11 +12,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
   const checks = new Map<string, { json: TerraformJson; check: Promise<TerraformCheckResult> }>();
 
   /** Synthesizes a stack into a fresh folder and starts its check; its test awaits it, so the runs overlap. */
-  const startCheck = (
-    key: string,
-    build: (stack: TerraformStack) => void,
-    edit: (json: TerraformJson) => void = () => undefined,
-  ) => {
+  const startCheck = (key: string, build: (stack: TerraformStack) => void, edit: (json: TerraformJson) => void = () => undefined) => {
     const stack = new TerraformStack(testApp(), key);
     new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
     build(stack);
@@ -74,9 +70,7 @@ describeWithTerraform('StaticIpObservability under real terraform', (mirror) => 
   test(
     'a dashboard body that is not JSON fails the check',
     async () => {
-      await expect(checks.get(BROKEN)!.check).rejects.toThrow(
-        /terraform plan failed[\s\S]*dashboard_body\W+ contains an invalid JSON/,
-      );
+      await expect(checks.get(BROKEN)!.check).rejects.toThrow(/terraform plan failed[\s\S]*dashboard_body\W+ contains an invalid JSON/);
     },
     TERRAFORM_TIMEOUT_MS,
   );

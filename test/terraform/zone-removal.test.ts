@@ -63,9 +63,7 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
       const { error, changes } = await plan('protected (the default)');
       expect(error).toMatch(/Instance cannot be destroyed[\s\S]*aws_lb\.static-ip-nlb_load-balancer/);
       // What terraform planned before it stopped: the zone's address taken out of the state, left allocated.
-      expect(ofType(changes, 'aws_eip')).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' }),
-      ]);
+      expect(ofType(changes, 'aws_eip')).toEqual([expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' })]);
     },
     TIMEOUT_MS,
   );
@@ -76,9 +74,7 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
       const { error, changes } = await plan('protect: false');
       expect(error).toBeUndefined();
       expect(replaced(changes).map((c) => c.type)).toContain('aws_lb');
-      expect(ofType(changes, 'aws_eip')).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' }),
-      ]);
+      expect(ofType(changes, 'aws_eip')).toEqual([expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'forget' })]);
       expect(destroyed(changes).filter((c) => c.type === 'aws_eip')).toEqual([]);
     },
     TIMEOUT_MS,
@@ -89,9 +85,7 @@ describeWithTerraform('a zone taken out of a deployed stack', (mirror: ProviderM
     async () => {
       const { error, changes } = await plan('protect: false, release: [eu-west-1c]');
       expect(error).toBeUndefined();
-      expect(ofType(changes, 'aws_eip')).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'delete' }),
-      ]);
+      expect(ofType(changes, 'aws_eip')).toEqual([expect.objectContaining({ address: expect.stringMatching(EIP_C), action: 'delete' })]);
     },
     TIMEOUT_MS,
   );
