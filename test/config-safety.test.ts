@@ -197,6 +197,15 @@ describe("the ALB's security group: rules managed here, or an output for its own
       (scope) => new StaticIpFrontDoors(scope, 'doors', { environment: config, bundleOutdir: bundleDir, providerConfig: PROVIDER }),
     );
   const bundleDir = path.join(tempDir('config-safety-'), 'bundle');
+  /** What the group must admit, either way: each route's ALB port from the two CIDRs and from the NLB's group. */
+  const ALB_GROUP_INGRESS = [
+    [443, '198.51.100.0/24'],
+    [443, '203.0.113.0/24'],
+    [443, 'nlb'],
+    [80, '198.51.100.0/24'],
+    [80, '203.0.113.0/24'],
+    [80, 'nlb'],
+  ].sort();
 
   const albRules = (json: ReturnType<typeof synth>) =>
     Object.values(resourcesOf(json, 'aws_vpc_security_group_ingress_rule')).filter((rule) => rule.security_group_id === SG);
@@ -207,16 +216,7 @@ describe("the ALB's security group: rules managed here, or an output for its own
       albRules(json)
         .map((rule) => [rule.from_port, rule.cidr_ipv4 ?? 'nlb'])
         .sort(),
-    ).toEqual(
-      [
-        [443, '198.51.100.0/24'],
-        [443, '203.0.113.0/24'],
-        [443, 'nlb'],
-        [80, '198.51.100.0/24'],
-        [80, '203.0.113.0/24'],
-        [80, 'nlb'],
-      ].sort(),
-    );
+    ).toEqual(ALB_GROUP_INGRESS);
     expect(Object.keys(json.output ?? {}).filter((name) => name.includes(ALB_SECURITY_GROUP_INGRESS_OUTPUT))).toEqual([]);
   });
 
@@ -226,16 +226,7 @@ describe("the ALB's security group: rules managed here, or an output for its own
     const [name] = Object.keys(json.output).filter((key) => key.includes(ALB_SECURITY_GROUP_INGRESS_OUTPUT));
     const listed = json.output[name].value as { security_group_id: string; port: number; source: string }[];
     expect(listed.every((entry) => entry.security_group_id === SG)).toBe(true);
-    expect(listed.map((entry) => [entry.port, entry.source.startsWith('${') ? 'nlb' : entry.source]).sort()).toEqual(
-      [
-        [443, '198.51.100.0/24'],
-        [443, '203.0.113.0/24'],
-        [443, 'nlb'],
-        [80, '198.51.100.0/24'],
-        [80, '203.0.113.0/24'],
-        [80, 'nlb'],
-      ].sort(),
-    );
+    expect(listed.map((entry) => [entry.port, entry.source.startsWith('${') ? 'nlb' : entry.source]).sort()).toEqual(ALB_GROUP_INGRESS);
   });
 });
 

@@ -1,16 +1,6 @@
 import { compareDiscoveries } from '../lambda/discovery';
-import { interfaceDiscovery, type ListedInterface } from '../lambda/interfaces';
-
-const ALB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
-const OURS = 'ELB app/web/0123456789abcdef';
-const eni = (ip: string, description = OURS, vpcId = 'vpc-1'): ListedInterface => ({
-  id: `eni-${ip}`,
-  description,
-  vpcId,
-  privateIps: [ip],
-  ipv6: [],
-});
-const complete = (interfaces: ListedInterface[]) => ({ interfaces, calls: 1, complete: true });
+import { interfaceDiscovery } from '../lambda/interfaces';
+import { ALB, OURS, complete, eni } from './fixtures/interfaces';
 
 describe('compareDiscoveries', () => {
   const discovery = (ips: string[], clean = true) => ({

@@ -6,17 +6,7 @@ import {
   type ListedInterface,
   type ListInterfacesPage,
 } from '../lambda/interfaces';
-
-const ALB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/0123456789abcdef';
-const OURS = 'ELB app/web/0123456789abcdef';
-const eni = (ip: string, description = OURS, vpcId = 'vpc-1'): ListedInterface => ({
-  id: `eni-${ip}`,
-  description,
-  vpcId,
-  privateIps: [ip],
-  ipv6: [],
-});
-const complete = (interfaces: ListedInterface[]) => ({ interfaces, calls: 1, complete: true });
+import { ALB, OURS, complete, eni } from './fixtures/interfaces';
 
 describe('interfaceDescription', () => {
   test("is ELB and the ARN's app/<name>/<id>", () => {
