@@ -23,8 +23,11 @@ const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package
   devDependencies: Record<string, string>;
 };
 
-/** What a CDKTF app in TypeScript has anyway, at the versions this repository tests with: the package's peers and tsc. */
-const APP_DEPENDENCIES = [...Object.keys(PACKAGE_JSON.peerDependencies), 'typescript'];
+/**
+ * What a CDKTF app in TypeScript has anyway (`cdktf init --template typescript` makes these), at the versions this
+ * repository tests with: the package's peers, tsc and Node's types (the schema library's declarations name `URL`).
+ */
+const APP_DEPENDENCIES = [...Object.keys(PACKAGE_JSON.peerDependencies), 'typescript', '@types/node'];
 
 /** Needed to build the package, never to use it: the bundle holds its own copies. */
 const BUILD_ONLY = ['esbuild', 'fflate', 'dns-packet', '@types/dns-packet', '@aws-sdk/client-s3', '@smithy/core', 'tsx'];

@@ -41,7 +41,7 @@ class TeamEdgeStack extends TerraformStack {
       frontDoors: { globalAccelerator: {} },
     };
     const edge = new StaticIpFrontDoors(this, 'edge', { environment });
-    new TerraformOutput(this, 'static_ips', { value: edge.parts.staticIps!.addresses.map(({ publicIp }) => publicIp) });
+    new TerraformOutput(this, 'static_ips', { value: edge.staticIpAddresses });
   }
 }
 
